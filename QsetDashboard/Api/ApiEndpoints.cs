@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+
+namespace QsetDashboard.Api;
+
+/// <summary>Maps the HTTP API and the health endpoint.</summary>
+internal static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapQsetApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+
+        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        {
+            using (CacheContext.Use("api"))
+            {
+                return await next(context);
+            }
+        });
+        api.MapDemoEndpoints();
+        api.MapEntityEndpoints("/users", (id, name) => new User { Id = id, Name = name });
+        api.MapEntityEndpoints("/teams", (id, name) => new Team { Id = id, Name = name });
+        api.MapCacheEndpoints();
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }, cancellationToken: context.RequestAborted);
+    }
+}

@@ -1,0 +1,72 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+
+namespace QsetDashboard.Api;
+
+/// <summary><c>/api/users</c> and <c>/api/teams</c>: CRUD through the generic cache; a GET by id says HIT or MISS in <c>X-Cache</c>.</summary>
+internal static class EntityEndpoints
+{
+    public const string CacheHeader = "X-Cache";
+
+    public static void MapEntityEndpoints<T>(this IEndpointRouteBuilder api, string path, Func<int, string, T> create)
+        where T : CacheableModel
+    {
+        var noun = CacheKeys.EntityName<T>();
+        var group = api.MapGroup(path).WithTags(noun);
+
+        group.MapGet("/", (EntityRepository repository, CancellationToken ct) => repository.ListAsync<T>(ct));
+
+        group.MapGet("/{id}", async (string id, GenericCache cache, HttpResponse response, CancellationToken ct) =>
+        {
+            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            {
+                return problem!;
+            }
+
+            var read = await cache.ReadAsync<T>(value, ct);
+            response.Headers[CacheHeader] = read.Hit ? "HIT" : "MISS";
+            return read.Value is null ? ApiProblems.NotFound($"No {noun} with id={value}.") : Results.Ok(read.Value);
+        });
+
+        group.MapPost("/", async (HttpRequest request, GenericCache cache, CancellationToken ct) =>
+        {
+            var (input, problem) = await EntityInput.ReadAsync(request, requireId: true, ct);
+            if (input is null)
+            {
+                return problem!;
+            }
+
+            var entity = create(input.Id!.Value, input.Name);
+            return await cache.CreateAsync(entity, ct)
+                ? Results.Created($"{path}/{entity.Id}", entity)
+                : ApiProblems.Conflict($"A {noun} with id={entity.Id} already exists.");
+        });
+
+        group.MapPut("/{id}", async (string id, HttpRequest request, GenericCache cache, CancellationToken ct) =>
+        {
+            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            {
+                return problem!;
+            }
+
+            var (input, bodyProblem) = await EntityInput.ReadAsync(request, requireId: false, ct);
+            if (input is null)
+            {
+                return bodyProblem!;
+            }
+
+            var entity = create(value, input.Name);
+            return await cache.UpdateAsync(entity, ct) ? Results.Ok(entity) : ApiProblems.NotFound($"No {noun} with id={value}.");
+        });
+
+        group.MapDelete("/{id}", async (string id, GenericCache cache, CancellationToken ct) =>
+        {
+            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            {
+                return problem!;
+            }
+
+            return await cache.RemoveAsync<T>(value, ct) ? Results.NoContent() : ApiProblems.NotFound($"No {noun} with id={value}.");
+        });
+    }
+}

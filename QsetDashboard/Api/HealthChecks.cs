@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+
+namespace QsetDashboard.Api;
+
+/// <summary>Healthy when the database answers.</summary>
+internal sealed class DatabaseHealthCheck(EntityRepository repository) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await repository.CanConnectAsync(cancellationToken)
+                ? HealthCheckResult.Healthy("SQLite answers.")
+                : HealthCheckResult.Unhealthy("SQLite cannot be opened.");
+        }
+#pragma warning disable CA1031 // Any failure is the answer.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return HealthCheckResult.Unhealthy("SQLite failed.", ex);
+        }
+    }
+}
+
+/// <summary>Healthy when the cache store answers a read.</summary>
+internal sealed class CacheStoreHealthCheck(ICacheStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await store.GetAsync("health-probe", cancellationToken);
+            return HealthCheckResult.Healthy($"{store.Name} store: {store.Count}/{store.Capacity} entries.");
+        }
+#pragma warning disable CA1031 // Any failure is the answer.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return HealthCheckResult.Unhealthy($"{store.Name} store failed.", ex);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// The ambient source of cache operations (which demo, page or endpoint asked), and an optional capture of the
+/// events they raise. It flows with the async call like <see cref="System.Diagnostics.Activity"/> does, so the
+/// three caching styles keep the seed's small signatures.
+/// </summary>
+public static class CacheContext
+{
+    /// <summary>The source recorded when nobody set one.</summary>
+    public const string DefaultSource = "app";
+
+    private static readonly AsyncLocal<Scope?> s_current = new();
+
+    /// <summary>The source of the operations running now.</summary>
+    public static string Source => s_current.Value?.Source ?? DefaultSource;
+
+    /// <summary>Marks the operations in the returned scope as coming from <paramref name="source"/>.</summary>
+    public static IDisposable Use(string source) => Begin(source, capture: null);
+
+    /// <summary>As <see cref="Use(string)"/>, and also collects every event they raise into <paramref name="capture"/>.</summary>
+    public static IDisposable Capture(string source, List<CacheEvent> capture) => Begin(source, capture);
+
+    internal static void Observe(in CacheEvent cacheEvent)
+    {
+        var capture = s_current.Value?.Captured;
+        if (capture is null)
+        {
+            return;
+        }
+
+        lock (capture)
+        {
+            capture.Add(cacheEvent);
+        }
+    }
+
+    private static Scope Begin(string source, List<CacheEvent>? capture)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        var scope = new Scope(source, capture, s_current.Value);
+        s_current.Value = scope;
+        return scope;
+    }
+
+    private sealed class Scope(string source, List<CacheEvent>? captured, Scope? parent) : IDisposable
+    {
+        public string Source { get; } = source;
+
+        public List<CacheEvent>? Captured { get; } = captured;
+
+        public void Dispose() => s_current.Value = parent;
+    }
+}

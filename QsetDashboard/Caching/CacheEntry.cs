@@ -1,0 +1,77 @@
+namespace QsetDashboard.Caching;
+
+/// <summary>One cached value with what the dashboard shows of it.</summary>
+public sealed class CacheEntry
+{
+    private long _lastAccessTimestamp;
+
+    /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
+    public CacheEntry(
+        string key,
+        string entityType,
+        object value,
+        string json,
+        DateTimeOffset createdAt,
+        long createdTimestamp,
+        DateTimeOffset absoluteExpiration,
+        TimeSpan? slidingExpiration)
+    {
+        Key = key;
+        EntityType = entityType;
+        Value = value;
+        Json = json;
+        SizeBytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        CreatedAt = createdAt;
+        CreatedTimestamp = createdTimestamp;
+        AbsoluteExpiration = absoluteExpiration;
+        SlidingExpiration = slidingExpiration;
+        _lastAccessTimestamp = createdTimestamp;
+    }
+
+    /// <summary>The cache key (<c>User.1</c>, or <c>1</c> in the simple style).</summary>
+    public string Key { get; }
+
+    /// <summary>The entity type of the value (<c>User</c>).</summary>
+    public string EntityType { get; }
+
+    /// <summary>The cached value. Shared by every reader: treat it as read-only.</summary>
+    public object Value { get; }
+
+    /// <summary>The value as JSON.</summary>
+    public string Json { get; }
+
+    /// <summary>The size of <see cref="Json"/> in UTF-8 bytes.</summary>
+    public int SizeBytes { get; }
+
+    /// <summary>When the entry was populated.</summary>
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at population.</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>When the entry expires whatever its use.</summary>
+    public DateTimeOffset AbsoluteExpiration { get; }
+
+    /// <summary>When set, the entry also expires after going unread this long.</summary>
+    public TimeSpan? SlidingExpiration { get; }
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read, for least-recently-used eviction.</summary>
+    public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
+
+    internal bool EvictedForCapacity { get; set; }
+
+    /// <summary>When the entry expires, given the time provider that timed its reads.</summary>
+    public DateTimeOffset ExpiresAt(TimeProvider timeProvider)
+    {
+        if (SlidingExpiration is not { } sliding)
+        {
+            return AbsoluteExpiration;
+        }
+
+        var lastAccess = CreatedAt + timeProvider.GetElapsedTime(CreatedTimestamp, LastAccessTimestamp);
+        var slidingEnd = lastAccess + sliding;
+        return slidingEnd < AbsoluteExpiration ? slidingEnd : AbsoluteExpiration;
+    }
+
+    internal void Touch(long timestamp) => Volatile.Write(ref _lastAccessTimestamp, timestamp);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// Builds cache keys: <c>User.1</c> for the generic and cacheable-model styles, a bare <c>1</c> for the simple
+/// style. Keys of small ids are built once and reused, so a cache hit does not allocate a string.
+/// </summary>
+public static class CacheKeys
+{
+    private const int Reused = 4_096;
+
+    private static readonly string[] s_bare = new string[Reused];
+
+    /// <summary>The key <c>{Type}.{id}</c> of an entity of type <typeparamref name="T"/>.</summary>
+    public static string For<T>(int id) => TypedKeys<T>.Get(id);
+
+    /// <summary>The simple style's bare key: the id alone, which every model shares.</summary>
+    public static string Bare(int id)
+    {
+        if ((uint)id >= Reused)
+        {
+            return id.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return s_bare[id] ??= id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The name an entity type has in keys and events.</summary>
+    public static string EntityName<T>() => TypedKeys<T>.Name;
+
+    private static class TypedKeys<T>
+    {
+        public static readonly string Name = typeof(T).Name;
+
+        private static readonly string[] s_keys = new string[Reused];
+
+        public static string Get(int id)
+        {
+            if ((uint)id >= Reused)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"{Name}.{id}");
+            }
+
+            return s_keys[id] ??= string.Create(CultureInfo.InvariantCulture, $"{Name}.{id}");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// The one place a cache event is made: it is counted, appended to the journal, handed to the ambient capture,
+/// and logged in the seed's format (<c>CACHE HIT key=User.1</c>).
+/// </summary>
+public sealed partial class CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger)
+{
+    /// <summary>The journal events go to.</summary>
+    public EventJournal Journal => journal;
+
+    /// <summary>The counters events are counted in.</summary>
+    public CacheCounters Counters => counters;
+
+    /// <summary>Records one event and returns it with its sequence number.</summary>
+    public CacheEvent Record(
+        CacheEventKind kind,
+        string key,
+        string? entityType,
+        TimeSpan duration = default,
+        string? detail = null,
+        string? source = null)
+    {
+        counters.Count(kind);
+        var cacheEvent = journal.Append(new CacheEvent(
+            0, timeProvider.GetUtcNow(), kind, key, entityType, source ?? CacheContext.Source, duration, detail));
+        CacheContext.Observe(cacheEvent);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            if (detail is null)
+            {
+                LogEvent(logger, kind.Label(), key);
+            }
+            else
+            {
+                LogEventWithDetail(logger, kind.Label(), key, detail);
+            }
+        }
+
+        return cacheEvent;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CACHE {Kind} key={Key}")]
+    private static partial void LogEvent(ILogger logger, string kind, string key);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "CACHE {Kind} key={Key} ({Detail})")]
+    private static partial void LogEventWithDetail(ILogger logger, string kind, string key, string detail);
+}

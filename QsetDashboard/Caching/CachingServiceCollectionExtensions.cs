@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+
+// In the DI namespace, as AddMemoryCache and AddFusionCache are, so that callers find it without a using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Qset cache engine and its three caching styles.</summary>
+public static class CachingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine (<see cref="QsetCache"/>), the memory store, the event journal, the counters and meter,
+    /// and the three styles, with <see cref="CacheOptions"/> bound from <paramref name="section"/> and validated at start.
+    /// </summary>
+    public static IServiceCollection AddQsetCache(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        services.AddOptions<CacheOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new EventJournal(
+            sp.GetRequiredService<IOptions<CacheOptions>>().Value.JournalCapacity,
+            sp.GetRequiredService<ILogger<EventJournal>>()));
+        services.TryAddSingleton<CacheCounters>();
+        services.TryAddSingleton<CacheRecorder>();
+        services.TryAddSingleton<ICacheStore, MemoryCacheStore>();
+        services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton<QsetCache>();
+        services.TryAddSingleton<EntityRepository>();
+        services.TryAddSingleton<SimpleCache>();
+        services.TryAddSingleton<GenericCache>();
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(ModelCache<>), typeof(ModelCache<>)));
+        return services;
+    }
+}

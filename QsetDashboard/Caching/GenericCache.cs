@@ -1,0 +1,67 @@
+using QsetDashboard.Data;
+
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// Style 2, the seed's generic caching: any entity, keys prefixed by the type name (<c>User.1</c>, <c>Team.1</c>),
+/// so models with the same id never collide. <c>get(User, id)</c> becomes <c>GetAsync&lt;User&gt;(id)</c>.
+/// </summary>
+public sealed class GenericCache(QsetCache cache, EntityRepository repository)
+{
+    /// <summary>A cache-aside read of the <typeparamref name="T"/> with <paramref name="id"/>, saying whether it was a hit.</summary>
+    public ValueTask<CacheRead<T>> ReadAsync<T>(int id, CancellationToken cancellationToken = default)
+        where T : CacheableModel =>
+        cache.GetAsync(CacheKeys.For<T>(id), (repository, id), static (s, ct) => s.repository.FindAsync<T>(s.id, ct), cancellationToken);
+
+    /// <summary>The <typeparamref name="T"/> with <paramref name="id"/>, from the cache or the database; null when there is none.</summary>
+    public async ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
+        where T : CacheableModel =>
+        (await ReadAsync<T>(id, cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <summary>Saves <paramref name="entity"/> under <paramref name="id"/> (insert or update), then invalidates its key.</summary>
+    public async Task SetAsync<T>(int id, T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        entity.Id = id;
+        await repository.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Inserts <paramref name="entity"/>, then invalidates its key; false (and no write) when its id exists.</summary>
+    public async Task<bool> CreateAsync<T>(T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        if (!await repository.InsertAsync(entity, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await cache.InvalidateAsync(CacheKeys.For<T>(entity.Id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Updates the row with <paramref name="entity"/>'s id, then invalidates its key; false when there is no such row.</summary>
+    public async Task<bool> UpdateAsync<T>(T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        if (!await repository.UpdateAsync(entity, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await cache.InvalidateAsync(CacheKeys.For<T>(entity.Id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Deletes the <typeparamref name="T"/> with <paramref name="id"/>, then invalidates its key; false when there was none.</summary>
+    public async Task<bool> RemoveAsync<T>(int id, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        var deleted = await repository.DeleteAsync<T>(id, cancellationToken).ConfigureAwait(false);
+        await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+}

@@ -1,0 +1,53 @@
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// Where cached values live. Every member is asynchronous so that a network store (Redis, or a memory L1 over a
+/// Redis L2) fits behind it without touching a caller; the memory store completes synchronously.
+/// </summary>
+/// <remarks>
+/// The populate guard is part of the contract: <see cref="BeginPopulateAsync"/> is called before the database
+/// read, and <see cref="TryPopulateAsync"/> must refuse to store when the key was invalidated in between.
+/// A distributed store keeps the same promise with a per-key generation checked in one atomic script.
+/// </remarks>
+public interface ICacheStore
+{
+    /// <summary>The store's name for the dashboard (<c>Memory</c>).</summary>
+    string Name { get; }
+
+    /// <summary>The most entries the store holds.</summary>
+    int Capacity { get; }
+
+    /// <summary>How many entries the store holds now.</summary>
+    int Count { get; }
+
+    /// <summary>The entry under <paramref name="key"/>, or null.</summary>
+    ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes the ticket a later <see cref="TryPopulateAsync"/> of <paramref name="key"/> is checked against.</summary>
+    ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores <paramref name="entry"/> unless its key was invalidated since <paramref name="ticket"/> was taken.</summary>
+    ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes <paramref name="key"/> and refuses every populate of it that began before now. True when it held the key.</summary>
+    ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every entry, as an invalidation of each; returns the keys removed.</summary>
+    ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of the live entries.</summary>
+    ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Proof of when a populate's database read began, in the store's invalidation order.</summary>
+public readonly record struct PopulateTicket(string Key, long Stamp);
+
+/// <summary>Whether a populate stored its value, and if not, why.</summary>
+public readonly record struct PopulateResult(bool Stored, string? Reason, string? ReplacedEntityType)
+{
+    /// <summary>The value was stored.</summary>
+    public static PopulateResult StoredOver(string? replacedEntityType) => new(true, null, replacedEntityType);
+
+    /// <summary>The value was refused.</summary>
+    public static PopulateResult Rejected(string reason) => new(false, reason, null);
+}

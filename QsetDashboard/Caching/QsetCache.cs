@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace QsetDashboard.Caching;
+
+/// <summary>
+/// The engine the three caching styles share: cache-aside reads with one database read per key at a time,
+/// invalidation, and the statistics. It knows nothing of tables: each read brings its own loader.
+/// </summary>
+public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+{
+    private readonly ConcurrentDictionary<(string Key, Type Type), Task<object?>> _inflight = new();
+    private readonly CacheOptions _options = options.Value;
+
+    /// <summary>The store values live in.</summary>
+    public ICacheStore Store => store;
+
+    /// <summary>The journal of events.</summary>
+    public EventJournal Journal => recorder.Journal;
+
+    /// <summary>The time provider every TTL and timestamp is read from.</summary>
+    public TimeProvider TimeProvider => timeProvider;
+
+    /// <summary>
+    /// A cache-aside read: HIT when the key holds a <typeparamref name="T"/>; otherwise MISS, then one database
+    /// read through <paramref name="load"/> (concurrent misses of the key wait for it), then POPULATE unless the
+    /// row is missing. A key holding another type is reported as a CLASH and read as a miss.
+    /// </summary>
+    public async ValueTask<CacheRead<T>> GetAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        var started = timeProvider.GetTimestamp();
+        var entityType = CacheKeys.EntityName<T>();
+        var entry = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (entry is not null)
+        {
+            if (entry.Value is T cached)
+            {
+                var elapsed = timeProvider.GetElapsedTime(started);
+                recorder.Record(CacheEventKind.Hit, key, entityType, elapsed);
+                return new CacheRead<T>(cached, true, elapsed);
+            }
+
+            recorder.Record(CacheEventKind.Clash, key, entityType,
+                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+        }
+
+        var value = await LoadOnceAsync(key, entityType, state, load, started, cancellationToken).ConfigureAwait(false);
+        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
+    }
+
+    /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
+    public async ValueTask InvalidateAsync(string key, string? entityType, string? detail = null, CancellationToken cancellationToken = default)
+    {
+        // New readers must not join a load that began before this write: detach it (its own populate is refused).
+        foreach (var inflight in _inflight)
+        {
+            if (inflight.Key.Key == key)
+            {
+                _inflight.TryRemove(inflight);
+            }
+        }
+
+        var started = timeProvider.GetTimestamp();
+        await store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        recorder.Record(CacheEventKind.Invalidate, key, entityType, timeProvider.GetElapsedTime(started), detail);
+    }
+
+    /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
+    public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        var types = entries.ToDictionary(e => e.Key, e => e.EntityType, StringComparer.Ordinal);
+        _inflight.Clear();
+        var removed = await store.ClearAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var key in removed)
+        {
+            recorder.Record(CacheEventKind.Invalidate, key, types.GetValueOrDefault(key), detail: "flush");
+        }
+
+        return removed.Count;
+    }
+
+    /// <summary>The counters and the store's size.</summary>
+    public CacheStats GetStats()
+    {
+        var c = recorder.Counters;
+        return new CacheStats(
+            store.Name,
+            c.Of(CacheEventKind.Hit),
+            c.Of(CacheEventKind.Miss),
+            c.Of(CacheEventKind.Populate),
+            c.Of(CacheEventKind.Invalidate),
+            c.Of(CacheEventKind.Evict),
+            c.Of(CacheEventKind.Expire),
+            c.Of(CacheEventKind.Reject),
+            c.Of(CacheEventKind.Clash),
+            c.Of(CacheEventKind.Error),
+            c.DbQueries,
+            store.Count,
+            store.Capacity);
+    }
+
+    private async Task<T?> LoadOnceAsync<T, TState>(
+        string key,
+        string entityType,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        long started,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var slot = (key, typeof(T));
+        while (true)
+        {
+            if (_inflight.TryGetValue(slot, out var running))
+            {
+                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started),
+                    detail: "joined the database read already under way for this key");
+                return (T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inflight.TryAdd(slot, owner.Task))
+            {
+                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started));
+
+                // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
+                _ = ReadAndPopulateAsync(slot, entityType, state, load, owner);
+                return (T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReadAndPopulateAsync<T, TState>(
+        (string Key, Type Type) slot,
+        string entityType,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        TaskCompletionSource<object?> owner)
+        where T : class
+    {
+        var key = slot.Key;
+        try
+        {
+            var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
+            recorder.Counters.CountDbQuery();
+            var readStarted = timeProvider.GetTimestamp();
+            var value = await load(state, CancellationToken.None).ConfigureAwait(false);
+            var readTime = timeProvider.GetElapsedTime(readStarted);
+            if (value is not null)
+            {
+                var entry = CreateEntry(key, entityType, value);
+                var result = await store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
+                if (result.Stored)
+                {
+                    recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
+                        result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
+                }
+                else
+                {
+                    recorder.Record(CacheEventKind.Reject, key, entityType, readTime, result.Reason);
+                }
+            }
+
+            owner.TrySetResult(value);
+        }
+#pragma warning disable CA1031 // The failure is handed to every waiter through the task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
+            owner.TrySetException(ex);
+        }
+        finally
+        {
+            _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+        }
+    }
+
+    private CacheEntry CreateEntry(string key, string entityType, object value)
+    {
+        var now = timeProvider.GetUtcNow();
+        return new CacheEntry(
+            key,
+            entityType,
+            value,
+            CacheJson.Serialize(value),
+            now,
+            timeProvider.GetTimestamp(),
+            now + _options.DefaultTtl,
+            _options.SlidingTtl);
+    }
+}
+
+/// <summary>The outcome of a cache-aside read.</summary>
+/// <param name="Value">The entity, or null when the database has no such row.</param>
+/// <param name="Hit">True when the cache answered without the database.</param>
+/// <param name="Duration">How long the read took.</param>
+public readonly record struct CacheRead<T>(T? Value, bool Hit, TimeSpan Duration)
+    where T : class;

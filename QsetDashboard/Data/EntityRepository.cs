@@ -1,0 +1,101 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace QsetDashboard.Data;
+
+/// <summary>Reads and writes entities, one short-lived <see cref="QsetsDbContext"/> per operation.</summary>
+public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFactory)
+{
+    /// <summary>The row with <paramref name="id"/>, untracked, or null.</summary>
+    public async Task<T?> FindAsync<T>(int id, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<T>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+    }
+
+    /// <summary>Every row, ordered by id.</summary>
+    public async Task<IReadOnlyList<T>> ListAsync<T>(CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<T>().AsNoTracking().OrderBy(e => e.Id).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Inserts <paramref name="entity"/>, or updates the row with its id (the seed's <c>set</c>).</summary>
+    public async Task UpsertAsync<T>(T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == entity.Id, cancellationToken);
+        if (existing is null)
+        {
+            db.Add(entity);
+        }
+        else
+        {
+            db.Entry(existing).CurrentValues.SetValues(entity);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Inserts <paramref name="entity"/>; false when a row with its id exists.</summary>
+    public async Task<bool> InsertAsync<T>(T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        db.Add(entity);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Updates the row with <paramref name="entity"/>'s id; false when there is none.</summary>
+    public async Task<bool> UpdateAsync<T>(T entity, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == entity.Id, cancellationToken);
+        if (existing is null)
+        {
+            return false;
+        }
+
+        db.Entry(existing).CurrentValues.SetValues(entity);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Deletes the row with <paramref name="id"/>; false when there was none.</summary>
+    public async Task<bool> DeleteAsync<T>(int id, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        if (existing is null)
+        {
+            return false;
+        }
+
+        db.Remove(existing);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>True when the database answers.</summary>
+    public async Task<bool> CanConnectAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Database.CanConnectAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,40 @@
+using QsetDashboard.Caching;
+
+namespace QsetDashboard.Demos;
+
+/// <summary>One step of a scenario: a title in the seed's words, and the work, which returns the result line (or null).</summary>
+public sealed record DemoStep(string Title, Func<CancellationToken, Task<string?>> Run);
+
+/// <summary>
+/// A scripted walk through the engine, in named steps, like the seed's test runs. A scenario is stateless;
+/// <see cref="DemoRun"/> holds one walk's position and transcript.
+/// </summary>
+public abstract class DemoScenario
+{
+    /// <summary>The scenario's URL name (<c>simple</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>A short human title.</summary>
+    public abstract string Title { get; }
+
+    /// <summary>What the scenario shows, in a sentence or two.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>The transcript's first line, as the seed's log opens each run.</summary>
+    public abstract string Header { get; }
+
+    /// <summary>The word the transcript writes before an event kind: the seed's simple run logs <c>Cache HIT</c>, the others <c>CACHE HIT</c>.</summary>
+    public virtual string EventPrefix => "CACHE";
+
+    /// <summary>The cache keys the scenario works on; the dashboard shows these beside the steps.</summary>
+    public abstract IReadOnlyList<string> Keys { get; }
+
+    /// <summary>The steps, in order.</summary>
+    public abstract IReadOnlyList<DemoStep> Steps { get; }
+
+    /// <summary>Puts the scenario's rows and keys back to the state before its first step.</summary>
+    public abstract Task ResetAsync(CancellationToken cancellationToken);
+
+    /// <summary>The transcript line of an event, in the seed's format.</summary>
+    public string FormatEvent(CacheEvent cacheEvent) => $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
+}
