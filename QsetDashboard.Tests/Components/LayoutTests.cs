@@ -1,0 +1,21 @@
+using Bunit;
+using QsetDashboard.Components.Layout;
+
+namespace QsetDashboard.Tests.Components;
+
+public sealed class LayoutTests : DashboardTestContext
+{
+    [Fact]
+    public void MainLayout_RendersNavigationWithEveryDemo_AndTheThemeToggle()
+    {
+        var cut = Render<MainLayout>();
+
+        Assert.Contains("Qset Dashboard", cut.Markup, StringComparison.Ordinal);
+        foreach (var scenario in Engine.Demos.All)
+        {
+            Assert.NotNull(cut.Find($"a[href='/demos/{scenario.Name}']"));
+        }
+
+        Assert.NotNull(cut.Find("[data-testid=theme-toggle]"));
+    }
+}

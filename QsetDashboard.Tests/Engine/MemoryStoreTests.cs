@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Time.Testing;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Engine;
+
+public sealed class MemoryStoreTests
+{
+    [Fact]
+    public async Task Capacity_The101stEntryEvictsTheLeastRecentlyRead_AndTheStoreNeverExceedsIt()
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "100");
+        for (var id = 1; id <= 101; id++)
+        {
+            await host.Repository.UpsertAsync(new User { Id = id, Name = $"u{id}" });
+        }
+
+        for (var id = 1; id <= 100; id++)
+        {
+            await host.Generic.GetAsync<User>(id);
+            Assert.True(host.Cache.Store.Count <= 100);
+        }
+
+        await host.Generic.GetAsync<User>(1);  // user 1 is now the most recently read; user 2 the least
+        await host.Generic.GetAsync<User>(101);
+
+        Assert.Equal(100, host.Cache.Store.Count);
+        var keys = (await host.Cache.Store.ListAsync()).Select(e => e.Key).ToHashSet();
+        Assert.DoesNotContain("User.2", keys);
+        Assert.Contains("User.1", keys);
+        Assert.Contains("User.101", keys);
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Evict), "the eviction callback reports EVICT");
+        var evict = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Evict);
+        Assert.Equal("User.2", evict.Key);
+        Assert.Contains("capacity of 100", evict.Detail, StringComparison.Ordinal);
+        Assert.Equal(1, host.Cache.GetStats().Evictions);
+    }
+
+    [Fact]
+    public async Task Ttl_EntryExpiresAtItsTtl_WithAnExpireEvent()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s => s["Cache:DefaultTtl"] = "00:01:00", time);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire), "the expiry scan reports EXPIRE");
+        var expire = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
+        Assert.Equal("User.1", expire.Key);
+        Assert.Contains("absolute TTL", expire.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, host.Cache.Store.Count);
+        Assert.False((await host.Generic.ReadAsync<User>(1)).Hit);
+    }
+
+    [Fact]
+    public async Task SlidingTtl_ReadsKeepTheEntry_IdlenessExpiresIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:DefaultTtl"] = "00:10:00";
+            s["Cache:SlidingTtl"] = "00:00:30";
+        }, time);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        for (var i = 0; i < 4; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(20));
+            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        }
+
+        var entry = Assert.Single(await host.Cache.Store.ListAsync());
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(30), entry.ExpiresAt(time));
+
+        time.Advance(TimeSpan.FromSeconds(31));
+
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire), "the sliding TTL runs out");
+        Assert.Contains("sliding TTL", host.Events().Single(e => e.Kind == CacheEventKind.Expire).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalidate_OfAKeyItNeverHeld_IsStillRecorded()
+    {
+        await using var host = await EngineHost.StartAsync();
+
+        await host.Cache.InvalidateAsync("User.9", "User");
+
+        Assert.Equal(CacheEventKind.Invalidate, Assert.Single(host.Events()).Kind);
+    }
+}

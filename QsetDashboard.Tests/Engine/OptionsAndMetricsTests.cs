@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Engine;
+
+public sealed class OptionsAndMetricsTests
+{
+    [Theory]
+    [InlineData("Cache:Capacity", "0", "Cache:Capacity must be between 1 and 1000000")]
+    [InlineData("Cache:DefaultTtl", "-00:00:01", "Cache:DefaultTtl must be a positive time span")]
+    [InlineData("Cache:JournalCapacity", "3", "Cache:JournalCapacity must be between 16")]
+    public async Task InvalidOptions_FailWithAMessageNamingTheKey(string key, string value, string message)
+    {
+        await using var host = await EngineHost.StartAsync(s => s[key] = value);
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Get<IOptions<CacheOptions>>().Value);
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Meter_PublishesTheCounters()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var metrics = host.Get<CacheMetrics>();
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.GetAsync<User>(1);
+        var readings = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CacheMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => readings[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => readings[instrument.Name] = value);
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(1, readings["qset.cache.hits"]);
+        Assert.Equal(1, readings["qset.cache.misses"]);
+        Assert.Equal(1, readings["qset.cache.db_queries"]);
+        Assert.Equal(1, readings["qset.cache.entries"]);
+        Assert.Equal(100, readings["qset.cache.capacity"]);
+        var stats = host.Cache.GetStats();
+        Assert.Equal(0.5, stats.HitRatio);
+        Assert.NotNull(metrics);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Demos;
+
+namespace QsetDashboard.Tests.Infrastructure;
+
+/// <summary>The engine as the app wires it, over a real SQLite file, without a web host.</summary>
+public sealed class EngineHost : IAsyncDisposable
+{
+    private readonly TestDatabase _database = new();
+    private readonly ServiceProvider _services;
+
+    private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        if (timeProvider is not null)
+        {
+            services.AddSingleton(timeProvider);
+        }
+
+        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(_database.ConnectionString));
+        services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
+        services.AddQsetDemos();
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    public IServiceProvider Services => _services;
+
+    public QsetCache Cache => Get<QsetCache>();
+
+    public EventJournal Journal => Get<EventJournal>();
+
+    public GenericCache Generic => Get<GenericCache>();
+
+    public SimpleCache Simple => Get<SimpleCache>();
+
+    public EntityRepository Repository => Get<EntityRepository>();
+
+    public DemoCatalog Demos => Get<DemoCatalog>();
+
+    public FakeTimeProvider? FakeTime => _services.GetService<TimeProvider>() as FakeTimeProvider;
+
+    public static async Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? timeProvider = null)
+    {
+        var settings = new Dictionary<string, string?>();
+        configure?.Invoke(settings);
+        var host = new EngineHost(settings, timeProvider);
+        await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
+        return host;
+    }
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>Every event in the journal, oldest first.</summary>
+    public IReadOnlyList<CacheEvent> Events() => Journal.ReadAfter(0);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _database.Dispose();
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: installs the system packages the tests need when they are missing
+# (redis-server for the Redis fixture, Debian's chromium for the browser tests), then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+dotnet test QsetDashboard.sln --logger "console;verbosity=normal" "$@"
