@@ -15,6 +15,21 @@ public static class CacheContext
     /// <summary>The source of the operations running now.</summary>
     public static string Source => s_current.Value?.Source ?? DefaultSource;
 
+    /// <summary>True inside <see cref="WithoutPopulateGuard"/>.</summary>
+    public static bool PopulateGuardOff => s_current.Value?.GuardOff ?? false;
+
+    /// <summary>
+    /// Turns the populate guard off for the reads started in the returned scope, and only for them: the race lab
+    /// uses it to show the stale value the guard otherwise refuses. Never use it in application code.
+    /// </summary>
+    public static IDisposable WithoutPopulateGuard()
+    {
+        var parent = s_current.Value;
+        var scope = new Scope(parent?.Source ?? DefaultSource, parent?.Captured, parent) { GuardOff = true };
+        s_current.Value = scope;
+        return scope;
+    }
+
     /// <summary>Marks the operations in the returned scope as coming from <paramref name="source"/>.</summary>
     public static IDisposable Use(string source) => Begin(source, capture: null);
 
@@ -48,6 +63,8 @@ public static class CacheContext
         public string Source { get; } = source;
 
         public List<CacheEvent>? Captured { get; } = captured;
+
+        public bool GuardOff { get; init; } = parent?.GuardOff ?? false;
 
         public void Dispose() => s_current.Value = parent;
     }

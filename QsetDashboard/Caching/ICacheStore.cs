@@ -40,7 +40,10 @@ public interface ICacheStore
 }
 
 /// <summary>Proof of when a populate's database read began, in the store's invalidation order.</summary>
-public readonly record struct PopulateTicket(string Key, long Stamp);
+/// <param name="Key">The key the populate is for.</param>
+/// <param name="Stamp">The store's invalidation clock when the read began.</param>
+/// <param name="Guarded">False only where the race lab turns the guard off for one read, to show the race.</param>
+public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true);
 
 /// <summary>Whether a populate stored its value, and if not, why.</summary>
 public readonly record struct PopulateResult(bool Stored, string? Reason, string? ReplacedEntityType)

@@ -39,6 +39,15 @@ internal sealed class InvalidationStamps(int maxKeys)
         return stamp;
     }
 
+    /// <summary>Invalidates every key at once (a flush): every populate that began before now is refused, even of keys never seen.</summary>
+    public long StampAll()
+    {
+        _floor = ++_clock;
+        _stamps.Clear();
+        _order.Clear();
+        return _floor;
+    }
+
     /// <summary>The stamp of <paramref name="key"/>'s latest invalidation, as far as it is still known.</summary>
     public long LastInvalidation(string key) => _stamps.TryGetValue(key, out var stamp) ? stamp : _floor;
 }

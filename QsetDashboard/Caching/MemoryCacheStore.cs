@@ -78,7 +78,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             var invalidatedAt = _stamps.LastInvalidation(entry.Key);
-            if (_options.GuardPopulate && invalidatedAt > ticket.Stamp)
+            if (_options.GuardPopulate && ticket.Guarded && invalidatedAt > ticket.Stamp)
             {
                 return new ValueTask<PopulateResult>(PopulateResult.Rejected(
                     $"key invalidated (stamp {invalidatedAt}) after this read began (stamp {ticket.Stamp}): the value may be stale"));
@@ -121,10 +121,10 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         lock (_writeLock)
         {
+            _stamps.StampAll();
             List<string> removed = [];
             foreach (var key in _index.Keys)
             {
-                _stamps.Stamp(key);
                 if (_index.TryRemove(key, out _))
                 {
                     removed.Add(key);

@@ -149,6 +149,11 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
         try
         {
             var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
+            if (CacheContext.PopulateGuardOff)
+            {
+                ticket = ticket with { Guarded = false };
+            }
+
             recorder.Counters.CountDbQuery();
             var readStarted = timeProvider.GetTimestamp();
             var value = await load(state, CancellationToken.None).ConfigureAwait(false);

@@ -5,13 +5,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the demo scenarios.</summary>
 public static class DemoServiceCollectionExtensions
 {
-    /// <summary>Adds the seed's three runs, the key-clash scenario and the catalog.</summary>
+    /// <summary>Adds the seed's three runs, the key-clash scenario, the race lab and the catalog.</summary>
     public static IServiceCollection AddQsetDemos(this IServiceCollection services)
     {
         services.AddSingleton<DemoScenario, SimpleDemo>();
         services.AddSingleton<DemoScenario, GenericDemo>();
         services.AddSingleton<DemoScenario, CacheableDemo>();
         services.AddSingleton<DemoScenario, ClashDemo>();
+        services.AddSingleton<DemoScenario, RaceLabDemo>();
         services.AddSingleton<DemoCatalog>();
         return services;
     }

@@ -1,0 +1,127 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Concurrency;
+
+public sealed class StampedeTests
+{
+    [Fact]
+    public async Task ThousandConcurrentColdGets_RunExactlyOneDatabaseQuery()
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:JournalCapacity"] = "100000");
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        using var start = new ManualResetEventSlim();
+
+        var gets = Enumerable.Range(0, 1_000).Select(_ => Task.Run(async () =>
+        {
+            start.Wait();
+            return await host.Generic.GetAsync<User>(1);
+        })).ToArray();
+        start.Set();
+        var users = await Task.WhenAll(gets);
+
+        Assert.All(users, u => Assert.Equal("Alice", u!.Name));
+        var stats = host.Cache.GetStats();
+        Assert.Equal(1, stats.DbQueries);
+        Assert.Equal(1, stats.Populates);
+        Assert.Equal(1_000, stats.Hits + stats.Misses);
+    }
+
+    [Fact]
+    public async Task ConcurrentMisses_WaitForTheOneRead_AndAllGetItsValue()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var release = new TaskCompletionSource();
+        var loads = 0;
+        Func<int, CancellationToken, Task<User?>> slowLoad = async (id, _) =>
+        {
+            Interlocked.Increment(ref loads);
+            await release.Task;
+            return new User { Id = id, Name = "Slow" };
+        };
+
+        var readers = Enumerable.Range(0, 20).Select(_ => host.Cache.GetAsync("User.5", 5, slowLoad).AsTask()).ToArray();
+        await Eventually.TrueAsync(() => host.Cache.GetStats().Misses == 20, "every reader has missed");
+        release.SetResult();
+        var reads = await Task.WhenAll(readers);
+
+        Assert.Equal(1, loads);
+        Assert.All(reads, r => Assert.Equal("Slow", r.Value!.Name));
+        Assert.Equal(19, host.Events().Count(e => e.Kind == CacheEventKind.Miss && e.Detail is not null));
+    }
+
+    [Fact]
+    public async Task Coalescing_IsPerKey_ASlowKeyDoesNotBlockAnother()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var release = new TaskCompletionSource();
+        Func<int, CancellationToken, Task<User?>> load = async (id, _) =>
+        {
+            if (id == 1)
+            {
+                await release.Task;
+            }
+
+            return new User { Id = id, Name = $"u{id}" };
+        };
+
+        var slow = host.Cache.GetAsync("User.1", 1, load).AsTask();
+        var fast = await host.Cache.GetAsync("User.2", 2, load).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("u2", fast.Value!.Name);
+        Assert.False(slow.IsCompleted);
+        release.SetResult();
+        Assert.Equal("u1", (await slow).Value!.Name);
+    }
+
+    [Fact]
+    public async Task AWaitersCancellation_DoesNotCancelTheOthers()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var release = new TaskCompletionSource();
+        Func<int, CancellationToken, Task<User?>> slowLoad = async (id, _) =>
+        {
+            await release.Task;
+            return new User { Id = id, Name = "Done" };
+        };
+        using var cancel = new CancellationTokenSource();
+
+        var owner = host.Cache.GetAsync("User.3", 3, slowLoad, cancel.Token).AsTask();
+        var other = host.Cache.GetAsync("User.3", 3, slowLoad).AsTask();
+        await Eventually.TrueAsync(() => host.Cache.GetStats().Misses == 2, "both readers have missed");
+        await cancel.CancelAsync();
+        release.SetResult();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => owner);
+        Assert.Equal("Done", (await other).Value!.Name);
+        await Eventually.TrueAsync(() => host.Cache.Store.Count == 1, "the shared read still populates");
+    }
+
+    [Fact]
+    public async Task AFailingRead_ReachesEveryWaiterAsAnError_AndCachesNothing()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var release = new TaskCompletionSource();
+        Func<int, CancellationToken, Task<User?>> failingLoad = async (_, _) =>
+        {
+            await release.Task;
+            throw new InvalidOperationException("database is down");
+        };
+
+        var readers = Enumerable.Range(0, 5).Select(_ => host.Cache.GetAsync("User.4", 4, failingLoad).AsTask()).ToArray();
+        await Eventually.TrueAsync(() => host.Cache.GetStats().Misses == 5, "every reader has missed");
+        release.SetResult();
+
+        foreach (var reader in readers)
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => reader);
+            Assert.Equal("database is down", error.Message);
+        }
+
+        Assert.Equal(0, host.Cache.Store.Count);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Error && e.Detail!.Contains("database is down", StringComparison.Ordinal));
+        Func<int, CancellationToken, Task<User?>> goodLoad = (id, _) => Task.FromResult<User?>(new User { Id = id, Name = "Back" });
+        Assert.Equal("Back", (await host.Cache.GetAsync("User.4", 4, goodLoad)).Value!.Name);
+    }
+}
