@@ -15,10 +15,8 @@ public sealed class AppHost : WebApplicationFactory<Program>
 
     public AppHost(IDictionary<string, string?>? settings = null, bool loopbackOnly = true)
     {
-        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
-        {
-            ["ConnectionStrings:Qsets"] = _database.ConnectionString,
-        };
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
+        _settings.TryAdd("ConnectionStrings:Qsets", _database.ConnectionString);
         UseKestrel(options =>
         {
             if (loopbackOnly)

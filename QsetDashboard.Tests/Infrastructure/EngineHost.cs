@@ -12,11 +12,17 @@ namespace QsetDashboard.Tests.Infrastructure;
 /// <summary>The engine as the app wires it, over a real SQLite file, without a web host.</summary>
 public sealed class EngineHost : IAsyncDisposable
 {
-    private readonly TestDatabase _database = new();
+    private readonly TestDatabase? _database;
     private readonly ServiceProvider _services;
 
-    private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider)
+    private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString)
     {
+        if (sharedConnectionString is null)
+        {
+            _database = new TestDatabase();
+        }
+
+        ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -25,13 +31,16 @@ public sealed class EngineHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(_database.ConnectionString));
+        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(ConnectionString));
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         services.AddQsetDemos();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public IServiceProvider Services => _services;
+
+    /// <summary>The SQLite database; pass it to another host to make a second node over the same data.</summary>
+    public string ConnectionString { get; }
 
     public QsetCache Cache => Get<QsetCache>();
 
@@ -47,11 +56,14 @@ public sealed class EngineHost : IAsyncDisposable
 
     public FakeTimeProvider? FakeTime => _services.GetService<TimeProvider>() as FakeTimeProvider;
 
-    public static async Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? timeProvider = null)
+    public static async Task<EngineHost> StartAsync(
+        Action<Dictionary<string, string?>>? configure = null,
+        TimeProvider? timeProvider = null,
+        string? sharedConnectionString = null)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineHost(settings, timeProvider);
+        var host = new EngineHost(settings, timeProvider, sharedConnectionString);
         await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
         return host;
     }
@@ -64,6 +76,6 @@ public sealed class EngineHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        _database.Dispose();
+        _database?.Dispose();
     }
 }

@@ -32,6 +32,13 @@ internal sealed class CacheStoreHealthCheck(ICacheStore store) : IHealthCheck
         try
         {
             await store.GetAsync("health-probe", cancellationToken);
+            if (store is IReportsHealth health)
+            {
+                return health.IsDegraded
+                    ? HealthCheckResult.Degraded($"{store.Name} store degraded: {health.HealthDescription}")
+                    : HealthCheckResult.Healthy($"{store.Name} store: {health.HealthDescription}");
+            }
+
             return HealthCheckResult.Healthy($"{store.Name} store: {store.Count}/{store.Capacity} entries.");
         }
 #pragma warning disable CA1031 // Any failure is the answer.

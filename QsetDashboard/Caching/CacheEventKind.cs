@@ -27,8 +27,14 @@ public enum CacheEventKind
     /// <summary>A populate was refused because its key was invalidated after the read began; the stale value was not stored.</summary>
     Reject,
 
-    /// <summary>A database read for the key failed; nothing was cached.</summary>
+    /// <summary>A database read for the key failed, or the store held a corrupt value (removed); nothing was cached.</summary>
     Error,
+
+    /// <summary>The distributed store stopped answering: reads go to the database, nothing is cached until it is back.</summary>
+    Degraded,
+
+    /// <summary>The distributed store answers again; what this node may have missed was cleared.</summary>
+    Recovered,
 }
 
 /// <summary>The upper-case labels of <see cref="CacheEventKind"/>, made once so the hot path never formats an enum.</summary>

@@ -2,6 +2,19 @@ using Microsoft.Extensions.Options;
 
 namespace QsetDashboard.Caching;
 
+/// <summary>Where cached values live.</summary>
+public enum CacheBackend
+{
+    /// <summary>An in-process memory cache (the seed's LocMemCache).</summary>
+    Memory,
+
+    /// <summary>Redis, shared by every node (the seed's uWSGI cache2, grown up).</summary>
+    Redis,
+
+    /// <summary>A memory L1 on each node over a shared Redis L2, with invalidations broadcast to every node.</summary>
+    Hybrid,
+}
+
 /// <summary>The cache's settings, bound from the <c>Cache</c> configuration section.</summary>
 public sealed class CacheOptions
 {
@@ -28,6 +41,21 @@ public sealed class CacheOptions
 
     /// <summary>How often the memory store looks for entries whose TTL ran out, so that EXPIRE shows without a read.</summary>
     public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where values live: <c>Memory</c> (default), <c>Redis</c> or <c>Hybrid</c>.</summary>
+    public CacheBackend Backend { get; set; } = CacheBackend.Memory;
+
+    /// <summary>The StackExchange.Redis connection string (<c>localhost:6379</c>), for the Redis and Hybrid backends.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The prefix of every Redis key and channel this app uses, so that apps can share a server.</summary>
+    public string RedisPrefix { get; set; } = "qset:";
+
+    /// <summary>How long a Redis command may take before the cache gives up on it and reads the database.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
 
 /// <summary>Rejects settings the cache cannot run with, with a message that names the key and the allowed range.</summary>
@@ -60,6 +88,39 @@ public sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
         if (options.ExpirationScanInterval < TimeSpan.FromMilliseconds(10) || options.ExpirationScanInterval > TimeSpan.FromMinutes(10))
         {
             failures.Add($"Cache:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
+        }
+
+        if (!Enum.IsDefined(options.Backend))
+        {
+            failures.Add($"Cache:Backend must be Memory, Redis or Hybrid (got {options.Backend}).");
+        }
+
+        if (options.Backend != CacheBackend.Memory)
+        {
+            if (string.IsNullOrWhiteSpace(options.Redis))
+            {
+                failures.Add($"Cache:Redis must be a StackExchange.Redis connection string such as localhost:6379 when Cache:Backend is {options.Backend}.");
+            }
+
+            if (options.Backend == CacheBackend.Redis && options.SlidingTtl is not null)
+            {
+                failures.Add("Cache:SlidingTtl is not supported by the Redis backend (a sliding TTL would write on every read); use Hybrid or Memory, or remove it.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.RedisPrefix) || options.RedisPrefix.Contains('*', StringComparison.Ordinal))
+            {
+                failures.Add("Cache:RedisPrefix must be non-empty and must not contain '*'.");
+            }
+
+            if (options.RedisTimeout < TimeSpan.FromMilliseconds(10) || options.RedisTimeout > TimeSpan.FromSeconds(30))
+            {
+                failures.Add($"Cache:RedisTimeout must be between 00:00:00.010 and 00:00:30 (got {options.RedisTimeout}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.NodeId) || options.NodeId.Contains('\n', StringComparison.Ordinal))
+            {
+                failures.Add("Cache:NodeId must be a non-empty single line.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

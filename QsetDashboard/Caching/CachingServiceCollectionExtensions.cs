@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QsetDashboard.Caching;
+using QsetDashboard.Caching.Redis;
 using QsetDashboard.Data;
 
 // In the DI namespace, as AddMemoryCache and AddFusionCache are, so that callers find it without a using.
@@ -11,7 +12,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CachingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the engine (<see cref="QsetCache"/>), the memory store, the event journal, the counters and meter,
+    /// Adds the engine (<see cref="QsetCache"/>), the store chosen by <c>Cache:Backend</c>, the event journal, the counters and meter,
     /// and the three styles, with <see cref="CacheOptions"/> bound from <paramref name="section"/> and validated at start.
     /// </summary>
     public static IServiceCollection AddQsetCache(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
@@ -25,7 +26,16 @@ public static class CachingServiceCollectionExtensions
             sp.GetRequiredService<ILogger<EventJournal>>()));
         services.TryAddSingleton<CacheCounters>();
         services.TryAddSingleton<CacheRecorder>();
-        services.TryAddSingleton<ICacheStore, MemoryCacheStore>();
+        services.TryAddSingleton<MemoryCacheStore>();
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<RedisCacheStore>();
+        services.TryAddSingleton<HybridCacheStore>();
+        services.TryAddSingleton<ICacheStore>(sp => sp.GetRequiredService<IOptions<CacheOptions>>().Value.Backend switch
+        {
+            CacheBackend.Redis => sp.GetRequiredService<RedisCacheStore>(),
+            CacheBackend.Hybrid => sp.GetRequiredService<HybridCacheStore>(),
+            _ => sp.GetRequiredService<MemoryCacheStore>(),
+        });
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<QsetCache>();
         services.TryAddSingleton<EntityRepository>();

@@ -43,7 +43,18 @@ public interface ICacheStore
 /// <param name="Key">The key the populate is for.</param>
 /// <param name="Stamp">The store's invalidation clock when the read began.</param>
 /// <param name="Guarded">False only where the race lab turns the guard off for one read, to show the race.</param>
-public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true);
+/// <param name="NearStamp">A two-level store's L1 stamp, checked as well as <paramref name="Stamp"/>.</param>
+public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true, long NearStamp = 0);
+
+/// <summary>A store that can be degraded (a network store that is down) says so, for /health and the dashboard.</summary>
+public interface IReportsHealth
+{
+    /// <summary>True while the store is not answering and reads go to the database.</summary>
+    bool IsDegraded { get; }
+
+    /// <summary>A sentence on the store's state.</summary>
+    string HealthDescription { get; }
+}
 
 /// <summary>Whether a populate stored its value, and if not, why.</summary>
 public readonly record struct PopulateResult(bool Stored, string? Reason, string? ReplacedEntityType)

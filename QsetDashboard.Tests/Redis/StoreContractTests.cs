@@ -1,0 +1,128 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Redis;
+
+/// <summary>One contract, every store: Memory, Redis and Hybrid must behave alike to a caller.</summary>
+public abstract class StoreContractTests
+{
+    protected abstract Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null);
+
+    [Fact]
+    public async Task Get_OfAnUnknownKey_IsNull()
+    {
+        await using var host = await StartAsync();
+
+        Assert.Null(await host.Cache.Store.GetAsync("User.404"));
+    }
+
+    [Fact]
+    public async Task ReadTwice_MissPopulateThenHit_WithTheSameValue()
+    {
+        await using var host = await StartAsync();
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+
+        var first = await host.Generic.ReadAsync<User>(1);
+        var second = await host.Generic.ReadAsync<User>(1);
+
+        Assert.False(first.Hit);
+        Assert.True(second.Hit);
+        Assert.Equal("Alice", second.Value!.Name);
+        Assert.Equal(1, host.Cache.GetStats().Populates);
+    }
+
+    [Fact]
+    public async Task Invalidate_RemovesTheEntry_AndTheNextReadIsFresh()
+    {
+        await using var host = await StartAsync();
+        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
+        await host.Generic.GetAsync<Team>(1);
+
+        await host.Generic.SetAsync(1, new Team { Name = "Ops" });
+
+        Assert.Null(await host.Cache.Store.GetAsync("Team.1"));
+        Assert.Equal("Ops", (await host.Generic.GetAsync<Team>(1))!.Name);
+    }
+
+    [Fact]
+    public async Task Populate_ThatBeganBeforeAnInvalidation_IsRefused()
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var ticket = await store.BeginPopulateAsync("User.1");
+        await store.InvalidateAsync("User.1");
+
+        var result = await store.TryPopulateAsync(Entry("User.1", "stale"), ticket);
+
+        Assert.False(result.Stored);
+        Assert.Contains("invalidated", result.Reason, StringComparison.Ordinal);
+        Assert.Null(await store.GetAsync("User.1"));
+    }
+
+    [Fact]
+    public async Task Populate_WithAFreshTicket_IsStored_AndListedWithItsTtl()
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var ticket = await store.BeginPopulateAsync("User.2");
+
+        var result = await store.TryPopulateAsync(Entry("User.2", "Bob"), ticket);
+        var listed = Assert.Single(await store.ListAsync());
+
+        Assert.True(result.Stored);
+        Assert.Equal("User.2", listed.Key);
+        Assert.Equal("User", listed.EntityType);
+        Assert.Equal("Bob", ((User)listed.Value).Name);
+        Assert.True(listed.AbsoluteExpiration > DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task Clear_RemovesEveryEntry()
+    {
+        await using var host = await StartAsync();
+        await host.Generic.SetAsync(1, new User { Name = "A" });
+        await host.Generic.SetAsync(2, new User { Name = "B" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.GetAsync<User>(2);
+
+        var removed = await host.Cache.FlushAsync();
+
+        Assert.Equal(2, removed);
+        Assert.Empty(await host.Cache.Store.ListAsync());
+    }
+
+    private static CacheEntry Entry(string key, string name)
+    {
+        var user = new User { Id = int.Parse(key[5..], System.Globalization.CultureInfo.InvariantCulture), Name = name };
+        var now = DateTimeOffset.UtcNow;
+        return new CacheEntry(key, "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+    }
+}
+
+public sealed class MemoryStoreContractTests : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) => EngineHost.StartAsync(configure);
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisStoreContractTests(RedisServer redis) : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, redis, "Redis");
+            configure?.Invoke(s);
+        });
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class HybridStoreContractTests(RedisServer redis) : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, redis, "Hybrid");
+            configure?.Invoke(s);
+        });
+}

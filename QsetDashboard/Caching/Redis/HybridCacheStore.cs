@@ -1,0 +1,175 @@
+using StackExchange.Redis;
+
+namespace QsetDashboard.Caching.Redis;
+
+/// <summary>
+/// A memory L1 on each node over the shared Redis L2. Reads try L1, then L2 (copying into L1), then the database.
+/// Every invalidation is applied to both levels and broadcast on a Redis channel, so every other node drops its L1
+/// copy within milliseconds. While Redis is down, L1 is bypassed and left empty: this node could not hear other
+/// nodes' invalidations, so it reads the database; on reconnect it clears L1 again before caching resumes.
+/// </summary>
+public sealed class HybridCacheStore : ICacheStore, IReportsHealth
+{
+    private const char Separator = '\n';
+
+    private readonly MemoryCacheStore _near;
+    private readonly RedisCacheStore _far;
+    private readonly RedisConnection _connection;
+    private readonly CacheRecorder _recorder;
+    private readonly RedisChannel _channel;
+
+    /// <summary>Creates the store and subscribes to the invalidation channel.</summary>
+    public HybridCacheStore(MemoryCacheStore near, RedisCacheStore far, RedisConnection connection, CacheRecorder recorder)
+    {
+        _near = near;
+        _far = far;
+        _connection = connection;
+        _recorder = recorder;
+        _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
+        _connection.Restored += (_, _) => _ = ClearNearAsync("Redis reconnected: this node may have missed invalidations");
+        _connection.Subscriber.Subscribe(_channel, OnBroadcast);
+    }
+
+    /// <inheritdoc />
+    public string Name => "Hybrid";
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => _connection.NodeId;
+
+    /// <inheritdoc />
+    public int Capacity => _near.Capacity;
+
+    /// <inheritdoc />
+    /// <remarks>This node's L1.</remarks>
+    public int Count => _near.Count;
+
+    /// <inheritdoc />
+    public bool IsDegraded => _connection.IsDegraded;
+
+    /// <inheritdoc />
+    public string HealthDescription => IsDegraded
+        ? $"Node {NodeId}: Redis is not answering; L1 bypassed, reads go to the database."
+        : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
+
+    /// <summary>This node's L1 keys.</summary>
+    public async ValueTask<IReadOnlyList<CacheEntry>> ListNearAsync(CancellationToken cancellationToken = default) =>
+        await _near.ListAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.IsDegraded)
+        {
+            return null;
+        }
+
+        if (await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
+        {
+            return near;
+        }
+
+        var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (await _far.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } far)
+        {
+            return null;
+        }
+
+        // Guarded like a database read: an invalidation broadcast while L2 was being read wins.
+        await _near.TryPopulateAsync(far, nearTicket, cancellationToken).ConfigureAwait(false);
+        return far;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var near = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        var far = await _far.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        return far with { NearStamp = near.Stamp };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    {
+        var far = await _far.TryPopulateAsync(entry, ticket, cancellationToken).ConfigureAwait(false);
+        if (!far.Stored)
+        {
+            return far;
+        }
+
+        return await _near.TryPopulateAsync(entry, ticket with { Stamp = ticket.NearStamp }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        var far = await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        await BroadcastAsync(key).ConfigureAwait(false);
+        return near || far;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
+        var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
+        await BroadcastAsync("*").ConfigureAwait(false);
+        return [.. near.Union(far, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The shared L2, which is what every node can serve.</remarks>
+    public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
+        _far.ListAsync(cancellationToken);
+
+    private async Task BroadcastAsync(string key)
+    {
+        if (_connection.IsDegraded)
+        {
+            return;
+        }
+
+        try
+        {
+            await _connection.Subscriber.PublishAsync(_channel, $"{_connection.NodeId}{Separator}{key}").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+        }
+    }
+
+    private void OnBroadcast(RedisChannel channel, RedisValue message)
+    {
+        var text = (string?)message;
+        var split = text?.IndexOf(Separator, StringComparison.Ordinal) ?? -1;
+        if (split <= 0)
+        {
+            return;
+        }
+
+        var node = text![..split];
+        var key = text[(split + 1)..];
+        if (node == _connection.NodeId)
+        {
+            return;
+        }
+
+        if (key == "*")
+        {
+            _ = ClearNearAsync($"flush broadcast by node {node}");
+            return;
+        }
+
+        _ = _near.InvalidateAsync(key).AsTask();
+        _recorder.Record(CacheEventKind.Invalidate, key, null, detail: $"L1 copy dropped: invalidated by node {node}", source: "sync");
+    }
+
+    private async Task ClearNearAsync(string reason)
+    {
+        foreach (var key in await _near.ClearAsync().ConfigureAwait(false))
+        {
+            _recorder.Record(CacheEventKind.Invalidate, key, null, detail: reason, source: "sync");
+        }
+    }
+}

@@ -1,0 +1,277 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace QsetDashboard.Caching.Redis;
+
+/// <summary>
+/// Values in Redis, shared by every node. TTL is set on write; the guarded populate is one Lua script that compares
+/// the key's generation with the one the read began at; listing uses SCAN over the prefix. When the server has
+/// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
+/// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
+/// </summary>
+public sealed class RedisCacheStore : ICacheStore, IReportsHealth
+{
+    private readonly RedisConnection _connection;
+    private readonly CacheRecorder _recorder;
+    private readonly TimeProvider _timeProvider;
+    private readonly CacheOptions _options;
+    private int _lastCount;
+    private int _notificationsWired;
+
+    /// <summary>Creates the store over the app's Redis connection.</summary>
+    public RedisCacheStore(RedisConnection connection, IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
+    {
+        _connection = connection;
+        _recorder = recorder;
+        _timeProvider = timeProvider;
+        _options = options.Value;
+        _connection.Restored += (_, _) => _ = WireKeyspaceNotificationsAsync();
+        _ = WireKeyspaceNotificationsAsync();
+    }
+
+    /// <inheritdoc />
+    public string Name => "Redis";
+
+    /// <inheritdoc />
+    public int Capacity => _options.Capacity;
+
+    /// <inheritdoc />
+    /// <remarks>As of the latest listing: counting Redis keys takes a SCAN, which a property must not run.</remarks>
+    public int Count => Volatile.Read(ref _lastCount);
+
+    /// <inheritdoc />
+    public bool IsDegraded => _connection.IsDegraded;
+
+    /// <inheritdoc />
+    public string HealthDescription => IsDegraded
+        ? "Redis is not answering: reads go to the database, nothing is cached."
+        : $"Redis answers; prefix '{_connection.Prefix}'.";
+
+    /// <inheritdoc />
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            return null;
+        }
+
+        try
+        {
+            var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+            if (payload is null)
+            {
+                return null;
+            }
+
+            if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
+            {
+                return entry;
+            }
+
+            await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+            _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
+            return null;
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            return new PopulateTicket(key, -1);
+        }
+
+        try
+        {
+            var generation = await database.StringGetAsync(_connection.GenerationKey(key)).ConfigureAwait(false);
+            return new PopulateTicket(key, generation.IsNull ? 0 : (long)generation);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            return new PopulateTicket(key, -1);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (ticket.Stamp < 0 || _connection.Database is not { } database)
+        {
+            return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
+        }
+
+        var ttl = entry.AbsoluteExpiration - _timeProvider.GetUtcNow();
+        if (ttl <= TimeSpan.Zero)
+        {
+            return PopulateResult.Rejected("the entry's TTL ran out before it could be stored");
+        }
+
+        try
+        {
+            var guarded = _options.GuardPopulate && ticket.Guarded;
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Populate,
+                [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key)],
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0]).ConfigureAwait(false))!;
+            return (long)result[0] == 1
+                ? PopulateResult.StoredOver(null)
+                : PopulateResult.Rejected($"key invalidated (generation {(string?)result[1]}) after this read began (generation {ticket.Stamp}): the value may be stale");
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            _connection.Defer(key);
+            return false;
+        }
+
+        try
+        {
+            return await _connection.InvalidateAsync(database, key).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            _connection.Defer(key);
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            return [];
+        }
+
+        try
+        {
+            List<string> removed = [];
+            foreach (var entryKey in await _connection.ScanEntryKeysAsync().ConfigureAwait(false))
+            {
+                var key = _connection.CacheKeyOf(entryKey!)!;
+                if (await _connection.InvalidateAsync(database, key).ConfigureAwait(false))
+                {
+                    removed.Add(key);
+                }
+            }
+
+            Volatile.Write(ref _lastCount, 0);
+            return removed;
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            return [];
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            return [];
+        }
+
+        try
+        {
+            var keys = await _connection.ScanEntryKeysAsync().ConfigureAwait(false);
+            List<CacheEntry> entries = [];
+            foreach (var chunk in keys.Chunk(200))
+            {
+                var payloads = await database.StringGetAsync(chunk).ConfigureAwait(false);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var key = _connection.CacheKeyOf(chunk[i]!)!;
+                    var payload = (byte[]?)payloads[i];
+                    if (payload is null)
+                    {
+                        continue;
+                    }
+
+                    if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
+                    {
+                        entries.Add(entry!);
+                    }
+                    else
+                    {
+                        await database.KeyDeleteAsync(chunk[i]).ConfigureAwait(false);
+                        _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
+                    }
+                }
+            }
+
+            Volatile.Write(ref _lastCount, entries.Count);
+            return [.. entries.OrderBy(e => e.Key, StringComparer.Ordinal)];
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            return [];
+        }
+    }
+
+    private async Task WireKeyspaceNotificationsAsync()
+    {
+        try
+        {
+            if (!_connection.Multiplexer.IsConnected || Interlocked.Exchange(ref _notificationsWired, 1) == 1)
+            {
+                return;
+            }
+
+            var database = _connection.Multiplexer.GetDatabase();
+            var config = (await database.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events").ConfigureAwait(false)).ToDictionary();
+            var flags = config.TryGetValue("notify-keyspace-events", out var value) ? (string?)value ?? string.Empty : string.Empty;
+            if (!flags.Contains('E', StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            var db = database.Database;
+            if (flags.Contains('x', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal))
+            {
+                await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:expired"),
+                    (_, key) => OnKeyspaceEvent(CacheEventKind.Expire, key, "Redis expired the key at its TTL")).ConfigureAwait(false);
+            }
+
+            if (flags.Contains('e', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal))
+            {
+                await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:evicted"),
+                    (_, key) => OnKeyspaceEvent(CacheEventKind.Evict, key, "Redis evicted the key under its maxmemory policy")).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Notifications are optional: CONFIG may be disabled on a managed server.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Exchange(ref _notificationsWired, 0);
+        }
+    }
+
+    private void OnKeyspaceEvent(CacheEventKind kind, RedisValue redisKey, string detail)
+    {
+        if (_connection.CacheKeyOf(redisKey!) is { } key)
+        {
+            _recorder.Record(kind, key, null, detail: detail, source: "redis");
+        }
+    }
+}
