@@ -13,5 +13,8 @@ public sealed class RedisCollection : ICollectionFixture<RedisServer>
         settings["Cache:Backend"] = backend;
         settings["Cache:Redis"] = redis.ConnectionString;
         settings["Cache:RedisPrefix"] = prefix ?? $"t{Guid.NewGuid():N}:";
+
+        // Generous for a loaded 2-core CI machine; an outage is still noticed at once (commands fail fast).
+        settings["Cache:RedisTimeout"] = "00:00:05";
     }
 }

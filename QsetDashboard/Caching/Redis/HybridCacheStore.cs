@@ -26,8 +26,12 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
         _connection = connection;
         _recorder = recorder;
         _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
-        _connection.Restored += (_, _) => _ = ClearNearAsync("Redis reconnected: this node may have missed invalidations");
-        _connection.Subscriber.Subscribe(_channel, OnBroadcast);
+        _connection.Restored += (_, _) =>
+        {
+            _ = ClearNearAsync("Redis reconnected: this node may have missed invalidations");
+            _ = SubscribeAsync();
+        };
+        _ = SubscribeAsync();
     }
 
     /// <inheritdoc />
@@ -121,6 +125,27 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
     /// <remarks>The shared L2, which is what every node can serve.</remarks>
     public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
         _far.ListAsync(cancellationToken);
+
+    private int _subscribed;
+
+    private async Task SubscribeAsync()
+    {
+        if (Interlocked.Exchange(ref _subscribed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await _connection.Subscriber.SubscribeAsync(_channel, OnBroadcast).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            // Not subscribed: the reconnect that ends this outage subscribes again.
+            Interlocked.Exchange(ref _subscribed, 0);
+            _connection.ReportFailure(ex);
+        }
+    }
 
     private async Task BroadcastAsync(string key)
     {

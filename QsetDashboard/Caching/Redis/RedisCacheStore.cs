@@ -231,6 +231,8 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
 
     private async Task WireKeyspaceNotificationsAsync()
     {
+        // Subscribing costs nothing when the server has notifications off (no message ever comes), and reading
+        // its CONFIG would need admin mode: so subscribe always, and hear Redis's expiries and evictions when it tells.
         try
         {
             if (!_connection.Multiplexer.IsConnected || Interlocked.Exchange(ref _notificationsWired, 1) == 1)
@@ -238,30 +240,13 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
                 return;
             }
 
-            var database = _connection.Multiplexer.GetDatabase();
-            var config = (await database.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events").ConfigureAwait(false)).ToDictionary();
-            var flags = config.TryGetValue("notify-keyspace-events", out var value) ? (string?)value ?? string.Empty : string.Empty;
-            if (!flags.Contains('E', StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            var db = database.Database;
-            if (flags.Contains('x', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal))
-            {
-                await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:expired"),
-                    (_, key) => OnKeyspaceEvent(CacheEventKind.Expire, key, "Redis expired the key at its TTL")).ConfigureAwait(false);
-            }
-
-            if (flags.Contains('e', StringComparison.Ordinal) || flags.Contains('A', StringComparison.Ordinal))
-            {
-                await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:evicted"),
-                    (_, key) => OnKeyspaceEvent(CacheEventKind.Evict, key, "Redis evicted the key under its maxmemory policy")).ConfigureAwait(false);
-            }
+            var db = _connection.Multiplexer.GetDatabase().Database;
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:expired"),
+                (_, key) => OnKeyspaceEvent(CacheEventKind.Expire, key, "Redis expired the key at its TTL")).ConfigureAwait(false);
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:evicted"),
+                (_, key) => OnKeyspaceEvent(CacheEventKind.Evict, key, "Redis evicted the key under its maxmemory policy")).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // Notifications are optional: CONFIG may be disabled on a managed server.
-        catch (Exception)
-#pragma warning restore CA1031
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             Interlocked.Exchange(ref _notificationsWired, 0);
         }

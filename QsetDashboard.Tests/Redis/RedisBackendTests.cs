@@ -1,0 +1,109 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Caching.Redis;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace QsetDashboard.Tests.Redis;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisBackendTests(RedisServer redis)
+{
+    private Task<EngineHost> StartAsync(string backend, string prefix, Action<Dictionary<string, string?>>? configure = null, string? sharedDatabase = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, redis, backend, prefix);
+            configure?.Invoke(s);
+        }, sharedConnectionString: sharedDatabase);
+
+    private static string NewPrefix() => $"t{Guid.NewGuid():N}:";
+
+    [Fact]
+    public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
+    {
+        var prefix = NewPrefix();
+        await using var host = await StartAsync("Redis", prefix, s => s["Cache:DefaultTtl"] = "00:02:00");
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        await using var direct = await redis.ConnectAsync();
+
+        var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"{prefix}e:User.1");
+        var raw = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1");
+
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(120));
+        Assert.Contains("\"t\":\"User\"", raw, StringComparison.Ordinal);
+        Assert.Contains("Alice", raw, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"hello\":\"world\"}")]
+    [InlineData("{\"qset\":1,\"t\":\"Spaceship\",\"c\":\"2026-01-01T00:00:00Z\",\"a\":\"2999-01-01T00:00:00Z\",\"v\":{}}")]
+    [InlineData("{\"qset\":1,\"t\":\"User\",\"c\":\"2026-01-01T00:00:00Z\",\"a\":\"2999-01-01T00:00:00Z\",\"v\":[1,2]}")]
+    public async Task CorruptOrForeignValue_IsAMiss_IsRemoved_AndReported(string payload)
+    {
+        var prefix = NewPrefix();
+        await using var host = await StartAsync("Redis", prefix);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await using var direct = await redis.ConnectAsync();
+        await direct.GetDatabase().StringSetAsync($"{prefix}e:User.1", payload);
+
+        var read = await host.Generic.ReadAsync<User>(1);
+
+        Assert.False(read.Hit);
+        Assert.Equal("Alice", read.Value!.Name);
+        var error = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Error);
+        Assert.StartsWith("corrupt or foreign value removed", error.Detail, StringComparison.Ordinal);
+        var stored = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1");
+        Assert.Contains("Alice", stored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedisExpiry_ArrivesAsAnExpireEvent_FromKeyspaceNotifications()
+    {
+        await using var host = await StartAsync("Redis", NewPrefix(), s => s["Cache:DefaultTtl"] = "00:00:01");
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1"), "Redis reports the expiry");
+
+        Assert.Equal("redis", host.Events().First(e => e.Kind == CacheEventKind.Expire).Source);
+    }
+
+    [Fact]
+    public async Task Hybrid_AnUpdateOnOneNode_DropsTheOtherNodesL1_AtOnce()
+    {
+        var prefix = NewPrefix();
+        await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
+        await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
+        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
+        await nodeA.Generic.GetAsync<User>(1);
+        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
+        Assert.Equal(1, nodeB.Cache.Store.Count);
+
+        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+
+        await Eventually.TrueAsync(() => nodeB.Cache.Store.Count == 0, "node B drops its L1 copy", timeoutMs: 2_000);
+        Assert.Contains(nodeB.Events(), e => e.Kind == CacheEventKind.Invalidate && e.Source == "sync" && e.Detail!.Contains("node-a", StringComparison.Ordinal));
+        Assert.Equal("Jane", (await nodeB.Generic.GetAsync<User>(1))!.Name);
+    }
+
+    [Fact]
+    public async Task Hybrid_L1Drop_HappensWithin100Milliseconds()
+    {
+        var prefix = NewPrefix();
+        await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
+        await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
+        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
+        await nodeB.Generic.GetAsync<User>(1);
+        var before = nodeB.Journal.LastSequence;
+
+        await nodeA.Cache.InvalidateAsync("User.1", "User");
+        var sent = DateTimeOffset.UtcNow;
+        await Eventually.TrueAsync(() => nodeB.Journal.ReadAfter(before).Any(e => e.Source == "sync"), "node B hears the broadcast", timeoutMs: 5_000);
+
+        var heard = nodeB.Journal.ReadAfter(before).First(e => e.Source == "sync").Timestamp;
+        Assert.True(heard - sent < TimeSpan.FromMilliseconds(100), $"node B dropped its copy {(heard - sent).TotalMilliseconds:F0} ms after the write");
+    }
+}
