@@ -45,6 +45,8 @@ internal static class CacheEndpoints
 
         group.MapGet("/stats", (QsetCache cache) => cache.GetStats());
 
+        group.MapGet("/nodes", (QsetDashboard.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.GetNodesAsync(ct));
+
         group.MapPost("/flush", async (QsetCache cache, CancellationToken ct) =>
         {
             await cache.FlushAsync(ct);

@@ -37,6 +37,8 @@ public static class CachingServiceCollectionExtensions
             _ => sp.GetRequiredService<MemoryCacheStore>(),
         });
         services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton<NodeDirectory>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
         services.TryAddSingleton<QsetCache>();
         services.TryAddSingleton<EntityRepository>();
         services.TryAddSingleton<SimpleCache>();
