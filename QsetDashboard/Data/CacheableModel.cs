@@ -14,6 +14,7 @@ public abstract class CacheableModel
     public required string Name { get; set; }
 
     /// <summary>The name of the entity type as it appears in cache keys (<c>User.1</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string EntityType => GetType().Name;
 
     /// <inheritdoc />
