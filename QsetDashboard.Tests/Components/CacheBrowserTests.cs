@@ -35,6 +35,20 @@ public sealed class CacheBrowserTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task SelectingAKey_ShowsItsFormattedJson_InTheDetailPanel()
+    {
+        await SeedAsync();
+        var cut = RenderWithProviders<CacheBrowser>();
+        Assert.Equal("Team.1", cut.Find("[data-testid=cache-detail-key]").TextContent);
+
+        await cut.InvokeAsync(() => cut.Find("[data-key='User.2']").Click());
+
+        Assert.Equal("User.2", cut.Find("[data-testid=cache-detail-key]").TextContent);
+        Assert.Contains("\n  \"name\": \"Bob\"", cut.Find("[data-testid=cache-detail-json]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("5:00", cut.Find("[data-testid=cache-detail-ttl]").TextContent);
+    }
+
+    [Fact]
     public async Task Filter_ByTextAndByType_NarrowsTheKeys()
     {
         await SeedAsync();

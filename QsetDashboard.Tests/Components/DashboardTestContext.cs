@@ -27,6 +27,9 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         Services.AddScoped(_ => new DemoSessions());
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PlaygroundOperations>(Engine.Services));
         Services.AddFallbackServiceProvider(Engine.Services);
+
+        // Last: it builds the renderer, after which no service may be added.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public new async Task DisposeAsync()

@@ -25,6 +25,7 @@ public sealed class HomeTests : DashboardTestContext
         Assert.Equal("2", cut.Find("[data-testid=chart-hits]").TextContent);
         Assert.Equal("1", cut.Find("[data-testid=chart-misses]").TextContent);
         Assert.Equal("HIT", cut.FindAll("[data-testid=timeline-item]")[0].GetAttribute("data-kind"));
+        Assert.Equal("1", cut.Find("[data-testid=kind-totals] [data-kind=POPULATE] [data-testid=kind-total]").TextContent);
     }
 
     [Fact]

@@ -128,6 +128,14 @@ public sealed class DashboardModelTests
     }
 
     [Theory]
+    [InlineData(1.5, "1.50 ms")]
+    [InlineData(0.0031, "3.1 µs")]
+    public void Display_Duration_SwitchesToMicrosecondsForMemoryHits(double milliseconds, string expected)
+    {
+        Assert.Equal(expected, Display.Duration(TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
+    [Theory]
     [InlineData(299.9, "5:00")]
     [InlineData(61, "1:01")]
     [InlineData(0, "0:00")]

@@ -5,9 +5,10 @@ namespace QsetDashboard.Model;
 /// <summary>How the dashboard writes durations, ages and sizes, the same on every page.</summary>
 public static class Display
 {
-    /// <summary>An operation's duration: <c>0.42 ms</c>.</summary>
-    public static string Duration(TimeSpan duration) =>
-        string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.00} ms");
+    /// <summary>An operation's duration: <c>0.42 ms</c>, or <c>3.1 µs</c> below a tenth of a millisecond (a memory hit).</summary>
+    public static string Duration(TimeSpan duration) => duration.TotalMilliseconds < 0.1
+        ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMicroseconds:0.0} µs")
+        : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.00} ms");
 
     /// <summary>A countdown or an age, to the second: <c>4:59</c>, <c>1:02:03</c>.</summary>
     public static string Clock(TimeSpan span)

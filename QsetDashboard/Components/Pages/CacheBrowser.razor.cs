@@ -17,6 +17,7 @@ public sealed partial class CacheBrowser
     private string _entityType = AllTypes;
     private int _total;
     private string? _message;
+    private string? _selectedKey;
 
     [Inject] public required QsetCache Cache { get; init; }
 
@@ -33,6 +34,11 @@ public sealed partial class CacheBrowser
         _types = [.. entries.Select(e => e.EntityType).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _rows = CacheEntryRow.Browse(entries, TimeProvider, _text, _entityType);
     }
+
+    // The clicked key while it is listed, else the first row: the detail panel is never blank when there are keys.
+    private CacheEntryRow? Selected => _rows.FirstOrDefault(r => r.Key == _selectedKey) ?? _rows.FirstOrDefault();
+
+    private void Select(string key) => _selectedKey = key;
 
     private async Task SelectTypeAsync(string? type)
     {

@@ -26,6 +26,19 @@ public sealed partial class Home
 
     private double Fill => _stats.Capacity == 0 ? 0 : (double)_stats.Entries / _stats.Capacity;
 
+    private IEnumerable<(CacheEventKind Kind, long Count)> KindTotals =>
+    [
+        (CacheEventKind.Hit, _stats.Hits),
+        (CacheEventKind.Miss, _stats.Misses),
+        (CacheEventKind.Populate, _stats.Populates),
+        (CacheEventKind.Invalidate, _stats.Invalidations),
+        (CacheEventKind.Evict, _stats.Evictions),
+        (CacheEventKind.Expire, _stats.Expirations),
+        (CacheEventKind.Clash, _stats.Clashes),
+        (CacheEventKind.Reject, _stats.Rejects),
+        (CacheEventKind.Error, _stats.Errors),
+    ];
+
     /// <inheritdoc />
     protected override Task RefreshAsync()
     {
