@@ -142,7 +142,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Screenshots_OfOverviewDemoCacheAndEvents_InLightAndDark()
+    public async Task Screenshots_OfEveryPage_InLightAndDark()
     {
         await SeedTrafficAsync();
         var folder = Path.Combine(BrowserPages.RepositoryRoot(), "wwwroot-assets", "screenshots");
@@ -174,11 +174,14 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         {
             await page.OpenAsync("/demos/generic");
             await page.ClickAsync("[data-testid=demo-reset]");
-            for (var step = 1; step <= 4; step++)
+            // Half-way, just after the first read of the updated user, so the cache holds it.
+            for (var step = 1; step <= 5; step++)
             {
                 await page.ClickAsync("[data-testid=demo-next]");
                 await Expect(page.Locator("[data-testid=demo-progress]")).ToHaveTextAsync($"Step {step} of 8");
             }
+
+            await Expect(page.Locator("[data-testid=demo-cache] [data-testid=cache-value]")).ToContainTextAsync("Jane");
         });
         await ShootAsync("cache", async () =>
         {
@@ -189,6 +192,21 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         {
             await page.OpenAsync("/events");
             await Expect(page.Locator("[data-testid=event-row]").First).ToBeVisibleAsync();
+        });
+        await ShootAsync("playground", async () =>
+        {
+            await page.OpenAsync("/playground");
+            await page.ClickAsync("[data-testid=pg-read]");
+            await page.ClickAsync("[data-testid=pg-read]");
+            await page.FillAsync("input[data-testid=pg-id]", "0");
+            await page.ClickAsync("[data-testid=pg-read]");
+            await Expect(page.Locator("[data-testid=pg-result]")).ToHaveCountAsync(2);
+            await Expect(page.Locator("text=The id must be a positive 32-bit integer")).ToBeVisibleAsync();
+        });
+        await ShootAsync("compare", async () =>
+        {
+            await page.OpenAsync("/compare");
+            await Expect(page.Locator("[data-testid=compare-key]").First).ToBeVisibleAsync();
         });
         await page.Context.CloseAsync();
     }

@@ -13,10 +13,12 @@ public sealed class CompareTests : DashboardTestContext
 
         var rows = cut.FindAll("[data-testid=compare-row]");
         Assert.Equal(5, rows.Count);
-        Assert.Equal(["Simple", "Generic", "", "Cacheable Model", ""], rows.Select(r => r.QuerySelector("td")!.TextContent.Trim()));
-        Assert.Contains("simple.GetUserAsync(id)", rows[0].TextContent, StringComparison.Ordinal);
-        Assert.Contains("generic.GetAsync<Team>(id)", rows[2].TextContent, StringComparison.Ordinal);
-        Assert.Contains("ModelCache<Team>", rows[4].TextContent, StringComparison.Ordinal);
+        Assert.Equal(["Simple", "Generic", "", "Cacheable Model", ""], rows.Select(r => r.QuerySelector("td b")!.TextContent.Trim()));
+        Assert.Contains("SimpleCache", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("SetUserAsync(id, \"name\")", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("GetAsync<Team>(id)", rows[2].TextContent, StringComparison.Ordinal);
+        Assert.Contains("teams.RemoveAsync(id)", rows[4].TextContent, StringComparison.Ordinal);
+        Assert.Contains("ModelCache<Team> teams", rows[4].TextContent, StringComparison.Ordinal);
         Assert.All(cut.FindAll("[data-testid=compare-keys]"), k => Assert.Equal("none", k.TextContent.Trim()));
     }
 

@@ -9,7 +9,7 @@ namespace QsetDashboard.Components;
 /// reloads and re-renders whenever the journal has news, at most ten times a second (and on a clock tick if
 /// <see cref="TickInterval"/> is set). The journal subscription is disposed with the component.
 /// </summary>
-public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
+public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposable
 {
     private ThrottledRefresh? _live;
 
@@ -18,6 +18,9 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
 
     /// <summary>The clock refreshes are spaced by.</summary>
     [Inject] public required TimeProvider TimeProvider { get; init; }
+
+    /// <summary>Where a failed live refresh is reported (the page keeps its last good state).</summary>
+    [Inject] public required ILogger<LiveComponentBase> Logger { get; init; }
 
     /// <summary>The live refresh, once the component has rendered interactively.</summary>
     protected ThrottledRefresh? Live => _live;
@@ -49,7 +52,7 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
         // Subscribing after the first interactive render keeps prerendering (which is thrown away) free of subscriptions.
         if (firstRender && _live is null)
         {
-            _live = new ThrottledRefresh(Journal, () => InvokeAsync(RefreshAndRenderAsync), TimeProvider);
+            _live = new ThrottledRefresh(Journal, LiveRefreshAsync, TimeProvider);
             if (TickInterval is { } tick)
             {
                 _live.TickEvery(tick);
@@ -58,6 +61,27 @@ public abstract class LiveComponentBase : ComponentBase, IAsyncDisposable
             _live.Request();
         }
     }
+
+    private async Task LiveRefreshAsync()
+    {
+        try
+        {
+            await InvokeAsync(RefreshAndRenderAsync);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit went away between the event and the refresh.
+        }
+#pragma warning disable CA1031 // A failed background refresh must not end the circuit; the next event retries.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LiveRefreshFailed(Logger, GetType().Name, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "A live refresh of {Component} failed; it keeps its last state")]
+    private static partial void LiveRefreshFailed(ILogger logger, string component, Exception exception);
 
     /// <summary>Reloads and re-renders now, as after a user action.</summary>
     protected async Task RefreshAndRenderAsync()

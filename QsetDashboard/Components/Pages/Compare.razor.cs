@@ -7,7 +7,7 @@ namespace QsetDashboard.Components.Pages;
 /// <summary>The seed's "Compare the versions" table with each style's live keys.</summary>
 public sealed partial class Compare
 {
-    private const int KeyLimit = 12;
+    private const int KeyLimit = 8;
 
     private IReadOnlyList<string>[] _liveKeys = [.. StyleComparison.Rows.Select(_ => (IReadOnlyList<string>)[])];
 
