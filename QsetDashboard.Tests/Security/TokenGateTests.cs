@@ -111,12 +111,15 @@ public sealed class TokenGateTests : IClassFixture<TokenGateTests.Host>
     public async Task OnLoopback_NoTokenIsNeeded()
     {
         using var app = new AppHost();
-        using var client = new HttpClient { BaseAddress = app.BaseAddress };
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = app.BaseAddress };
 
         using var page = await client.GetAsync("/");
         using var api = await client.GetAsync("/api/cache/stats");
+        using var login = await client.GetAsync("/login?t=anything");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.False(login.Headers.Contains("Set-Cookie"));
     }
 }

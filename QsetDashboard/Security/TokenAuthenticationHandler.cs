@@ -8,10 +8,10 @@ namespace QsetDashboard.Security;
 /// <summary>Authenticates API calls carrying <c>Authorization: Bearer &lt;token&gt;</c> with the dashboard's token.</summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory logger,
+    ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     DashboardGate gate)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     private const string BearerPrefix = "Bearer ";
 
