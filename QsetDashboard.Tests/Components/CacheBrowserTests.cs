@@ -49,6 +49,20 @@ public sealed class CacheBrowserTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task MarkupInAName_IsShownAsTyped_AndRenderedAsText()
+    {
+        const string name = "<script>alert(1)</script><b>x</b>";
+        await Engine.Generic.SetAsync(3, new User { Name = name });
+        await Engine.Generic.GetAsync<User>(3);
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        Assert.Contains($"\"name\": \"{name}\"", cut.Find("[data-testid=cache-detail-json]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(name, cut.Find("[data-testid=cache-value]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=cache-detail] script, [data-testid=cache-detail] b, [data-testid=cache-table] script, [data-testid=cache-table] td b"));
+    }
+
+    [Fact]
     public async Task Filter_ByTextAndByType_NarrowsTheKeys()
     {
         await SeedAsync();

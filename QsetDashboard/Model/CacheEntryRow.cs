@@ -5,7 +5,7 @@ namespace QsetDashboard.Model;
 /// <summary>One cache entry as the key browser shows it, read at one instant.</summary>
 /// <param name="Key">The cache key.</param>
 /// <param name="EntityType">The entity type of the value.</param>
-/// <param name="Json">The value as indented JSON.</param>
+/// <param name="Json">The value as indented JSON, characters as typed (see <see cref="DisplayJson"/>).</param>
 /// <param name="SizeBytes">The JSON's size in UTF-8 bytes.</param>
 /// <param name="Age">How long ago it was populated.</param>
 /// <param name="TimeToLive">How long until it expires (zero once due).</param>
@@ -21,7 +21,7 @@ public sealed record CacheEntryRow(string Key, string EntityType, string Json, i
         return new CacheEntryRow(
             entry.Key,
             entry.EntityType,
-            entry.Json,
+            DisplayJson.Of(entry),
             entry.SizeBytes,
             now - entry.CreatedAt,
             left > TimeSpan.Zero ? left : TimeSpan.Zero);
@@ -38,7 +38,7 @@ public sealed record CacheEntryRow(string Key, string EntityType, string Json, i
                 .Where(e => string.IsNullOrEmpty(entityType) || string.Equals(e.EntityType, entityType, StringComparison.Ordinal))
                 .Where(e => string.IsNullOrEmpty(needle)
                     || e.Key.Contains(needle, StringComparison.OrdinalIgnoreCase)
-                    || e.Json.Contains(needle, StringComparison.OrdinalIgnoreCase))
+                    || DisplayJson.Of(e).Contains(needle, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(e => e.Key, StringComparer.Ordinal)
                 .Select(e => From(e, timeProvider)),
         ];
