@@ -142,6 +142,35 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task EventsPage_UnderAFloodOfTenThousandEvents_StaysResponsive_AndScrollsToTheOldest()
+    {
+        using var app = new AppHost();
+        var journal = app.Services.GetRequiredService<EventJournal>();
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
+            BaseURL = app.BaseAddress.ToString(),
+        });
+        var page = await context.NewPageAsync();
+        await page.OpenAsync("/events");
+
+        for (var i = 1; i <= 10_000; i++)
+        {
+            journal.Append(new CacheEvent(0, DateTimeOffset.UtcNow, i % 3 == 0 ? CacheEventKind.Miss : CacheEventKind.Hit, $"Flood.{i}", "User", "flood", TimeSpan.Zero, null));
+        }
+
+        await Expect(page.Locator("[data-testid=events-count]")).ToContainTextAsync("10,000 of 10,000 events", new() { Timeout = 10_000 });
+        await Expect(page.Locator("[data-testid=event-row]").First).ToHaveAttributeAsync("data-key", "Flood.10000");
+        Assert.InRange(await page.Locator("[data-testid=event-row]").CountAsync(), 1, 200);
+
+        await page.ClickAsync("[data-testid=events-pause]");
+        await Expect(page.Locator("[data-testid=events-pause]")).ToHaveTextAsync("Resume");
+        await page.Locator("[data-testid=events-list]").EvaluateAsync("el => el.scrollTop = el.scrollHeight");
+        await Expect(page.Locator("[data-testid=event-row][data-key='Flood.1']")).ToBeVisibleAsync();
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Screenshots_OfEveryPage_InLightAndDark()
     {
         await SeedTrafficAsync();
