@@ -19,6 +19,9 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
     {
         Engine = await EngineHost.StartAsync(ConfigureEngine, CreateTimeProvider());
         JSInterop.Mode = JSRuntimeMode.Loose;
+
+        // Live updates cross the journal's pump and the throttle; on a busy 2-core runner one second is too tight.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         // MudBlazor registers the system clock; the pages must read the engine's (a fake one in TTL tests).
         Services.AddSingleton(Engine.Get<TimeProvider>());
         Services.AddMudServices();
