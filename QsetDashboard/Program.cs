@@ -1,6 +1,7 @@
 using QsetDashboard.Api;
 using QsetDashboard.Components;
 using QsetDashboard.Configuration;
+using QsetDashboard.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApplicationServices();
@@ -13,6 +14,7 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePages();
+app.UseDashboardSecurity();
 app.UseAntiforgery();
 
 app.MapStaticAssets();

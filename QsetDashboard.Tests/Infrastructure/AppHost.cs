@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace QsetDashboard.Tests.Infrastructure;
 
@@ -12,9 +13,11 @@ public sealed class AppHost : WebApplicationFactory<Program>
 {
     private readonly TestDatabase _database = new();
     private readonly Dictionary<string, string?> _settings;
+    private readonly ILoggerProvider? _logs;
 
-    public AppHost(IDictionary<string, string?>? settings = null, bool loopbackOnly = true)
+    public AppHost(IDictionary<string, string?>? settings = null, bool loopbackOnly = true, ILoggerProvider? logs = null)
     {
+        _logs = logs;
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>());
         _settings.TryAdd("ConnectionStrings:Qsets", _database.ConnectionString);
         UseKestrel(options =>
@@ -34,6 +37,9 @@ public sealed class AppHost : WebApplicationFactory<Program>
     /// <summary>The address the browser and HTTP clients use.</summary>
     public Uri BaseAddress => ClientOptions.BaseAddress;
 
+    /// <summary>The loopback address of the server, also when it listens on every address.</summary>
+    public Uri LoopbackAddress => new($"http://127.0.0.1:{BaseAddress.Port}/");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in _settings)
@@ -42,6 +48,10 @@ public sealed class AppHost : WebApplicationFactory<Program>
         }
 
         builder.UseEnvironment("Development");
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
+        }
     }
 
     protected override void Dispose(bool disposing)

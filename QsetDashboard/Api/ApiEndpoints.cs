@@ -10,7 +10,8 @@ internal static class ApiEndpoints
 {
     public static IEndpointRouteBuilder MapQsetApi(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        // Open even behind the dashboard token, for load balancers and probes; it reveals only up/down and counts.
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
 
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {

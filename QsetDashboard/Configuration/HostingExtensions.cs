@@ -3,6 +3,7 @@ using MudBlazor.Services;
 using QsetDashboard.Api;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Security;
 
 namespace QsetDashboard.Configuration;
 
@@ -26,6 +27,8 @@ internal static class HostingExtensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddQsetDashboardModel();
+        builder.AddDashboardSecurity();
         return builder;
     }
 

@@ -1,0 +1,62 @@
+using Microsoft.Playwright;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Browser;
+
+/// <summary>
+/// One real app on a free loopback port and one headless Debian Chromium, shared by a test class; each test
+/// opens its own pages. Playwright's own browser download cannot work here, so the system Chromium is required.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public AppHost App { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need Debian's Chromium at {ChromiumPath}. Install it with: sudo apt-get install -y chromium");
+        }
+
+        App = new AppHost();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await LaunchAsync(_playwright);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        App?.Dispose();
+    }
+
+    /// <summary>Launches the system Chromium with the options that work in a container.</summary>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+
+    /// <summary>A fresh page at 1280×720 (the size the dashboard is designed for).</summary>
+    public async Task<IPage> NewPageAsync(IBrowser? browser = null)
+    {
+        var context = await (browser ?? Browser).NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
+            BaseURL = App.BaseAddress.ToString(),
+        });
+        return await context.NewPageAsync();
+    }
+}

@@ -1,0 +1,128 @@
+using Bunit;
+using QsetDashboard.Caching;
+using QsetDashboard.Components.Pages;
+using QsetDashboard.Data;
+
+namespace QsetDashboard.Tests.Components;
+
+public sealed class CacheBrowserTests : DashboardTestContext
+{
+    private async Task SeedAsync()
+    {
+        await Engine.Generic.SetAsync(1, new User { Name = "Alice" });
+        await Engine.Generic.SetAsync(2, new User { Name = "Bob" });
+        await Engine.Generic.SetAsync(1, new Team { Name = "Dev" });
+        await Engine.Generic.GetAsync<User>(1);
+        await Engine.Generic.GetAsync<User>(2);
+        await Engine.Generic.GetAsync<Team>(1);
+    }
+
+    private static IReadOnlyList<string?> Keys(IRenderedComponent<CacheBrowser> cut) =>
+        [.. cut.FindAll("[data-testid=cache-table] [data-testid=cache-row]").Select(r => r.GetAttribute("data-key"))];
+
+    [Fact]
+    public async Task Render_ListsEveryKey_WithItsJsonValueSizeAndTtl()
+    {
+        await SeedAsync();
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        Assert.Equal(["Team.1", "User.1", "User.2"], Keys(cut));
+        var value = cut.FindAll("[data-testid=cache-value]")[1].TextContent;
+        Assert.Contains("\"name\": \"Alice\"", value, StringComparison.Ordinal);
+        Assert.Equal("5:00", cut.FindAll("[data-testid=cache-ttl]")[1].TextContent);
+        Assert.Contains("3 of 3 keys", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SelectingAKey_ShowsItsFormattedJson_InTheDetailPanel()
+    {
+        await SeedAsync();
+        var cut = RenderWithProviders<CacheBrowser>();
+        Assert.Equal("Team.1", cut.Find("[data-testid=cache-detail-key]").TextContent);
+
+        await cut.InvokeAsync(() => cut.Find("[data-key='User.2']").Click());
+
+        Assert.Equal("User.2", cut.Find("[data-testid=cache-detail-key]").TextContent);
+        Assert.Contains("\n  \"name\": \"Bob\"", cut.Find("[data-testid=cache-detail-json]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("5:00", cut.Find("[data-testid=cache-detail-ttl]").TextContent);
+    }
+
+    [Fact]
+    public async Task MarkupInAName_IsShownAsTyped_AndRenderedAsText()
+    {
+        const string name = "<script>alert(1)</script><b>x</b>";
+        await Engine.Generic.SetAsync(3, new User { Name = name });
+        await Engine.Generic.GetAsync<User>(3);
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        Assert.Contains($"\"name\": \"{name}\"", cut.Find("[data-testid=cache-detail-json]").TextContent, StringComparison.Ordinal);
+        Assert.Contains(name, cut.Find("[data-testid=cache-value]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=cache-detail] script, [data-testid=cache-detail] b, [data-testid=cache-table] script, [data-testid=cache-table] td b"));
+    }
+
+    [Fact]
+    public async Task Filter_ByTextAndByType_NarrowsTheKeys()
+    {
+        await SeedAsync();
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input("bob"));
+        cut.WaitForAssertion(() => Assert.Equal(["User.2"], Keys(cut)));
+
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input(""));
+        await cut.InvokeAsync(() => cut.FindAll("[data-testid=cache-type] .mud-toggle-item").First(b => b.TextContent.Contains("Team", StringComparison.Ordinal)).Click());
+        cut.WaitForAssertion(() => Assert.Equal(["Team.1"], Keys(cut)));
+    }
+
+    [Fact]
+    public async Task Invalidate_OneKey_RemovesIt_AndRecordsInvalidate()
+    {
+        await SeedAsync();
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        await cut.InvokeAsync(() => cut.Find("[data-key='User.2'] [data-testid=invalidate-key]").Click());
+
+        cut.WaitForAssertion(() => Assert.Equal(["Team.1", "User.1"], Keys(cut)));
+        var last = Engine.Journal.Latest(1)[0];
+        Assert.Equal((CacheEventKind.Invalidate, "User.2", "dashboard"), (last.Kind, last.Key, last.Source));
+    }
+
+    [Fact]
+    public async Task Flush_AsksFirst_CancelKeepsEverything_ConfirmRemovesEverything()
+    {
+        await SeedAsync();
+        var dialogs = RenderDialogProvider();
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cache-flush]").Click());
+        dialogs.WaitForAssertion(() => Assert.Contains("Remove all 3 keys", dialogs.Find("[data-testid=confirm-message]").TextContent, StringComparison.Ordinal));
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-cancel]").Click());
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=confirm-message]")));
+        Assert.Equal(3, Engine.Cache.Store.Count);
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cache-flush]").Click());
+        dialogs.WaitForAssertion(() => dialogs.Find("[data-testid=confirm-ok]"));
+        await dialogs.InvokeAsync(() => dialogs.Find("[data-testid=confirm-ok]").Click());
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Equal(0, Engine.Cache.Store.Count);
+            Assert.Equal("The cache is empty.", cut.Find("[data-testid=cache-table-empty]").TextContent);
+            Assert.Contains("Flushed 3 keys", cut.Find("[data-testid=cache-message]").TextContent, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task KeyPopulatedElsewhere_AppearsLive()
+    {
+        var cut = RenderWithProviders<CacheBrowser>();
+        Assert.NotNull(cut.Find("[data-testid=cache-table-empty]"));
+
+        await Engine.Generic.SetAsync(5, new User { Name = "Eve" });
+        await Engine.Generic.GetAsync<User>(5);
+
+        cut.WaitForAssertion(() => Assert.Equal(["User.5"], Keys(cut)));
+    }
+}
