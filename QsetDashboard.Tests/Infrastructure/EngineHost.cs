@@ -25,7 +25,7 @@ public sealed class EngineHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(_database.ConnectionString));
+        services.AddQsetDbContextFactory(_database.ConnectionString);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         services.AddQsetDemos();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -57,6 +57,9 @@ public sealed class EngineHost : IAsyncDisposable
     }
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>A plain DbContext from the app's factory, interceptors and all: writes through it are the app's writes.</summary>
+    public QsetsDbContext NewContext() => Get<IDbContextFactory<QsetsDbContext>>().CreateDbContext();
 
     /// <summary>Every event in the journal, oldest first.</summary>
     public IReadOnlyList<CacheEvent> Events() => Journal.ReadAfter(0);

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QsetDashboard.Caching;
+using QsetDashboard.Caching.Interceptors;
+using QsetDashboard.Caching.Queries;
 using QsetDashboard.Data;
 
 // In the DI namespace, as AddMemoryCache and AddFusionCache are, so that callers find it without a using.
@@ -27,11 +29,19 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<CacheRecorder>();
         services.TryAddSingleton<ICacheStore, MemoryCacheStore>();
         services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton<TableVersions>();
         services.TryAddSingleton<QsetCache>();
         services.TryAddSingleton<EntityRepository>();
         services.TryAddSingleton<SimpleCache>();
         services.TryAddSingleton<GenericCache>();
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ModelCache<>), typeof(ModelCache<>)));
+        services.TryAddSingleton<QueryIndex>();
+        services.TryAddSingleton<WriteInvalidator>();
+        services.TryAddSingleton<PendingInvalidations>();
+        services.TryAddSingleton<SaveChangesInvalidationInterceptor>();
+        services.TryAddSingleton<TransactionInvalidationInterceptor>();
+        services.TryAddSingleton<BulkWriteInterceptor>();
+        services.TryAddSingleton<QueryCacheInterceptor>();
         return services;
     }
 }

@@ -14,7 +14,7 @@ internal static class HostingExtensions
         var connectionString = DatabaseSetup.ResolveConnectionString(
             builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName),
             builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<QsetsDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddQsetDbContextFactory(connectionString);
 
         builder.Services.AddQsetCache(builder.Configuration.GetSection(CacheOptions.SectionName));
         builder.Services.AddQsetDemos();
