@@ -65,19 +65,19 @@ public sealed class CachedResult
 }
 
 /// <summary>One result set: column names and types, and the rows' raw values (null for DBNull).</summary>
-public sealed class CachedResultSet
+public sealed class CachedResultSet(IReadOnlyList<string> columns, IReadOnlyList<string> dataTypeNames, IReadOnlyList<Type> fieldTypes)
 {
     private readonly List<object?[]> _rows = [];
 
     /// <summary>The column names.</summary>
-    public required IReadOnlyList<string> Columns { get; init; }
+    public IReadOnlyList<string> Columns => columns;
 
     /// <summary>The provider's type name of each column.</summary>
-    public required IReadOnlyList<string> DataTypeNames { get; init; }
+    public IReadOnlyList<string> DataTypeNames => dataTypeNames;
 
     /// <summary>The CLR type of each column, as the provider reported it.</summary>
     [JsonIgnore]
-    public required IReadOnlyList<Type> FieldTypes { get; init; }
+    public IReadOnlyList<Type> FieldTypes => fieldTypes;
 
     /// <summary>The rows, each value as the provider returned it.</summary>
     public IReadOnlyList<object?[]> Rows => _rows;
@@ -95,7 +95,7 @@ public sealed class CachedResultSet
             types[i] = reader.GetFieldType(i);
         }
 
-        return new CachedResultSet { Columns = columns, DataTypeNames = typeNames, FieldTypes = types };
+        return new CachedResultSet(columns, typeNames, types);
     }
 
     internal void Add(DbDataReader reader)
