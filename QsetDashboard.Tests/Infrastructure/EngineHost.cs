@@ -52,7 +52,16 @@ public sealed class EngineHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
         var host = new EngineHost(settings, timeProvider);
-        await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
+        try
+        {
+            await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
         return host;
     }
 
