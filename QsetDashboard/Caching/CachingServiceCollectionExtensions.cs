@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QsetDashboard.Caching;
 using QsetDashboard.Caching.Interceptors;
+using QsetDashboard.Caching.Ledger;
 using QsetDashboard.Caching.Queries;
 using QsetDashboard.Data;
 
@@ -42,6 +43,7 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<TransactionInvalidationInterceptor>();
         services.TryAddSingleton<BulkWriteInterceptor>();
         services.TryAddSingleton<QueryCacheInterceptor>();
+        services.TryAddSingleton<SavingsLedger>();
         return services;
     }
 }

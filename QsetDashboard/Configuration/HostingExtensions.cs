@@ -34,5 +34,6 @@ internal static class HostingExtensions
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         app.Services.GetRequiredService<CacheMetrics>();
+        app.Services.GetRequiredService<QsetDashboard.Caching.Ledger.SavingsLedger>();
     }
 }
