@@ -19,12 +19,21 @@ public sealed partial class QsetCache
 
     private bool IsStale(CacheEntry entry) => !_versions.IsCurrent(entry.Stamps, out _);
 
-    private ValueTask InvalidateStaleAsync(CacheEntry entry, CancellationToken cancellationToken)
+    private async ValueTask InvalidateStaleAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
+        // Readers that found the same stale entry at once invalidate it once: a second invalidation would also
+        // detach the first reader's reload and refuse its populate.
+        var held = await Store.GetAsync(entry.Key, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(held, entry))
+        {
+            return;
+        }
+
         _versions.IsCurrent(entry.Stamps, out var stale);
         var now = _versions.Current(stale.Table, stale.Kind);
         var write = stale.Kind == TableVersionKind.BulkWrite ? "a bulk write" : "a write";
-        return InvalidateAsync(entry.Key, entry.EntityType,
-            $"stale: {stale.Table} changed by {write} since this entry was read (version {stale.Version}, now {now})", cancellationToken);
+        await InvalidateAsync(entry.Key, entry.EntityType,
+            $"stale: {stale.Table} changed by {write} since this entry was read (version {stale.Version}, now {now})",
+            cancellationToken).ConfigureAwait(false);
     }
 }

@@ -5,7 +5,8 @@ namespace QsetDashboard.Caching;
 
 /// <summary>
 /// The engine the three caching styles share: cache-aside reads with one database read per key at a time,
-/// invalidation, and the statistics. It knows nothing of tables: each read brings its own loader.
+/// invalidation, and the statistics. It knows tables only as version stamps: each read brings its own loader
+/// and, in its <see cref="CacheReadPolicy"/>, the tables whose versions its entry is checked against.
 /// </summary>
 public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
 {

@@ -55,7 +55,11 @@ public sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries
 
                 foreach (var key in queries.Take(table.Key))
                 {
-                    await cache.InvalidateAsync(key, QueryKeys.EntityType, detail).ConfigureAwait(false);
+                    // An evicted or expired result needs no event; one being read now carries the old version and is refused on its next hit.
+                    if (await cache.Store.GetAsync(key).ConfigureAwait(false) is not null)
+                    {
+                        await cache.InvalidateAsync(key, QueryKeys.EntityType, detail).ConfigureAwait(false);
+                    }
                 }
             }
         }

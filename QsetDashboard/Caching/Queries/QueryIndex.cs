@@ -42,6 +42,15 @@ public sealed class QueryIndex
             if (keys.TryRemove(key, out _))
             {
                 taken.Add(key);
+
+                // The key names its other tables: forget it there too, so their next write does not invalidate it again.
+                foreach (var other in QueryKeys.TablesOf(key))
+                {
+                    if (other != table && _keysByTable.TryGetValue(other, out var otherKeys))
+                    {
+                        otherKeys.TryRemove(key, out _);
+                    }
+                }
             }
         }
 
