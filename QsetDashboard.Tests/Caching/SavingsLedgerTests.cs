@@ -77,7 +77,7 @@ public sealed class SavingsLedgerTests : IDisposable
     {
         const string key = "Query.User.0123456789abcdef01234567";
         _ledger.Apply([E(CacheEventKind.Miss, key, "Query"), E(CacheEventKind.Populate, key, "Query", 4), E(CacheEventKind.Hit, key, "Query"), E(CacheEventKind.Hit, key, "Query")]);
-        _ledger.Apply([.. Enumerable.Range(0, 5).Select(_ => E(CacheEventKind.Invalidate, "User.1", "User"))]);
+        _ledger.Apply([.. Enumerable.Range(0, 5).SelectMany(_ => new[] { E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User") })]);
 
         var snapshot = _ledger.Snapshot();
 
@@ -88,6 +88,19 @@ public sealed class SavingsLedgerTests : IDisposable
         Assert.True(user.Flagged);
         Assert.Equal("5 invalidations ≥ 2 hits", user.FlagReason);
         Assert.Equal(8.0, snapshot.TotalDbTimeSavedMs, 10);
+    }
+
+    [Fact]
+    public void InvalidatingAKeyThatHeldNothing_IsNotChurn_NorIsOneAlreadyEvicted()
+    {
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Invalidate, "User.1", "User"),
+            E(CacheEventKind.Populate, "User.2", "User", 1), E(CacheEventKind.Evict, "User.2", "User"), E(CacheEventKind.Invalidate, "User.2", "User"),
+            E(CacheEventKind.Populate, "User.3", "User", 1), E(CacheEventKind.Invalidate, "User.3", "User"), E(CacheEventKind.Invalidate, "User.3", "User"),
+        ]);
+
+        Assert.Equal(1, Assert.Single(_ledger.Snapshot().Entities).Invalidations);
     }
 
     [Fact]
@@ -104,7 +117,11 @@ public sealed class SavingsLedgerTests : IDisposable
     [Fact]
     public void InvalidationsPerMinute_UseAtLeastAOneMinuteWindow()
     {
-        _ledger.Apply([E(CacheEventKind.Invalidate, "User.1", "User"), E(CacheEventKind.Invalidate, "User.1", "User")]);
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User"),
+            E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User"),
+        ]);
         Assert.Equal(2, Assert.Single(_ledger.Snapshot().Entities).InvalidationsPerMinute, 10);
 
         _time.Advance(TimeSpan.FromMinutes(4));

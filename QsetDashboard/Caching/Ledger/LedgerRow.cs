@@ -8,7 +8,7 @@ namespace QsetDashboard.Caching.Ledger;
 /// <param name="Misses">Reads that went to the database.</param>
 /// <param name="HitRatio">Hits over reads, 0 before any read.</param>
 /// <param name="Populates">Values stored after a miss.</param>
-/// <param name="Invalidations">Values removed because their data changed (or might have).</param>
+/// <param name="Invalidations">Cached values thrown away because their data changed (an INVALIDATE of a key that held nothing is not counted).</param>
 /// <param name="AverageDbReadMs">The measured average database read, in milliseconds.</param>
 /// <param name="DbTimeSavedMs">Hits × the average database read, in milliseconds.</param>
 /// <param name="ChurnPerPopulate">Invalidations per populate: near 1 means each cached value is thrown away once.</param>

@@ -17,7 +17,7 @@ public sealed class SavingsLedger : IDisposable
 
     /// <summary>The rule that flags a table, as the API and the dashboard state it.</summary>
     public static readonly string FlagRule =
-        $"A table is flagged when its cached values (by-id and query results together) were invalidated at least as often as " +
+        $"A table is flagged when its cached values (by-id and query results together) were thrown away by invalidations at least as often as " +
         $"they were served from the cache (invalidations ≥ hits), with at least {MinInvalidationsToFlag} invalidations: " +
         "each write then throws away a value before it saved a read, so every saved read costs more than a miss, a populate and an invalidation.";
 
@@ -99,7 +99,8 @@ public sealed class SavingsLedger : IDisposable
 
     private Tally? TallyFor(in CacheEvent e)
     {
-        if (e.Kind is not (CacheEventKind.Hit or CacheEventKind.Miss or CacheEventKind.Populate or CacheEventKind.Invalidate or CacheEventKind.Reject)
+        if (e.Kind is not (CacheEventKind.Hit or CacheEventKind.Miss or CacheEventKind.Populate or CacheEventKind.Invalidate
+                or CacheEventKind.Reject or CacheEventKind.Evict or CacheEventKind.Expire)
             || e.EntityType is null)
         {
             return null;
@@ -184,6 +185,10 @@ public sealed class SavingsLedger : IDisposable
 
         public TimeSpan DbReadTime { get; private set; }
 
+        // The keys holding a value now: only an invalidation that throws a value away is churn. The seed records
+        // INVALIDATE on every write, cached or not, and those cost the cache nothing.
+        private HashSet<string> Held { get; } = new(StringComparer.Ordinal);
+
         public void Add(in CacheEvent e)
         {
             switch (e.Kind)
@@ -195,10 +200,18 @@ public sealed class SavingsLedger : IDisposable
                     Misses++;
                     break;
                 case CacheEventKind.Invalidate:
-                    Invalidations++;
+                    if (Held.Remove(e.Key))
+                    {
+                        Invalidations++;
+                    }
+
+                    break;
+                case CacheEventKind.Evict or CacheEventKind.Expire:
+                    Held.Remove(e.Key);
                     break;
                 case CacheEventKind.Populate:
                     Populates++;
+                    Held.Add(e.Key);
                     CountRead(e.Duration);
                     break;
                 case CacheEventKind.Reject:
