@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using Microsoft.EntityFrameworkCore;
 using System.Transactions;
+using Microsoft.EntityFrameworkCore;
 
 namespace QsetDashboard.Caching.Interceptors;
 
