@@ -65,8 +65,10 @@ public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, Qs
     /// <inheritdoc />
     public override async Task ResetAsync(CancellationToken cancellationToken)
     {
+        // Row by row, not ExecuteDelete: a bulk delete would rightly drop every cached user, other demos' too.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Users.Where(u => u.Id >= FirstId && u.Id <= LastId).ExecuteDeleteAsync(cancellationToken);
+        db.Users.RemoveRange(await db.Users.Where(u => u.Id >= FirstId && u.Id <= LastId).ToListAsync(cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task<string?> RunAsync(string prefix, CancellationToken cancellationToken)

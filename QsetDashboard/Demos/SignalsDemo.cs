@@ -69,8 +69,10 @@ public sealed class SignalsDemo(IDbContextFactory<QsetsDbContext> contexts, Gene
     /// <inheritdoc />
     public override async Task ResetAsync(CancellationToken cancellationToken)
     {
+        // Row by row, not ExecuteDelete: a bulk delete would rightly drop every cached user, other demos' too.
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Users.Where(u => u.Id == SeedSteps.Id).ExecuteDeleteAsync(cancellationToken);
+        db.Users.RemoveRange(await db.Users.Where(u => u.Id == SeedSteps.Id).ToListAsync(cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
         await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
     }
 
