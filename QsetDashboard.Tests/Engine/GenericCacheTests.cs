@@ -11,6 +11,7 @@ public sealed class GenericCacheTests
     {
         await using var host = await EngineHost.StartAsync();
         await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        var arranged = host.Journal.LastSequence;
 
         var first = await host.Generic.ReadAsync<User>(1);
         var second = await host.Generic.ReadAsync<User>(1);
@@ -20,7 +21,7 @@ public sealed class GenericCacheTests
         Assert.Equal("Alice", second.Value!.Name);
         Assert.Equal(
             [(CacheEventKind.Miss, "User.1"), (CacheEventKind.Populate, "User.1"), (CacheEventKind.Hit, "User.1")],
-            host.Events().Select(e => (e.Kind, e.Key)));
+            host.Journal.ReadAfter(arranged).Select(e => (e.Kind, e.Key)));
         Assert.Equal(1, host.Cache.GetStats().DbQueries);
     }
 

@@ -31,7 +31,7 @@ public sealed class EngineHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(ConnectionString));
+        services.AddQsetDbContextFactory(ConnectionString);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         services.AddQsetDemos();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -64,11 +64,23 @@ public sealed class EngineHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
         var host = new EngineHost(settings, timeProvider, sharedConnectionString);
-        await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
+        try
+        {
+            await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
         return host;
     }
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>A plain DbContext from the app's factory, interceptors and all: writes through it are the app's writes.</summary>
+    public QsetsDbContext NewContext() => Get<IDbContextFactory<QsetsDbContext>>().CreateDbContext();
 
     /// <summary>Every event in the journal, oldest first.</summary>
     public IReadOnlyList<CacheEvent> Events() => Journal.ReadAfter(0);

@@ -24,6 +24,7 @@ internal static class ApiEndpoints
         api.MapEntityEndpoints("/users", (id, name) => new User { Id = id, Name = name });
         api.MapEntityEndpoints("/teams", (id, name) => new Team { Id = id, Name = name });
         api.MapCacheEndpoints();
+        api.MapLedgerEndpoints();
         return app;
     }
 

@@ -58,6 +58,9 @@ public sealed class CacheEntry
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read, for least-recently-used eviction.</summary>
     public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
 
+    /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
+    public IReadOnlyList<TableStamp> Stamps { get; init; } = [];
+
     internal bool EvictedForCapacity { get; set; }
 
     /// <summary>When the entry expires, given the time provider that timed its reads.</summary>

@@ -15,6 +15,14 @@ public static class CacheKeys
     /// <summary>The key <c>{Type}.{id}</c> of an entity of type <typeparamref name="T"/>.</summary>
     public static string For<T>(int id) => TypedKeys<T>.Get(id);
 
+    /// <summary>The key <c>{entityName}.{id}</c>, for code that knows the type only at run time (the EF interceptors).</summary>
+    public static string For(string entityName, object id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityName);
+        ArgumentNullException.ThrowIfNull(id);
+        return string.Create(CultureInfo.InvariantCulture, $"{entityName}.{id}");
+    }
+
     /// <summary>The simple style's bare key: the id alone, which every model shares.</summary>
     public static string Bare(int id)
     {

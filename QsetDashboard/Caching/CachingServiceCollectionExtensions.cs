@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QsetDashboard.Caching;
+using QsetDashboard.Caching.Interceptors;
+using QsetDashboard.Caching.Ledger;
+using QsetDashboard.Caching.Queries;
 using QsetDashboard.Caching.Redis;
 using QsetDashboard.Data;
 
@@ -39,11 +42,20 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<NodeDirectory>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
+        services.TryAddSingleton<TableVersions>();
         services.TryAddSingleton<QsetCache>();
         services.TryAddSingleton<EntityRepository>();
         services.TryAddSingleton<SimpleCache>();
         services.TryAddSingleton<GenericCache>();
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ModelCache<>), typeof(ModelCache<>)));
+        services.TryAddSingleton<QueryIndex>();
+        services.TryAddSingleton<WriteInvalidator>();
+        services.TryAddSingleton<PendingInvalidations>();
+        services.TryAddSingleton<SaveChangesInvalidationInterceptor>();
+        services.TryAddSingleton<TransactionInvalidationInterceptor>();
+        services.TryAddSingleton<BulkWriteInterceptor>();
+        services.TryAddSingleton<QueryCacheInterceptor>();
+        services.TryAddSingleton<SavingsLedger>();
         return services;
     }
 }

@@ -24,7 +24,11 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     {
         ArgumentNullException.ThrowIfNull(entity);
         entity.Id = id;
-        await repository.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        using (ExplicitInvalidation.Begin())
+        {
+            await repository.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+
         await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
@@ -33,7 +37,13 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
         where T : CacheableModel
     {
         ArgumentNullException.ThrowIfNull(entity);
-        if (!await repository.InsertAsync(entity, cancellationToken).ConfigureAwait(false))
+        bool written;
+        using (ExplicitInvalidation.Begin())
+        {
+            written = await repository.InsertAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!written)
         {
             return false;
         }
@@ -47,7 +57,13 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
         where T : CacheableModel
     {
         ArgumentNullException.ThrowIfNull(entity);
-        if (!await repository.UpdateAsync(entity, cancellationToken).ConfigureAwait(false))
+        bool written;
+        using (ExplicitInvalidation.Begin())
+        {
+            written = await repository.UpdateAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!written)
         {
             return false;
         }
@@ -60,7 +76,12 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     public async Task<bool> RemoveAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel
     {
-        var deleted = await repository.DeleteAsync<T>(id, cancellationToken).ConfigureAwait(false);
+        bool deleted;
+        using (ExplicitInvalidation.Begin())
+        {
+            deleted = await repository.DeleteAsync<T>(id, cancellationToken).ConfigureAwait(false);
+        }
+
         await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return deleted;
     }

@@ -5,9 +5,10 @@ namespace QsetDashboard.Caching;
 
 /// <summary>
 /// The engine the three caching styles share: cache-aside reads with one database read per key at a time,
-/// invalidation, and the statistics. It knows nothing of tables: each read brings its own loader.
+/// invalidation, and the statistics. It knows tables only as version stamps: each read brings its own loader
+/// and, in its <see cref="CacheReadPolicy"/>, the tables whose versions its entry is checked against.
 /// </summary>
-public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<(string Key, Type Type), Task<object?>> _inflight = new();
     private readonly CacheOptions _options = options.Value;
@@ -26,17 +27,34 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
     /// read through <paramref name="load"/> (concurrent misses of the key wait for it), then POPULATE unless the
     /// row is missing. A key holding another type is reported as a CLASH and read as a miss.
     /// </summary>
-    public async ValueTask<CacheRead<T>> GetAsync<T, TState>(
+    public ValueTask<CacheRead<T>> GetAsync<T, TState>(
         string key,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
         CancellationToken cancellationToken = default)
+        where T : class =>
+        GetAsync(key, state, load, CacheReadPolicy.ById<T>(), cancellationToken);
+
+    /// <summary>As the by-id read, with the entity type, table dependencies and TTL of <paramref name="policy"/>.</summary>
+    public async ValueTask<CacheRead<T>> GetAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        CancellationToken cancellationToken = default)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(policy);
         var started = timeProvider.GetTimestamp();
-        var entityType = CacheKeys.EntityName<T>();
+        var entityType = policy.EntityType;
         var entry = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (entry is not null && IsStale(entry))
+        {
+            await InvalidateStaleAsync(entry, cancellationToken).ConfigureAwait(false);
+            entry = null;
+        }
+
         if (entry is not null)
         {
             if (entry.Value is T cached)
@@ -50,7 +68,7 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
                 detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
         }
 
-        var value = await LoadOnceAsync(key, entityType, state, load, started, cancellationToken).ConfigureAwait(false);
+        var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
         return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
     }
 
@@ -108,13 +126,14 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
 
     private async Task<T?> LoadOnceAsync<T, TState>(
         string key,
-        string entityType,
+        CacheReadPolicy policy,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
         long started,
         CancellationToken cancellationToken)
         where T : class
     {
+        var entityType = policy.EntityType;
         var slot = (key, typeof(T));
         while (true)
         {
@@ -131,7 +150,7 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
                 recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started));
 
                 // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
-                _ = ReadAndPopulateAsync(slot, entityType, state, load, owner);
+                _ = ReadAndPopulateAsync(slot, policy, state, load, owner);
                 return (T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -139,13 +158,14 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
 
     private async Task ReadAndPopulateAsync<T, TState>(
         (string Key, Type Type) slot,
-        string entityType,
+        CacheReadPolicy policy,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
         TaskCompletionSource<object?> owner)
         where T : class
     {
         var key = slot.Key;
+        var entityType = policy.EntityType;
         try
         {
             var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
@@ -155,12 +175,18 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
             }
 
             recorder.Counters.CountDbQuery();
+            var stamps = _versions.Capture(policy.DependsOn);
+            using var read = UncommittedReads.Begin();
             var readStarted = timeProvider.GetTimestamp();
             var value = await load(state, CancellationToken.None).ConfigureAwait(false);
             var readTime = timeProvider.GetElapsedTime(readStarted);
-            if (value is not null)
+            if (value is not null && read.SawTransaction)
             {
-                var entry = CreateEntry(key, entityType, value);
+                recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
+            }
+            else if (value is not null)
+            {
+                var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
                 var result = await store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
                 if (result.Stored)
                 {
@@ -188,7 +214,7 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
         }
     }
 
-    private CacheEntry CreateEntry(string key, string entityType, object value)
+    private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)
     {
         var now = timeProvider.GetUtcNow();
         return new CacheEntry(
@@ -198,8 +224,11 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
             CacheJson.Serialize(value),
             now,
             timeProvider.GetTimestamp(),
-            now + _options.DefaultTtl,
-            _options.SlidingTtl);
+            now + (ttl ?? _options.DefaultTtl),
+            _options.SlidingTtl)
+        {
+            Stamps = stamps,
+        };
     }
 }
 

@@ -20,14 +20,23 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
     /// <summary>Saves the user's name, then invalidates the bare key (the seed's <c>set_user(id, "field")</c>).</summary>
     public async Task SetUserAsync(int id, string name, CancellationToken cancellationToken = default)
     {
-        await repository.UpsertAsync(new User { Id = id, Name = name }, cancellationToken).ConfigureAwait(false);
+        using (ExplicitInvalidation.Begin())
+        {
+            await repository.UpsertAsync(new User { Id = id, Name = name }, cancellationToken).ConfigureAwait(false);
+        }
+
         await cache.InvalidateAsync(CacheKeys.Bare(id), nameof(User), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the user, then invalidates the bare key (the seed's <c>remove_user(id)</c>).</summary>
     public async Task<bool> RemoveUserAsync(int id, CancellationToken cancellationToken = default)
     {
-        var deleted = await repository.DeleteAsync<User>(id, cancellationToken).ConfigureAwait(false);
+        bool deleted;
+        using (ExplicitInvalidation.Begin())
+        {
+            deleted = await repository.DeleteAsync<User>(id, cancellationToken).ConfigureAwait(false);
+        }
+
         await cache.InvalidateAsync(CacheKeys.Bare(id), nameof(User), cancellationToken: cancellationToken).ConfigureAwait(false);
         return deleted;
     }

@@ -15,7 +15,7 @@ internal static class HostingExtensions
         var connectionString = DatabaseSetup.ResolveConnectionString(
             builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName),
             builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<QsetsDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddQsetDbContextFactory(connectionString);
 
         builder.Services.AddQsetCache(builder.Configuration.GetSection(CacheOptions.SectionName));
         builder.Services.AddQsetDemos();
@@ -37,5 +37,6 @@ internal static class HostingExtensions
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         app.Services.GetRequiredService<CacheMetrics>();
+        app.Services.GetRequiredService<QsetDashboard.Caching.Ledger.SavingsLedger>();
     }
 }

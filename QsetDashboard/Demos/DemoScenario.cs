@@ -36,5 +36,5 @@ public abstract class DemoScenario
     public abstract Task ResetAsync(CancellationToken cancellationToken);
 
     /// <summary>The transcript line of an event, in the seed's format.</summary>
-    public string FormatEvent(CacheEvent cacheEvent) => $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
+    public virtual string FormatEvent(CacheEvent cacheEvent) => $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
 }

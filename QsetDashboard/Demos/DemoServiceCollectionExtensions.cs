@@ -12,6 +12,8 @@ public static class DemoServiceCollectionExtensions
         services.AddSingleton<DemoScenario, GenericDemo>();
         services.AddSingleton<DemoScenario, CacheableDemo>();
         services.AddSingleton<DemoScenario, ClashDemo>();
+        services.AddSingleton<DemoScenario, SignalsDemo>();
+        services.AddSingleton<DemoScenario, QuerySetsDemo>();
         services.AddSingleton<DemoScenario, RaceLabDemo>();
         services.AddSingleton<DemoCatalog>();
         return services;

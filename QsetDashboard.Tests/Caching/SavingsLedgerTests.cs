@@ -1,0 +1,154 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using QsetDashboard.Caching;
+using QsetDashboard.Caching.Ledger;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Caching;
+
+public sealed class SavingsLedgerTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 0, 0, 0, TimeSpan.Zero));
+    private readonly EventJournal _journal = new(1_000, NullLogger<EventJournal>.Instance);
+    private readonly SavingsLedger _ledger;
+    private long _sequence;
+
+    public SavingsLedgerTests() => _ledger = new SavingsLedger(_journal, _time);
+
+    public void Dispose()
+    {
+        _ledger.Dispose();
+        _journal.Dispose();
+    }
+
+    private CacheEvent E(CacheEventKind kind, string key, string type, double ms = 0) =>
+        new(++_sequence, _time.GetUtcNow(), kind, key, type, "test", TimeSpan.FromMilliseconds(ms), null);
+
+    [Fact]
+    public void EntityRow_AddsUpHitsMissesReadTimeAndChurn()
+    {
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Miss, "User.1", "User"), E(CacheEventKind.Populate, "User.1", "User", 10),
+            E(CacheEventKind.Hit, "User.1", "User"), E(CacheEventKind.Hit, "User.1", "User"), E(CacheEventKind.Hit, "User.1", "User"),
+            E(CacheEventKind.Invalidate, "User.1", "User"),
+            E(CacheEventKind.Miss, "User.2", "User"), E(CacheEventKind.Populate, "User.2", "User", 30),
+            E(CacheEventKind.Hit, "User.2", "User"),
+        ]);
+
+        var user = Assert.Single(_ledger.Snapshot().Entities);
+
+        Assert.Equal(("entity", "User", 4L, 2L, 2L, 1L), (user.Kind, user.Name, user.Hits, user.Misses, user.Populates, user.Invalidations));
+        Assert.Equal(4.0 / 6, user.HitRatio, 10);
+        Assert.Equal(20, user.AverageDbReadMs, 10);
+        Assert.Equal(80, user.DbTimeSavedMs, 10);
+        Assert.Equal(0.5, user.ChurnPerPopulate, 10);
+        Assert.False(user.Flagged);
+    }
+
+    [Fact]
+    public void ATableInvalidatedAsOftenAsItIsHit_IsFlagged_WithTheNumbers()
+    {
+        for (var i = 0; i < SavingsLedger.MinInvalidationsToFlag; i++)
+        {
+            _ledger.Apply([E(CacheEventKind.Miss, "Team.1", "Team"), E(CacheEventKind.Populate, "Team.1", "Team", 2), E(CacheEventKind.Invalidate, "Team.1", "Team")]);
+        }
+
+        _ledger.Apply([E(CacheEventKind.Hit, "Team.1", "Team")]);
+
+        var team = Assert.Single(_ledger.Snapshot().Entities);
+        Assert.True(team.Flagged);
+        Assert.Equal("5 invalidations ≥ 1 hits", team.FlagReason);
+        Assert.Equal(1.0, team.ChurnPerPopulate, 10);
+    }
+
+    [Fact]
+    public void FewInvalidations_AreNotFlagged_EvenWithoutHits()
+    {
+        _ledger.Apply([E(CacheEventKind.Miss, "Team.1", "Team"), E(CacheEventKind.Populate, "Team.1", "Team", 2), E(CacheEventKind.Invalidate, "Team.1", "Team")]);
+
+        Assert.False(Assert.Single(_ledger.Snapshot().Entities).Flagged);
+    }
+
+    [Fact]
+    public void QueryRows_AreKeptPerKey_AndCountTowardTheirTablesVerdict()
+    {
+        const string key = "Query.User.0123456789abcdef01234567";
+        _ledger.Apply([E(CacheEventKind.Miss, key, "Query"), E(CacheEventKind.Populate, key, "Query", 4), E(CacheEventKind.Hit, key, "Query"), E(CacheEventKind.Hit, key, "Query")]);
+        _ledger.Apply([.. Enumerable.Range(0, 5).SelectMany(_ => new[] { E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User") })]);
+
+        var snapshot = _ledger.Snapshot();
+
+        var query = Assert.Single(snapshot.Queries);
+        Assert.Equal((key, 2L, 8.0), (query.Name, query.Hits, query.DbTimeSavedMs));
+        Assert.Equal(["User"], query.Tables);
+        var user = Assert.Single(snapshot.Entities);
+        Assert.True(user.Flagged);
+        Assert.Equal("5 invalidations ≥ 2 hits", user.FlagReason);
+        Assert.Equal(8.0, snapshot.TotalDbTimeSavedMs, 10);
+    }
+
+    [Fact]
+    public void InvalidatingAKeyThatHeldNothing_IsNotChurn_NorIsOneAlreadyEvicted()
+    {
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Invalidate, "User.1", "User"),
+            E(CacheEventKind.Populate, "User.2", "User", 1), E(CacheEventKind.Evict, "User.2", "User"), E(CacheEventKind.Invalidate, "User.2", "User"),
+            E(CacheEventKind.Populate, "User.3", "User", 1), E(CacheEventKind.Invalidate, "User.3", "User"), E(CacheEventKind.Invalidate, "User.3", "User"),
+        ]);
+
+        Assert.Equal(1, Assert.Single(_ledger.Snapshot().Entities).Invalidations);
+    }
+
+    [Fact]
+    public void AnEventSeenTwice_IsCountedOnce()
+    {
+        var hit = E(CacheEventKind.Hit, "User.1", "User");
+
+        _ledger.Apply([hit]);
+        _ledger.Apply([hit]);
+
+        Assert.Equal(1, Assert.Single(_ledger.Snapshot().Entities).Hits);
+    }
+
+    [Fact]
+    public void InvalidationsPerMinute_UseAtLeastAOneMinuteWindow()
+    {
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User"),
+            E(CacheEventKind.Populate, "User.1", "User", 1), E(CacheEventKind.Invalidate, "User.1", "User"),
+        ]);
+        Assert.Equal(2, Assert.Single(_ledger.Snapshot().Entities).InvalidationsPerMinute, 10);
+
+        _time.Advance(TimeSpan.FromMinutes(4));
+
+        Assert.Equal(0.5, Assert.Single(_ledger.Snapshot().Entities).InvalidationsPerMinute, 10);
+    }
+
+    [Fact]
+    public async Task FedFromTheRealEngine_ShowsByIdAndQueryRows()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.GetAsync<User>(1);
+        await using (var db = host.NewContext())
+        {
+            await db.Users.Cacheable().ToListAsync();
+            await db.Users.Cacheable().ToListAsync();
+        }
+
+        var snapshot = host.Get<SavingsLedger>().Snapshot();
+
+        var user = Assert.Single(snapshot.Entities);
+        Assert.Equal((1L, 1L, 1L), (user.Hits, user.Misses, user.Populates));
+        Assert.True(user.AverageDbReadMs > 0);
+        var query = Assert.Single(snapshot.Queries);
+        Assert.Equal(1, query.Hits);
+        Assert.StartsWith("Query.User.", query.Name, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+
+namespace QsetDashboard.Caching;
+
+/// <summary>Which of a table's two counters a cached value depends on.</summary>
+public enum TableVersionKind
+{
+    /// <summary>Bumped by every committed write: query results depend on it.</summary>
+    AnyWrite,
+
+    /// <summary>
+    /// Bumped only by writes that cannot name their rows (ExecuteUpdate, ExecuteDelete, raw SQL): by-id entries
+    /// depend on it, because a precise write already invalidated their own key.
+    /// </summary>
+    BulkWrite,
+}
+
+/// <summary>A table (named by the entity type it holds, as keys are: <c>User</c>) that a cached value depends on.</summary>
+public readonly record struct TableDependency(string Table, TableVersionKind Kind);
+
+/// <summary>The version a dependency had when the value's database read began.</summary>
+public readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version);
+
+/// <summary>
+/// Per-table version counters: logical integers bumped on each committed write, never clock times, so that
+/// several nodes sharing one store need no clock sync (a distributed store keeps them with <c>INCR</c>). A cached
+/// value carries the versions its read began at; when one moved on, the value is stale whatever its TTL says.
+/// </summary>
+public sealed class TableVersions
+{
+    private readonly ConcurrentDictionary<string, Counter> _tables = new(StringComparer.Ordinal);
+
+    /// <summary>The current version of <paramref name="table"/>'s counter of <paramref name="kind"/>; 0 before any write.</summary>
+    public long Current(string table, TableVersionKind kind) =>
+        _tables.TryGetValue(table, out var counter) ? counter.Read(kind) : 0;
+
+    /// <summary>Records a committed write whose rows are known (their by-id keys are invalidated one by one).</summary>
+    public long BumpWrite(string table) => Of(table).Bump(bulk: false);
+
+    /// <summary>Records a committed write whose rows are not known: by-id entries of the table become stale too.</summary>
+    public long BumpBulkWrite(string table) => Of(table).Bump(bulk: true);
+
+    /// <summary>The versions of <paramref name="dependencies"/> now, taken before a database read.</summary>
+    public TableStamp[] Capture(IReadOnlyList<TableDependency> dependencies)
+    {
+        ArgumentNullException.ThrowIfNull(dependencies);
+        var stamps = new TableStamp[dependencies.Count];
+        for (var i = 0; i < stamps.Length; i++)
+        {
+            var dependency = dependencies[i];
+            stamps[i] = new TableStamp(dependency.Table, dependency.Kind, Current(dependency.Table, dependency.Kind));
+        }
+
+        return stamps;
+    }
+
+    /// <summary>True when no stamp's table moved on; otherwise <paramref name="stale"/> is the first that did. Allocation-free.</summary>
+    public bool IsCurrent(IReadOnlyList<TableStamp> stamps, out TableStamp stale)
+    {
+        ArgumentNullException.ThrowIfNull(stamps);
+        for (var i = 0; i < stamps.Count; i++)
+        {
+            var stamp = stamps[i];
+            if (Current(stamp.Table, stamp.Kind) != stamp.Version)
+            {
+                stale = stamp;
+                return false;
+            }
+        }
+
+        stale = default;
+        return true;
+    }
+
+    /// <summary>Every table written so far with its two counters, by name.</summary>
+    public IReadOnlyList<(string Table, long Writes, long BulkWrites)> Snapshot() =>
+        [.. _tables.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value.Read(TableVersionKind.AnyWrite), t.Value.Read(TableVersionKind.BulkWrite)))];
+
+    private Counter Of(string table)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        return _tables.GetOrAdd(table, static _ => new Counter());
+    }
+
+    private sealed class Counter
+    {
+        private long _writes;
+        private long _bulkWrites;
+
+        public long Read(TableVersionKind kind) =>
+            kind == TableVersionKind.BulkWrite ? Volatile.Read(ref _bulkWrites) : Volatile.Read(ref _writes);
+
+        public long Bump(bool bulk)
+        {
+            // Bulk first: a reader that sees the new write version must also see the new bulk version.
+            if (bulk)
+            {
+                Interlocked.Increment(ref _bulkWrites);
+            }
+
+            return Interlocked.Increment(ref _writes);
+        }
+    }
+}
