@@ -124,6 +124,29 @@ public sealed class OutageTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task RedisDownAtStart_TheAppServesFromTheDatabase_AndCachingStartsWhenRedisComesUp()
+    {
+        await _redis.StopAsync();
+        await using var host = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Hybrid"));
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+
+        Assert.Equal("Alice", (await host.Generic.GetAsync<User>(1))!.Name);
+        Assert.False((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded);
+
+        await _redis.StartAsync();
+        await Eventually.TrueAsync(() =>
+        {
+            _ = host.Generic.GetAsync<User>(1).AsTask().Result;
+            return !((IReportsHealth)host.Cache.Store).IsDegraded;
+        }, "the first connection is made and caching starts", 20_000);
+        await host.Generic.GetAsync<User>(1);
+
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Recovered);
+    }
+
     private static async Task<string?> NameAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<JsonElement>("/api/users/1")).GetProperty("name").GetString();
 

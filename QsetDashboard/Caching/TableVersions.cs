@@ -21,6 +21,9 @@ public readonly record struct TableDependency(string Table, TableVersionKind Kin
 /// <summary>The version a dependency had when the value's database read began.</summary>
 public readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version);
 
+/// <summary>A table's version moved: <paramref name="Bulk"/> when the write's rows could not be named.</summary>
+public readonly record struct TableBump(string Table, bool Bulk);
+
 /// <summary>
 /// Per-table version counters: logical integers bumped on each committed write, never clock times, so that
 /// several nodes sharing one store need no clock sync (a distributed store keeps them with <c>INCR</c>). A cached
@@ -35,10 +38,23 @@ public sealed class TableVersions
         _tables.TryGetValue(table, out var counter) ? counter.Read(kind) : 0;
 
     /// <summary>Records a committed write whose rows are known (their by-id keys are invalidated one by one).</summary>
-    public long BumpWrite(string table) => Of(table).Bump(bulk: false);
+    public long BumpWrite(string table) => Bump(table, bulk: false);
 
     /// <summary>Records a committed write whose rows are not known: by-id entries of the table become stale too.</summary>
-    public long BumpBulkWrite(string table) => Of(table).Bump(bulk: true);
+    public long BumpBulkWrite(string table) => Bump(table, bulk: true);
+
+    /// <summary>Raised after a local write moved a table's version, so that other nodes can be told.</summary>
+    public event EventHandler<TableBump>? Bumped;
+
+    /// <summary>Moves a table's version because another node committed a write to it; raises no <see cref="Bumped"/>.</summary>
+    public void ApplyRemote(string table, bool bulk) => Of(table).Bump(bulk);
+
+    private long Bump(string table, bool bulk)
+    {
+        var version = Of(table).Bump(bulk);
+        Bumped?.Invoke(this, new TableBump(table, bulk));
+        return version;
+    }
 
     /// <summary>The versions of <paramref name="dependencies"/> now, taken before a database read.</summary>
     public TableStamp[] Capture(IReadOnlyList<TableDependency> dependencies)

@@ -1,3 +1,4 @@
+using QsetDashboard.Caching.Queries;
 using StackExchange.Redis;
 
 namespace QsetDashboard.Caching.Redis;
@@ -8,23 +9,33 @@ namespace QsetDashboard.Caching.Redis;
 /// copy within milliseconds. While Redis is down, L1 is bypassed and left empty: this node could not hear other
 /// nodes' invalidations, so it reads the database; on reconnect it clears L1 again before caching resumes.
 /// </summary>
+/// <remarks>
+/// Query results (<c>.Cacheable()</c>, keys <c>Query.*</c>) live in L1 only: they depend on per-table versions, which
+/// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
+/// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
+/// </remarks>
 public sealed class HybridCacheStore : ICacheStore, IReportsHealth
 {
     private const char Separator = '\n';
+    private const string KeyMessage = "k";
+    private const string TableMessage = "t";
 
     private readonly MemoryCacheStore _near;
     private readonly RedisCacheStore _far;
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;
     private readonly RedisChannel _channel;
+    private readonly TableVersions _versions;
 
     /// <summary>Creates the store and subscribes to the invalidation channel.</summary>
-    public HybridCacheStore(MemoryCacheStore near, RedisCacheStore far, RedisConnection connection, CacheRecorder recorder)
+    public HybridCacheStore(MemoryCacheStore near, RedisCacheStore far, RedisConnection connection, CacheRecorder recorder, TableVersions versions)
     {
         _near = near;
         _far = far;
         _connection = connection;
         _recorder = recorder;
+        _versions = versions;
+        _versions.Bumped += (_, bump) => _ = PublishAsync($"{TableMessage}{Separator}{_connection.NodeId}{Separator}{bump.Table}{Separator}{(bump.Bulk ? 1 : 0)}");
         _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
         _connection.Restored += (_, _) =>
         {
@@ -72,6 +83,11 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
             return near;
         }
 
+        if (IsNearOnly(key))
+        {
+            return null;
+        }
+
         var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
         if (await _far.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } far)
         {
@@ -87,6 +103,11 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
     public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
     {
         var near = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (IsNearOnly(key))
+        {
+            return _connection.IsDegraded ? new PopulateTicket(key, -1) : near with { NearStamp = near.Stamp };
+        }
+
         var far = await _far.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
         return far with { NearStamp = near.Stamp };
     }
@@ -94,6 +115,14 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
     /// <inheritdoc />
     public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (IsNearOnly(entry.Key))
+        {
+            return ticket.Stamp < 0 || _connection.IsDegraded
+                ? PopulateResult.Rejected("Redis unavailable: read from the database, not cached")
+                : await _near.TryPopulateAsync(entry, ticket with { Stamp = ticket.NearStamp }, cancellationToken).ConfigureAwait(false);
+        }
+
         var far = await _far.TryPopulateAsync(entry, ticket, cancellationToken).ConfigureAwait(false);
         if (!far.Stored)
         {
@@ -107,8 +136,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
     public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
     {
         var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        var far = await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        await BroadcastAsync(key).ConfigureAwait(false);
+        var far = !IsNearOnly(key) && await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}{key}").ConfigureAwait(false);
         return near || far;
     }
 
@@ -117,14 +146,20 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
     {
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
-        await BroadcastAsync("*").ConfigureAwait(false);
+        await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}*").ConfigureAwait(false);
         return [.. near.Union(far, StringComparer.Ordinal)];
     }
 
     /// <inheritdoc />
-    /// <remarks>The shared L2, which is what every node can serve.</remarks>
-    public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
-        _far.ListAsync(cancellationToken);
+    /// <remarks>The shared L2, which is what every node can serve, and this node's query results.</remarks>
+    public async ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var far = await _far.ListAsync(cancellationToken).ConfigureAwait(false);
+        var queries = (await _near.ListAsync(cancellationToken).ConfigureAwait(false)).Where(e => IsNearOnly(e.Key));
+        return [.. far.Concat(queries).OrderBy(e => e.Key, StringComparer.Ordinal)];
+    }
+
+    private static bool IsNearOnly(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 
     private int _subscribed;
 
@@ -147,7 +182,7 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
         }
     }
 
-    private async Task BroadcastAsync(string key)
+    private async Task PublishAsync(string message)
     {
         if (_connection.IsDegraded)
         {
@@ -156,7 +191,7 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
 
         try
         {
-            await _connection.Subscriber.PublishAsync(_channel, $"{_connection.NodeId}{Separator}{key}").ConfigureAwait(false);
+            await _connection.Subscriber.PublishAsync(_channel, message).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -166,28 +201,27 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
 
     private void OnBroadcast(RedisChannel channel, RedisValue message)
     {
-        var text = (string?)message;
-        var split = text?.IndexOf(Separator, StringComparison.Ordinal) ?? -1;
-        if (split <= 0)
+        var parts = ((string?)message)?.Split(Separator);
+        if (parts is not { Length: >= 3 } || parts[1] == _connection.NodeId)
         {
             return;
         }
 
-        var node = text![..split];
-        var key = text[(split + 1)..];
-        if (node == _connection.NodeId)
+        var (kind, node, target) = (parts[0], parts[1], parts[2]);
+        if (kind == TableMessage && parts.Length == 4)
         {
-            return;
+            // This node's query results of the table are now stale by version, and its L1 by-id copies too after a bulk write.
+            _versions.ApplyRemote(target, bulk: parts[3] == "1");
         }
-
-        if (key == "*")
+        else if (kind == KeyMessage && target == "*")
         {
             _ = ClearNearAsync($"flush broadcast by node {node}");
-            return;
         }
-
-        _ = _near.InvalidateAsync(key).AsTask();
-        _recorder.Record(CacheEventKind.Invalidate, key, null, detail: $"L1 copy dropped: invalidated by node {node}", source: "sync");
+        else if (kind == KeyMessage)
+        {
+            _ = _near.InvalidateAsync(target).AsTask();
+            _recorder.Record(CacheEventKind.Invalidate, target, null, detail: $"L1 copy dropped: invalidated by node {node}", source: "sync");
+        }
     }
 
     private async Task ClearNearAsync(string reason)

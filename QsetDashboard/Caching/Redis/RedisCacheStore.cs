@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using QsetDashboard.Caching.Queries;
 using StackExchange.Redis;
 
 namespace QsetDashboard.Caching.Redis;
@@ -50,7 +51,7 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
     /// <inheritdoc />
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (_connection.Database is not { } database)
+        if (IsQueryKey(key) || _connection.Database is not { } database)
         {
             return null;
         }
@@ -103,6 +104,12 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
     public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (IsQueryKey(entry.Key))
+        {
+            return PopulateResult.Rejected(
+                "the Redis backend does not hold query results (they depend on per-node table versions): use Hybrid, whose L1 holds them");
+        }
+
         if (ticket.Stamp < 0 || _connection.Database is not { } database)
         {
             return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
@@ -228,6 +235,8 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
             return [];
         }
     }
+
+    private static bool IsQueryKey(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 
     private async Task WireKeyspaceNotificationsAsync()
     {

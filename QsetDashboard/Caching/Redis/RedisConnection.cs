@@ -21,6 +21,7 @@ public sealed partial class RedisConnection : IDisposable
     private readonly Lazy<ConnectionMultiplexer> _multiplexer;
     private int _degraded;
     private int _deferredOverflow;
+    private int _recovering;
 
     /// <summary>Creates the connection; it connects on first use and keeps reconnecting by itself.</summary>
     public RedisConnection(IOptions<CacheOptions> options, CacheRecorder recorder, ILogger<RedisConnection> logger)
@@ -48,7 +49,26 @@ public sealed partial class RedisConnection : IDisposable
     public ConnectionMultiplexer Multiplexer => _multiplexer.Value;
 
     /// <summary>The database, or null while Redis is down (the caller then falls back to the database).</summary>
-    public IDatabase? Database => Multiplexer.IsConnected ? Multiplexer.GetDatabase() : null;
+    public IDatabase? Database
+    {
+        get
+        {
+            if (Multiplexer.IsConnected)
+            {
+                if (Volatile.Read(ref _degraded) == 1)
+                {
+                    // Connected but still marked down (a first connection made after a failed start raises no
+                    // restore event): recover here, once.
+                    _ = RecoverAsync();
+                }
+
+                return Multiplexer.GetDatabase();
+            }
+
+            ReportFailure("not connected");
+            return null;
+        }
+    }
 
     /// <summary>The pub/sub subscriber.</summary>
     public ISubscriber Subscriber => Multiplexer.GetSubscriber();
@@ -173,6 +193,11 @@ public sealed partial class RedisConnection : IDisposable
 
     private async Task RecoverAsync()
     {
+        if (Interlocked.Exchange(ref _recovering, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             var database = Multiplexer.GetDatabase();
@@ -202,6 +227,10 @@ public sealed partial class RedisConnection : IDisposable
 #pragma warning restore CA1031
         {
             ReportFailure(ex);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _recovering, 0);
         }
     }
 
