@@ -35,6 +35,19 @@ public sealed class CacheBrowserTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task NodesPanel_ShowsThisNode_WithItsKeyCount()
+    {
+        await SeedAsync();
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        var node = Assert.Single(cut.FindAll("[data-testid=cache-node]"));
+        Assert.Contains("this node", node.TextContent, StringComparison.Ordinal);
+        Assert.Contains("3 keys in L1", node.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Memory backend", cut.Find("[data-testid=cache-nodes]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SelectingAKey_ShowsItsFormattedJson_InTheDetailPanel()
     {
         await SeedAsync();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using QsetDashboard.Caching;
+using QsetDashboard.Caching.Redis;
 using QsetDashboard.Components.Dialogs;
 using QsetDashboard.Model;
 
@@ -18,10 +19,14 @@ public sealed partial class CacheBrowser
     private int _total;
     private string? _message;
     private string? _selectedKey;
+    private IReadOnlyList<CacheNode> _nodes = [];
 
     [Inject] public required QsetCache Cache { get; init; }
 
     [Inject] public required IDialogService Dialogs { get; init; }
+
+    /// <summary>The nodes sharing the cache, and the keys each holds in L1.</summary>
+    [Inject] public required NodeDirectory Nodes { get; init; }
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
@@ -33,7 +38,11 @@ public sealed partial class CacheBrowser
         _total = entries.Count;
         _types = [.. entries.Select(e => e.EntityType).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _rows = CacheEntryRow.Browse(entries, TimeProvider, _text, _entityType);
+        _nodes = await Nodes.GetNodesAsync();
     }
+
+    private IReadOnlyList<string> HeldBy(string key) =>
+        [.. _nodes.Where(n => n.Keys.Contains(key, StringComparer.Ordinal)).Select(n => n.NodeId)];
 
     // The clicked key while it is listed, else the first row: the detail panel is never blank when there are keys.
     private CacheEntryRow? Selected => _rows.FirstOrDefault(r => r.Key == _selectedKey) ?? _rows.FirstOrDefault();
