@@ -1,4 +1,5 @@
 using QsetDashboard.Caching;
+using QsetDashboard.Data;
 
 namespace QsetDashboard.Demos;
 
@@ -35,6 +36,25 @@ public abstract class DemoScenario
     /// <summary>Puts the scenario's rows and keys back to the state before its first step.</summary>
     public abstract Task ResetAsync(CancellationToken cancellationToken);
 
+    /// <summary>True where the transcript shows why each INVALIDATE happened (the automatic-invalidation demos).</summary>
+    protected virtual bool ExplainsInvalidations => false;
+
     /// <summary>The transcript line of an event, in the seed's format.</summary>
-    public virtual string FormatEvent(CacheEvent cacheEvent) => $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
+    public string FormatEvent(CacheEvent cacheEvent)
+    {
+        var line = $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
+        return ExplainsInvalidations && cacheEvent.Kind == CacheEventKind.Invalidate && cacheEvent.Detail is { } why
+            ? $"{line} (automatic: {why})"
+            : line;
+    }
+
+    /// <summary>Deletes the scenario's row of <typeparamref name="T"/> and clears its key: the usual reset.</summary>
+    protected static async Task ResetRowAsync<T>(EntityRepository repository, QsetCache engine, int id, string key, CancellationToken cancellationToken)
+        where T : CacheableModel
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(engine);
+        await repository.DeleteAsync<T>(id, cancellationToken);
+        await engine.InvalidateAsync(key, CacheKeys.EntityName<T>(), "demo reset", cancellationToken);
+    }
 }

@@ -57,10 +57,7 @@ public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, Qs
     ];
 
     /// <inheritdoc />
-    public override string FormatEvent(CacheEvent cacheEvent) =>
-        cacheEvent.Kind == CacheEventKind.Invalidate && cacheEvent.Detail is { } why
-            ? $"{base.FormatEvent(cacheEvent)} (automatic: {why})"
-            : base.FormatEvent(cacheEvent);
+    protected override bool ExplainsInvalidations => true;
 
     /// <inheritdoc />
     public override async Task ResetAsync(CancellationToken cancellationToken)

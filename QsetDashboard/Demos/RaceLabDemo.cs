@@ -66,8 +66,7 @@ public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepo
         _reader = null;
         _readerSaw = null;
         _readerEvents.Clear();
-        await repository.DeleteAsync<User>(Id, cancellationToken);
-        await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
+        await ResetRowAsync<User>(repository, engine, Id, Keys[0], cancellationToken);
     }
 
     private async Task<string?> StartReaderAsync(bool guarded, CancellationToken cancellationToken)

@@ -33,11 +33,8 @@ public sealed class SimpleDemo(SimpleCache cache, EntityRepository repository, Q
         ct => cache.RemoveUserAsync(SeedSteps.Id, ct));
 
     /// <inheritdoc />
-    public override async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await repository.DeleteAsync<User>(SeedSteps.Id, cancellationToken);
-        await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
-    }
+    public override Task ResetAsync(CancellationToken cancellationToken) =>
+        ResetRowAsync<User>(repository, engine, SeedSteps.Id, Keys[0], cancellationToken);
 }
 
 /// <summary>The seed's second run: any model, <c>Type.id</c> keys.</summary>
@@ -67,11 +64,8 @@ public sealed class GenericDemo(GenericCache cache, EntityRepository repository,
         ct => cache.RemoveAsync<User>(SeedSteps.Id, ct));
 
     /// <inheritdoc />
-    public override async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await repository.DeleteAsync<User>(SeedSteps.Id, cancellationToken);
-        await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
-    }
+    public override Task ResetAsync(CancellationToken cancellationToken) =>
+        ResetRowAsync<User>(repository, engine, SeedSteps.Id, Keys[0], cancellationToken);
 }
 
 /// <summary>The seed's third run: teams through their own type (<c>ModelCache&lt;Team&gt;</c>).</summary>
@@ -101,9 +95,6 @@ public sealed class CacheableDemo(ModelCache<Team> teams, EntityRepository repos
         ct => teams.RemoveAsync(SeedSteps.Id, ct));
 
     /// <inheritdoc />
-    public override async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await repository.DeleteAsync<Team>(SeedSteps.Id, cancellationToken);
-        await engine.InvalidateAsync(Keys[0], nameof(Team), "demo reset", cancellationToken);
-    }
+    public override Task ResetAsync(CancellationToken cancellationToken) =>
+        ResetRowAsync<Team>(repository, engine, SeedSteps.Id, Keys[0], cancellationToken);
 }
