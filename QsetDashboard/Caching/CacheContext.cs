@@ -21,14 +21,16 @@ public static class CacheContext
     /// <summary>As <see cref="Use(string)"/>, and also collects every event they raise into <paramref name="capture"/>.</summary>
     public static IDisposable Capture(string source, List<CacheEvent> capture) => Begin(source, capture);
 
-    internal static void Observe(in CacheEvent cacheEvent)
+    /// <summary>The source and capture of the operations running now, from one read of the async-local.</summary>
+    internal static string Current(out List<CacheEvent>? capture)
     {
-        var capture = s_current.Value?.Captured;
-        if (capture is null)
-        {
-            return;
-        }
+        var scope = s_current.Value;
+        capture = scope?.Captured;
+        return scope?.Source ?? DefaultSource;
+    }
 
+    internal static void Observe(List<CacheEvent> capture, in CacheEvent cacheEvent)
+    {
         lock (capture)
         {
             capture.Add(cacheEvent);

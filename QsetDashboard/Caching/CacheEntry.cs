@@ -4,6 +4,7 @@ namespace QsetDashboard.Caching;
 public sealed class CacheEntry
 {
     private long _lastAccessTimestamp;
+    private long _readOrder;
 
     /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
     public CacheEntry(
@@ -55,8 +56,18 @@ public sealed class CacheEntry
     /// <summary>When set, the entry also expires after going unread this long.</summary>
     public TimeSpan? SlidingExpiration { get; }
 
-    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read, for least-recently-used eviction.</summary>
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read of a sliding entry (of any other
+    /// entry, its population), from which <see cref="ExpiresAt"/> is computed.
+    /// </summary>
     public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
+
+    /// <summary>The store's read counter at this entry's latest read or population: the least-recently-used order.</summary>
+    internal long ReadOrder
+    {
+        get => Volatile.Read(ref _readOrder);
+        set => Volatile.Write(ref _readOrder, value);
+    }
 
     internal bool EvictedForCapacity { get; set; }
 

@@ -8,6 +8,8 @@ namespace QsetDashboard.Caching;
 /// </summary>
 public sealed partial class CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger)
 {
+    private readonly TimeProviderClock _clock = new(timeProvider);
+
     /// <summary>The journal events go to.</summary>
     public EventJournal Journal => journal;
 
@@ -24,9 +26,14 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
         string? source = null)
     {
         counters.Count(kind);
+        var ambientSource = CacheContext.Current(out var capture);
         var cacheEvent = journal.Append(new CacheEvent(
-            0, timeProvider.GetUtcNow(), kind, key, entityType, source ?? CacheContext.Source, duration, detail));
-        CacheContext.Observe(cacheEvent);
+            0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail));
+        if (capture is not null)
+        {
+            CacheContext.Observe(capture, cacheEvent);
+        }
+
         if (logger.IsEnabled(LogLevel.Information))
         {
             if (detail is null)

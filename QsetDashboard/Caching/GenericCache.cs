@@ -14,9 +14,9 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
         cache.GetAsync(CacheKeys.For<T>(id), (repository, id), static (s, ct) => s.repository.FindAsync<T>(s.id, ct), cancellationToken);
 
     /// <summary>The <typeparamref name="T"/> with <paramref name="id"/>, from the cache or the database; null when there is none.</summary>
-    public async ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
+    public ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
-        (await ReadAsync<T>(id, cancellationToken).ConfigureAwait(false)).Value;
+        CacheReads.ValueOf(ReadAsync<T>(id, cancellationToken));
 
     /// <summary>Saves <paramref name="entity"/> under <paramref name="id"/> (insert or update), then invalidates its key.</summary>
     public async Task SetAsync<T>(int id, T entity, CancellationToken cancellationToken = default)

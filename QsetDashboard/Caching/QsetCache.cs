@@ -26,7 +26,11 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
     /// read through <paramref name="load"/> (concurrent misses of the key wait for it), then POPULATE unless the
     /// row is missing. A key holding another type is reported as a CLASH and read as a miss.
     /// </summary>
-    public async ValueTask<CacheRead<T>> GetAsync<T, TState>(
+    /// <remarks>
+    /// A hit the store answers synchronously (the memory store) takes no async state machine and no clock read
+    /// of its own: it is not timed (two precise clock reads cost more than the hit) and reports a zero duration.
+    /// </remarks>
+    public ValueTask<CacheRead<T>> GetAsync<T, TState>(
         string key,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
@@ -34,24 +38,20 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
         where T : class
     {
         ArgumentNullException.ThrowIfNull(load);
-        var started = timeProvider.GetTimestamp();
-        var entityType = CacheKeys.EntityName<T>();
-        var entry = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        if (entry is not null)
+        var pending = store.GetAsync(key, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
         {
-            if (entry.Value is T cached)
-            {
-                var elapsed = timeProvider.GetElapsedTime(started);
-                recorder.Record(CacheEventKind.Hit, key, entityType, elapsed);
-                return new CacheRead<T>(cached, true, elapsed);
-            }
-
-            recorder.Record(CacheEventKind.Clash, key, entityType,
-                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+            return ReadAsync(key, state, load, timeProvider.GetTimestamp(), pending, cancellationToken);
         }
 
-        var value = await LoadOnceAsync(key, entityType, state, load, started, cancellationToken).ConfigureAwait(false);
-        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
+        var entry = pending.Result;
+        if (entry?.Value is T cached)
+        {
+            recorder.Record(CacheEventKind.Hit, key, CacheKeys.EntityName<T>());
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
+        }
+
+        return MissAsync(key, state, load, timeProvider.GetTimestamp(), entry, cancellationToken);
     }
 
     /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
@@ -104,6 +104,46 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
             c.DbQueries,
             store.Count,
             store.Capacity);
+    }
+
+    private async ValueTask<CacheRead<T>> ReadAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        long started,
+        ValueTask<CacheEntry?> pending,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entry = await pending.ConfigureAwait(false);
+        if (entry?.Value is T cached)
+        {
+            var elapsed = timeProvider.GetElapsedTime(started);
+            recorder.Record(CacheEventKind.Hit, key, CacheKeys.EntityName<T>(), elapsed);
+            return new CacheRead<T>(cached, true, elapsed);
+        }
+
+        return await MissAsync(key, state, load, started, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<CacheRead<T>> MissAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        long started,
+        CacheEntry? entry,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = CacheKeys.EntityName<T>();
+        if (entry is not null)
+        {
+            recorder.Record(CacheEventKind.Clash, key, entityType,
+                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+        }
+
+        var value = await LoadOnceAsync(key, entityType, state, load, started, cancellationToken).ConfigureAwait(false);
+        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
     }
 
     private async Task<T?> LoadOnceAsync<T, TState>(
