@@ -21,9 +21,10 @@ public sealed partial class LoadGenerator(
     /// <summary>Load users get ids above this, well clear of the demos' small ids.</summary>
     public const int IdOffset = 100_000;
 
-    // A client whose reads all hit never awaits anything; yielding now and then keeps the dashboard's own work
-    // (rendering, SignalR) scheduled on a two-core machine.
-    private const int YieldEvery = 32;
+    // SQLite's async calls and the cache's hits complete synchronously, so a client never really awaits: it
+    // yields its thread-pool thread every millisecond, so that the other clients, the sampler and the
+    // dashboard's own work (rendering, SignalR) keep being scheduled on a two-core machine.
+    private static readonly TimeSpan YieldEvery = TimeSpan.FromMilliseconds(1);
 
     private int _running;
 
@@ -114,6 +115,7 @@ public sealed partial class LoadGenerator(
     {
         var random = new Random(seed);
         var operations = 0L;
+        var lastYield = timeProvider.GetTimestamp();
         while (!run.IsOver(timeProvider))
         {
             var id = IdOf(run.Chooser.Next(random));
@@ -144,9 +146,11 @@ public sealed partial class LoadGenerator(
                 OperationFailed(logger, ex);
             }
 
-            if (++operations % YieldEvery == 0)
+            operations++;
+            if (timeProvider.GetElapsedTime(lastYield) >= YieldEvery)
             {
                 await Task.Yield();
+                lastYield = timeProvider.GetTimestamp();
             }
         }
     }
@@ -154,6 +158,7 @@ public sealed partial class LoadGenerator(
     private async Task UncachedClientAsync(RunContext run, ClientStats stats, int seed)
     {
         var random = new Random(seed);
+        var lastYield = timeProvider.GetTimestamp();
         while (!run.IsOver(timeProvider))
         {
             var id = IdOf(run.Chooser.Next(random));
@@ -173,6 +178,12 @@ public sealed partial class LoadGenerator(
             {
                 stats.RecordError();
                 OperationFailed(logger, ex);
+            }
+
+            if (timeProvider.GetElapsedTime(lastYield) >= YieldEvery)
+            {
+                await Task.Yield();
+                lastYield = timeProvider.GetTimestamp();
             }
         }
     }
