@@ -22,7 +22,7 @@ if (shortRun)
         .WithToolchain(InProcessEmitToolchain.Instance)
         .WithLaunchCount(1)
         .WithWarmupCount(3)
-        .WithIterationCount(5)
+        .WithIterationCount(8)
         .WithIterationTime(TimeInterval.FromMilliseconds(150))
         .WithId("Short")
         .AsDefault());

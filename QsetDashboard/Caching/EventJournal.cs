@@ -18,12 +18,13 @@ public sealed partial class EventJournal : IDisposable
     private readonly ILogger _logger;
     private Subscription[] _subscriptions = [];
 
-    // Appends are lock-free, two atomic operations each: a writer claims the next sequence number, fills its
-    // slot, stamps the slot with the number, then moves the published watermark over every stamped slot. Readers
-    // see only events up to the watermark, so they always get gap-free, ordered sequences; an event whose slot a
-    // newer lap may already be rewriting is dropped by the reader, as the ring drops its oldest events anyway.
+    // An append is one atomic operation: a writer claims the next sequence number, fills its slot, then stamps
+    // the slot with the number. Readers work out the published watermark (every event up to it is stamped) by
+    // walking the stamps from where the last reader stopped, and read only up to it, so they always get gap-free,
+    // ordered sequences; an event whose slot a newer lap may already be rewriting is dropped by the reader, as the
+    // ring drops its oldest events anyway.
     private long _claimed;
-    private long _published;
+    private long _publishedHint;
 
     /// <summary>Creates a journal that keeps the latest <paramref name="capacity"/> events.</summary>
     public EventJournal(int capacity, ILogger<EventJournal> logger)
@@ -41,7 +42,28 @@ public sealed partial class EventJournal : IDisposable
     public int Capacity => _capacity;
 
     /// <summary>The sequence number of the newest event, 0 when none was appended.</summary>
-    public long LastSequence => Volatile.Read(ref _published);
+    public long LastSequence
+    {
+        get
+        {
+            var published = Math.Max(Volatile.Read(ref _publishedHint), Volatile.Read(ref _claimed) - _ring.Length);
+            while (true)
+            {
+                // A stamp is never lowered; one at or past `next` means `next` was written (and maybe since lapped).
+                var next = published + 1;
+                if (Volatile.Read(ref _ring[next & _mask].Sequence) < next)
+                {
+                    break;
+                }
+
+                published = next;
+            }
+
+            // Racing readers may write an older value back; the hint is only where the next walk starts.
+            Volatile.Write(ref _publishedHint, published);
+            return published;
+        }
+    }
 
     /// <summary>How many events the journal holds now.</summary>
     public int Count => (int)Math.Min(LastSequence, _capacity);
@@ -62,7 +84,6 @@ public sealed partial class EventJournal : IDisposable
         var stored = cacheEvent with { Sequence = sequence };
         slot.Event = stored;
         Volatile.Write(ref slot.Sequence, sequence);
-        Publish();
 
         var subscriptions = Volatile.Read(ref _subscriptions);
         for (var i = 0; i < subscriptions.Length; i++)
@@ -155,24 +176,6 @@ public sealed partial class EventJournal : IDisposable
         while (Volatile.Read(ref slot.Sequence) != previous)
         {
             spin.SpinOnce();
-        }
-    }
-
-    private void Publish()
-    {
-        // Move the watermark over this slot and over any later ones whose writers finished first. If an earlier
-        // writer is still busy, the watermark stops before it, and that writer moves it on when it is done.
-        var published = Volatile.Read(ref _published);
-        while (published < Volatile.Read(ref _claimed))
-        {
-            var next = published + 1;
-            if (Volatile.Read(ref _ring[next & _mask].Sequence) != next)
-            {
-                return;
-            }
-
-            var seen = Interlocked.CompareExchange(ref _published, next, published);
-            published = seen == published ? next : seen;
         }
     }
 
