@@ -58,6 +58,24 @@ public sealed class HotPathTests
         Assert.InRange(hit.Timestamp, before.AddMilliseconds(-50), after.AddMilliseconds(50));
     }
 
+    [Fact]
+    public async Task Hit_UnderACapture_IsCapturedAsTheJournalHasIt()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        List<CacheEvent> captured = [];
+
+        using (CacheContext.Capture("hot-path", captured))
+        {
+            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        }
+
+        var hit = Assert.Single(captured);
+        Assert.Equal(host.Journal.Latest(1)[0], hit);
+        Assert.Equal((CacheEventKind.Hit, "User.1", "User", "hot-path", TimeSpan.Zero), (hit.Kind, hit.Key, hit.EntityType, hit.Source, hit.Duration));
+    }
+
     private static void Hit(EngineHost host, ModelCache<User> users)
     {
         var simple = host.Simple.GetUserAsync(1);

@@ -71,6 +71,14 @@ public sealed partial class EventJournal : IDisposable
     /// <summary>Appends an event, giving it the next sequence number, and wakes the subscribers.</summary>
     public CacheEvent Append(in CacheEvent cacheEvent)
     {
+        var sequence = Append(cacheEvent.Timestamp, cacheEvent.Kind, cacheEvent.Key, cacheEvent.EntityType, cacheEvent.Source, cacheEvent.Duration, cacheEvent.Detail);
+        return cacheEvent with { Sequence = sequence };
+    }
+
+    /// <summary>Appends an event made from its fields, in its slot; returns its sequence number.</summary>
+    internal long Append(
+        DateTimeOffset timestamp, CacheEventKind kind, string key, string? entityType, string source, TimeSpan duration, string? detail)
+    {
         var sequence = Interlocked.Increment(ref _claimed);
         ref var slot = ref _ring[sequence & _mask];
 
@@ -81,8 +89,7 @@ public sealed partial class EventJournal : IDisposable
             WaitForSlot(ref slot, previous);
         }
 
-        var stored = cacheEvent with { Sequence = sequence };
-        slot.Event = stored;
+        slot.Event = new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail);
         Volatile.Write(ref slot.Sequence, sequence);
 
         var subscriptions = Volatile.Read(ref _subscriptions);
@@ -91,7 +98,7 @@ public sealed partial class EventJournal : IDisposable
             subscriptions[i].Signal();
         }
 
-        return stored;
+        return sequence;
     }
 
     /// <summary>The events after sequence number <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>

@@ -47,7 +47,8 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
         var entry = pending.Result;
         if (entry?.Value is T cached)
         {
-            recorder.Record(CacheEventKind.Hit, key, CacheKeys.EntityName<T>());
+            // The entry's own type name, not EntityName<T>(): in shared generic code that is one lookup fewer.
+            recorder.RecordHit(key, entry.EntityType);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
         }
 
