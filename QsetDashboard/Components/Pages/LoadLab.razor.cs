@@ -29,6 +29,7 @@ public sealed partial class LoadLab : IDisposable
     private string? _error;
     private double _runSeconds = 10;
     private long _lastRender;
+    private bool _interactive;
 
     /// <summary>The workload generator.</summary>
     [Inject]
@@ -60,7 +61,17 @@ public sealed partial class LoadLab : IDisposable
     }
 
     /// <inheritdoc />
-    protected override void OnAfterRender(bool firstRender) => RenderCount++;
+    protected override void OnAfterRender(bool firstRender)
+    {
+        RenderCount++;
+
+        // The prerendered page has no circuit yet: Start stays disabled until a click can reach it.
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
 
     private static string? ValidateDurationSeconds(double seconds) =>
         double.IsFinite(seconds) ? LoadSettings.ValidateDuration(TimeSpan.FromSeconds(Math.Clamp(seconds, -1, 1e6))) : "Duration must be a number of seconds.";
