@@ -41,6 +41,7 @@ public sealed class QsetCache(ICacheStore store, CacheRecorder recorder, IOption
         var pending = store.GetAsync(key, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
+            // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
             return ReadAsync(key, state, load, timeProvider.GetTimestamp(), pending, cancellationToken);
         }
 
