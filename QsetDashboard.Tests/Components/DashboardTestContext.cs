@@ -29,6 +29,7 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         // The dashboard's own services, over the engine's singletons (bUnit's container does not see the fallback's).
         Services.AddScoped(_ => new DemoSessions());
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PlaygroundOperations>(Engine.Services));
+        Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<QsetDashboard.Load.LoadGenerator>(Engine.Services));
         Services.AddFallbackServiceProvider(Engine.Services);
 
         // Last: it builds the renderer, after which no service may be added.

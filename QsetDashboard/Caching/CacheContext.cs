@@ -36,14 +36,25 @@ public static class CacheContext
     /// <summary>As <see cref="Use(string)"/>, and also collects every event they raise into <paramref name="capture"/>.</summary>
     public static IDisposable Capture(string source, List<CacheEvent> capture) => Begin(source, capture);
 
+    /// <summary>The source and capture of the operations running now, from one read of the async-local.</summary>
+    internal static string Current(out List<CacheEvent>? capture)
+    {
+        var scope = s_current.Value;
+        capture = scope?.Captured;
+        return scope?.Source ?? DefaultSource;
+    }
+
+    /// <summary>Hands an event to the ambient capture, if any (a demo step forwarding events raised elsewhere).</summary>
     internal static void Observe(in CacheEvent cacheEvent)
     {
-        var capture = s_current.Value?.Captured;
-        if (capture is null)
+        if (s_current.Value?.Captured is { } capture)
         {
-            return;
+            Observe(capture, cacheEvent);
         }
+    }
 
+    internal static void Observe(List<CacheEvent> capture, in CacheEvent cacheEvent)
+    {
         lock (capture)
         {
             capture.Add(cacheEvent);

@@ -4,6 +4,7 @@ namespace QsetDashboard.Caching;
 public sealed class CacheEntry
 {
     private long _lastAccessTimestamp;
+    private long _readOrder;
 
     /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
     public CacheEntry(
@@ -55,11 +56,21 @@ public sealed class CacheEntry
     /// <summary>When set, the entry also expires after going unread this long.</summary>
     public TimeSpan? SlidingExpiration { get; }
 
-    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read, for least-recently-used eviction.</summary>
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read of a sliding entry (of any other
+    /// entry, its population), from which <see cref="ExpiresAt"/> is computed.
+    /// </summary>
     public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
 
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
     public IReadOnlyList<TableStamp> Stamps { get; init; } = [];
+
+    /// <summary>The store's read counter at this entry's latest read or population: the least-recently-used order.</summary>
+    internal long ReadOrder
+    {
+        get => Volatile.Read(ref _readOrder);
+        set => Volatile.Write(ref _readOrder, value);
+    }
 
     internal bool EvictedForCapacity { get; set; }
 

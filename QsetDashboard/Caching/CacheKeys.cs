@@ -10,6 +10,9 @@ public static class CacheKeys
 {
     private const int Reused = 4_096;
 
+    /// <summary>Keys of ids below this are built once and reused.</summary>
+    public const int ReusedKeys = Reused;
+
     private static readonly string[] s_bare = new string[Reused];
 
     /// <summary>The key <c>{Type}.{id}</c> of an entity of type <typeparamref name="T"/>.</summary>

@@ -8,6 +8,8 @@ namespace QsetDashboard.Caching;
 /// </summary>
 public sealed partial class CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger)
 {
+    private readonly TimeProviderClock _clock = new(timeProvider);
+
     /// <summary>The journal events go to.</summary>
     public EventJournal Journal => journal;
 
@@ -24,9 +26,37 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
         string? source = null)
     {
         counters.Count(kind);
-        var cacheEvent = journal.Append(new CacheEvent(
-            0, timeProvider.GetUtcNow(), kind, key, entityType, source ?? CacheContext.Source, duration, detail));
-        CacheContext.Observe(cacheEvent);
+        var ambientSource = CacheContext.Current(out var capture);
+        var cacheEvent = journal.Append(new CacheEvent(0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail));
+        if (capture is not null)
+        {
+            CacheContext.Observe(capture, cacheEvent);
+        }
+
+        Log(kind, key, detail);
+        return cacheEvent;
+    }
+
+    /// <summary>
+    /// <see cref="Record"/> for the hit path: the event is built in its journal slot and not returned, which
+    /// saves copying it twice (it is 72 bytes).
+    /// </summary>
+    internal void RecordHit(string key, string entityType)
+    {
+        counters.Count(CacheEventKind.Hit);
+        var source = CacheContext.Current(out var capture);
+        var timestamp = _clock.UtcNow;
+        var sequence = journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
+        if (capture is not null)
+        {
+            CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));
+        }
+
+        Log(CacheEventKind.Hit, key, null);
+    }
+
+    private void Log(CacheEventKind kind, string key, string? detail)
+    {
         if (logger.IsEnabled(LogLevel.Information))
         {
             if (detail is null)
@@ -38,8 +68,6 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
                 LogEventWithDetail(logger, kind.Label(), key, detail);
             }
         }
-
-        return cacheEvent;
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CACHE {Kind} key={Key}")]

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -10,64 +11,120 @@ namespace QsetDashboard.Caching;
 /// </summary>
 public sealed partial class EventJournal : IDisposable
 {
-    private readonly CacheEvent[] _ring;
-    private readonly Lock _lock = new();
+    private readonly Slot[] _ring;
+    private readonly int _capacity;
+    private readonly long _mask;
+    private readonly Lock _subscriptionsLock = new();
     private readonly ILogger _logger;
     private Subscription[] _subscriptions = [];
-    private long _lastSequence;
+
+    // An append is one atomic operation: a writer claims the next sequence number, fills its slot, then stamps
+    // the slot with the number. Readers work out the published watermark (every event up to it is stamped) by
+    // walking the stamps from where the last reader stopped, and read only up to it, so they always get gap-free,
+    // ordered sequences; an event whose slot a newer lap may already be rewriting is dropped by the reader, as the
+    // ring drops its oldest events anyway.
+    private long _claimed;
+    private long _publishedHint;
 
     /// <summary>Creates a journal that keeps the latest <paramref name="capacity"/> events.</summary>
     public EventJournal(int capacity, ILogger<EventJournal> logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _ring = new CacheEvent[capacity];
+        _capacity = capacity;
+
+        // A power-of-two ring, so that a slot is found with a mask rather than a 64-bit division.
+        _ring = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)capacity)];
+        _mask = _ring.Length - 1;
         _logger = logger;
     }
 
     /// <summary>How many events the journal keeps.</summary>
-    public int Capacity => _ring.Length;
+    public int Capacity => _capacity;
 
     /// <summary>The sequence number of the newest event, 0 when none was appended.</summary>
-    public long LastSequence => Volatile.Read(ref _lastSequence);
+    public long LastSequence
+    {
+        get
+        {
+            var published = Math.Max(Volatile.Read(ref _publishedHint), Volatile.Read(ref _claimed) - _ring.Length);
+            while (true)
+            {
+                // A stamp is never lowered; one at or past `next` means `next` was written (and maybe since lapped).
+                var next = published + 1;
+                if (Volatile.Read(ref _ring[next & _mask].Sequence) < next)
+                {
+                    break;
+                }
+
+                published = next;
+            }
+
+            // Racing readers may write an older value back; the hint is only where the next walk starts.
+            Volatile.Write(ref _publishedHint, published);
+            return published;
+        }
+    }
 
     /// <summary>How many events the journal holds now.</summary>
-    public int Count => (int)Math.Min(LastSequence, _ring.Length);
+    public int Count => (int)Math.Min(LastSequence, _capacity);
 
     /// <summary>Appends an event, giving it the next sequence number, and wakes the subscribers.</summary>
-    public CacheEvent Append(CacheEvent cacheEvent)
+    public CacheEvent Append(in CacheEvent cacheEvent)
     {
-        lock (_lock)
+        var sequence = Append(cacheEvent.Timestamp, cacheEvent.Kind, cacheEvent.Key, cacheEvent.EntityType, cacheEvent.Source, cacheEvent.Duration, cacheEvent.Detail);
+        return cacheEvent with { Sequence = sequence };
+    }
+
+    /// <summary>Appends an event made from its fields, in its slot; returns its sequence number.</summary>
+    internal long Append(
+        DateTimeOffset timestamp, CacheEventKind kind, string key, string? entityType, string source, TimeSpan duration, string? detail)
+    {
+        var sequence = Interlocked.Increment(ref _claimed);
+        ref var slot = ref _ring[sequence & _mask];
+
+        // The writer one lap earlier must have finished with the slot; it almost always has.
+        var previous = Math.Max(sequence - _ring.Length, 0);
+        if (Volatile.Read(ref slot.Sequence) != previous)
         {
-            var sequence = _lastSequence + 1;
-            cacheEvent = cacheEvent with { Sequence = sequence };
-            _ring[sequence % _ring.Length] = cacheEvent;
-            Volatile.Write(ref _lastSequence, sequence);
+            WaitForSlot(ref slot, previous);
         }
 
-        foreach (var subscription in Volatile.Read(ref _subscriptions))
+        slot.Event = new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail);
+        Volatile.Write(ref slot.Sequence, sequence);
+
+        var subscriptions = Volatile.Read(ref _subscriptions);
+        for (var i = 0; i < subscriptions.Length; i++)
         {
-            subscription.Signal();
+            subscriptions[i].Signal();
         }
 
-        return cacheEvent;
+        return sequence;
     }
 
     /// <summary>The events after sequence number <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<CacheEvent> ReadAfter(long after, int limit = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        lock (_lock)
+        var last = LastSequence;
+        var first = Math.Max(Math.Max(after, 0) + 1, last - _capacity + 1);
+        var count = (int)Math.Clamp(last - first + 1, 0, limit);
+        var result = new CacheEvent[count];
+        for (var i = 0; i < count; i++)
         {
-            var first = Math.Max(Math.Max(after, 0) + 1, _lastSequence - _ring.Length + 1);
-            var count = (int)Math.Clamp(_lastSequence - first + 1, 0, limit);
-            var result = new CacheEvent[count];
-            for (var i = 0; i < count; i++)
-            {
-                result[i] = _ring[(first + i) % _ring.Length];
-            }
-
-            return result;
+            result[i] = _ring[(first + i) & _mask].Event;
         }
+
+        // Keep only the events no newer lap could have started rewriting while they were copied: a writer claims
+        // its number before it writes, so a claim counter read after the copy bounds what may be torn.
+        Interlocked.MemoryBarrier();
+        var safeFrom = Volatile.Read(ref _claimed) - _ring.Length + 1;
+        var skip = 0;
+        while (skip < count && (first + skip < safeFrom || result[skip].Sequence != first + skip))
+        {
+            skip++;
+        }
+
+        return skip == 0 ? result : result[skip..];
     }
 
     /// <summary>The newest <paramref name="limit"/> events, newest first.</summary>
@@ -91,7 +148,7 @@ public sealed partial class EventJournal : IDisposable
     {
         ArgumentNullException.ThrowIfNull(onEvents);
         var subscription = new Subscription(this, onEvents, LastSequence);
-        lock (_lock)
+        lock (_subscriptionsLock)
         {
             _subscriptions = [.. _subscriptions, subscription];
         }
@@ -114,14 +171,29 @@ public sealed partial class EventJournal : IDisposable
 
     private void Remove(Subscription subscription)
     {
-        lock (_lock)
+        lock (_subscriptionsLock)
         {
             _subscriptions = [.. _subscriptions.Where(s => !ReferenceEquals(s, subscription))];
         }
     }
 
+    private static void WaitForSlot(ref Slot slot, long previous)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref slot.Sequence) != previous)
+        {
+            spin.SpinOnce();
+        }
+    }
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "A cache event subscriber threw; it stays subscribed")]
     private static partial void SubscriberFailed(ILogger logger, Exception exception);
+
+    private struct Slot
+    {
+        public long Sequence;
+        public CacheEvent Event;
+    }
 
     private sealed class Subscription(EventJournal journal, Action<IReadOnlyList<CacheEvent>> onEvents, long after) : IDisposable
     {
@@ -131,8 +203,16 @@ public sealed partial class EventJournal : IDisposable
             new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
         private long _after = after;
+        private int _signalled;
 
-        public void Signal() => _wake.Writer.TryWrite(true);
+        // Under load most appends find the pump already woken, and cost one read instead of a channel write.
+        public void Signal()
+        {
+            if (Volatile.Read(ref _signalled) == 0 && Interlocked.Exchange(ref _signalled, 1) == 0)
+            {
+                _wake.Writer.TryWrite(true);
+            }
+        }
 
         public void Start() => _ = Task.Run(PumpAsync);
 
@@ -149,6 +229,7 @@ public sealed partial class EventJournal : IDisposable
             while (await _wake.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 _wake.Reader.TryRead(out _);
+                Interlocked.Exchange(ref _signalled, 0);
                 IReadOnlyList<CacheEvent> batch;
                 while ((batch = journal.ReadAfter(_after, BatchLimit)).Count > 0)
                 {

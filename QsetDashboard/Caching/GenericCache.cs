@@ -11,12 +11,12 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     /// <summary>A cache-aside read of the <typeparamref name="T"/> with <paramref name="id"/>, saying whether it was a hit.</summary>
     public ValueTask<CacheRead<T>> ReadAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
-        cache.GetAsync(CacheKeys.For<T>(id), (repository, id), static (s, ct) => s.repository.FindAsync<T>(s.id, ct), cancellationToken);
+        cache.GetAsync(Typed<T>.Key(id), (repository, id), Typed<T>.Load, cancellationToken);
 
     /// <summary>The <typeparamref name="T"/> with <paramref name="id"/>, from the cache or the database; null when there is none.</summary>
-    public async ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
+    public ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
-        (await ReadAsync<T>(id, cancellationToken).ConfigureAwait(false)).Value;
+        CacheReads.ValueOf(ReadAsync<T>(id, cancellationToken));
 
     /// <summary>Saves <paramref name="entity"/> under <paramref name="id"/> (insert or update), then invalidates its key.</summary>
     public async Task SetAsync<T>(int id, T entity, CancellationToken cancellationToken = default)
@@ -84,5 +84,19 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
 
         await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return deleted;
+    }
+
+    // The key table and the loader of one type in one static class: shared generic code (every T is a class)
+    // pays a lookup per generic static class it touches, and a hit touches only this one.
+    private static class Typed<T>
+        where T : CacheableModel
+    {
+        public static readonly Func<(EntityRepository Repository, int Id), CancellationToken, Task<T?>> Load =
+            static (s, ct) => s.Repository.FindAsync<T>(s.Id, ct);
+
+        private static readonly string[] s_keys = new string[CacheKeys.ReusedKeys];
+
+        public static string Key(int id) =>
+            (uint)id < (uint)s_keys.Length ? s_keys[id] ??= CacheKeys.For<T>(id) : CacheKeys.For<T>(id);
     }
 }

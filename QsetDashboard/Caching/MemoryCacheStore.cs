@@ -20,6 +20,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly CacheOptions _options;
     private readonly PostEvictionDelegate _onEvicted;
     private readonly ITimer _expirationScan;
+    private long _readOrder;
 
     /// <summary>Creates the store.</summary>
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
@@ -55,7 +56,15 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         if (_cache.TryGetValue(key, out var value) && value is CacheEntry entry)
         {
-            entry.Touch(_timeProvider.GetTimestamp());
+            // Least-recently-used order is a counter, not a clock read (which costs as much as the hit itself);
+            // only a sliding entry needs the time of its latest read. The counter is bumped without an atomic:
+            // concurrent reads may share a number, which only makes them equally recent.
+            entry.ReadOrder = ++_readOrder;
+            if (entry.SlidingExpiration is not null)
+            {
+                entry.Touch(_timeProvider.GetTimestamp());
+            }
+
             return new ValueTask<CacheEntry?>(entry);
         }
 
@@ -97,6 +106,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
             }
 
             options.RegisterPostEvictionCallback(_onEvicted, entry);
+            entry.ReadOrder = Interlocked.Increment(ref _readOrder);
             _index[entry.Key] = entry;
             _cache.Set(entry.Key, entry, options);
             return new ValueTask<PopulateResult>(PopulateResult.StoredOver(
@@ -161,7 +171,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         CacheEntry? victim = null;
         foreach (var candidate in _index.Values)
         {
-            if (victim is null || candidate.LastAccessTimestamp < victim.LastAccessTimestamp)
+            if (victim is null || candidate.ReadOrder < victim.ReadOrder)
             {
                 victim = candidate;
             }

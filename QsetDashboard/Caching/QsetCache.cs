@@ -36,7 +36,12 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         GetAsync(key, state, load, CacheReadPolicy.ById<T>(), cancellationToken);
 
     /// <summary>As the by-id read, with the entity type, table dependencies and TTL of <paramref name="policy"/>.</summary>
-    public async ValueTask<CacheRead<T>> GetAsync<T, TState>(
+    /// <remarks>
+    /// A hit the store answers synchronously (the memory store) takes no async state machine and no clock read
+    /// of its own: it is not timed (two precise clock reads cost more than the hit) and reports a zero duration.
+    /// A hit whose tables moved on since its read is stale: it is invalidated and read again.
+    /// </remarks>
+    public ValueTask<CacheRead<T>> GetAsync<T, TState>(
         string key,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
@@ -46,30 +51,21 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(policy);
-        var started = timeProvider.GetTimestamp();
-        var entityType = policy.EntityType;
-        var entry = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        if (entry is not null && IsStale(entry))
+        var pending = store.GetAsync(key, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
         {
-            await InvalidateStaleAsync(entry, cancellationToken).ConfigureAwait(false);
-            entry = null;
+            // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
+            return ReadAsync(key, state, load, policy, timeProvider.GetTimestamp(), pending, cancellationToken);
         }
 
-        if (entry is not null)
+        var entry = pending.Result;
+        if (entry?.Value is T cached && !IsStale(entry))
         {
-            if (entry.Value is T cached)
-            {
-                var elapsed = timeProvider.GetElapsedTime(started);
-                recorder.Record(CacheEventKind.Hit, key, entityType, elapsed);
-                return new CacheRead<T>(cached, true, elapsed);
-            }
-
-            recorder.Record(CacheEventKind.Clash, key, entityType,
-                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+            recorder.RecordHit(key, policy.EntityType);
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
         }
 
-        var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
-        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
+        return MissAsync(key, state, load, policy, timeProvider.GetTimestamp(), entry, cancellationToken);
     }
 
     /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
@@ -122,6 +118,52 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             c.DbQueries,
             store.Count,
             store.Capacity);
+    }
+
+    private async ValueTask<CacheRead<T>> ReadAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        ValueTask<CacheEntry?> pending,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entry = await pending.ConfigureAwait(false);
+        if (entry?.Value is T cached && !IsStale(entry))
+        {
+            var elapsed = timeProvider.GetElapsedTime(started);
+            recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
+            return new CacheRead<T>(cached, true, elapsed);
+        }
+
+        return await MissAsync(key, state, load, policy, started, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<CacheRead<T>> MissAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        CacheEntry? entry,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = policy.EntityType;
+        if (entry is not null && IsStale(entry))
+        {
+            await InvalidateStaleAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        else if (entry is not null)
+        {
+            recorder.Record(CacheEventKind.Clash, key, entityType,
+                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+        }
+
+        var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
+        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
     }
 
     private async Task<T?> LoadOnceAsync<T, TState>(

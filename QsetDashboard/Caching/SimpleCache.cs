@@ -14,8 +14,8 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
         cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<User>(s.id, ct), cancellationToken);
 
     /// <summary>The user with <paramref name="id"/>, or null (the seed's <c>get_user(id)</c>).</summary>
-    public async ValueTask<User?> GetUserAsync(int id, CancellationToken cancellationToken = default) =>
-        (await ReadUserAsync(id, cancellationToken).ConfigureAwait(false)).Value;
+    public ValueTask<User?> GetUserAsync(int id, CancellationToken cancellationToken = default) =>
+        CacheReads.ValueOf(ReadUserAsync(id, cancellationToken));
 
     /// <summary>Saves the user's name, then invalidates the bare key (the seed's <c>set_user(id, "field")</c>).</summary>
     public async Task SetUserAsync(int id, string name, CancellationToken cancellationToken = default)
@@ -49,6 +49,6 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
         cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<Team>(s.id, ct), cancellationToken);
 
     /// <summary>As <see cref="ReadTeamAsync"/>, the value alone.</summary>
-    public async ValueTask<Team?> GetTeamAsync(int id, CancellationToken cancellationToken = default) =>
-        (await ReadTeamAsync(id, cancellationToken).ConfigureAwait(false)).Value;
+    public ValueTask<Team?> GetTeamAsync(int id, CancellationToken cancellationToken = default) =>
+        CacheReads.ValueOf(ReadTeamAsync(id, cancellationToken));
 }

@@ -19,6 +19,7 @@ internal static class HostingExtensions
 
         builder.Services.AddQsetCache(builder.Configuration.GetSection(CacheOptions.SectionName));
         builder.Services.AddQsetDemos();
+        builder.Services.AddQsetLoadLab();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks()

@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
+
+// `--short`: one in-process launch with few, short iterations, so the whole suite runs in under 3 minutes on two
+// cores (numbers are noisier; ratios hold). Without it, BenchmarkDotNet's default job runs (out of process, longer).
+// Redis comparisons (StackExchange.Redis StringGet against our Redis store and HybridCache over Redis) belong in a
+// RedisHitBenchmarks class beside CacheHitBenchmarks once the engine has a Redis store.
+var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
+var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
+if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))
+{
+    rest.AddRange(["--filter", "*"]);
+}
+
+var config = DefaultConfig.Instance;
+if (shortRun)
+{
+    config = config.AddJob(Job.Default
+        .WithToolchain(InProcessEmitToolchain.Instance)
+        .WithLaunchCount(1)
+        .WithWarmupCount(3)
+        .WithIterationCount(8)
+        .WithIterationTime(TimeInterval.FromMilliseconds(150))
+        .WithId("Short")
+        .AsDefault());
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(QsetDashboard.Benchmarks.BenchmarkEngine).Assembly).Run([.. rest], config);

@@ -1,0 +1,54 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using QsetDashboard.Components.Layout;
+using QsetDashboard.Components.Pages;
+using QsetDashboard.Load;
+
+namespace QsetDashboard.Tests.Components;
+
+public sealed class LoadLabTests : DashboardTestContext
+{
+    [Fact]
+    public async Task Start_ATinyRun_ShowsProgressChartsAndTheSummary_ThenStopsByItself()
+    {
+        var cut = Render<LoadLab>();
+        cut.Find("#load-clients").Input("1");
+        cut.Find("#load-duration").Input("1");
+        cut.Find("#load-keys").Input("20");
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=load-start]").Click());
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=load-result]")), TimeSpan.FromSeconds(30));
+        Assert.Contains("Completed.", cut.Find("[data-testid=load-status]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("completed after", cut.Find("[data-testid=load-result]").TextContent, StringComparison.Ordinal);
+        Assert.NotEmpty(cut.Find("[data-testid=chart-ops] polyline").GetAttribute("points")!.Trim());
+        Assert.NotEmpty(cut.Find("[data-testid=chart-latency] polyline").GetAttribute("points")!.Trim());
+        Assert.True(Engine.Cache.GetStats().Hits > 0, cut.Find("[data-testid=load-result]").TextContent);
+
+        // Throttled: a one-second run renders a handful of times, never more than 10 a second (+ the clicks' own).
+        Assert.InRange(cut.Instance.RenderCount, 2, 20);
+        Assert.False(cut.Find("[data-testid=load-start]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void InvalidClients_ShowsTheRangeAndDisablesStart()
+    {
+        var cut = Render<LoadLab>();
+
+        cut.Find("#load-clients").Input("0");
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("Clients must be between 1 and 32 (got 0)", cut.Markup, StringComparison.Ordinal);
+            Assert.True(cut.Find("[data-testid=load-start]").HasAttribute("disabled"));
+        });
+    }
+
+    [Fact]
+    public void NavMenu_LinksToTheLoadLab()
+    {
+        var cut = Render<NavMenu>();
+
+        Assert.NotNull(cut.Find("a[href='/load']"));
+    }
+}

@@ -1,0 +1,90 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Engine;
+
+/// <summary>Correctness properties of the hit path that the benchmarks rely on; nothing here is timed.</summary>
+public sealed class HotPathTests
+{
+    private const int Hits = 5_000;
+
+    [Fact]
+    public async Task Hit_ThroughEveryStyle_AllocatesNothing_AndStillRecordsEachEvent()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        var users = host.Get<ModelCache<User>>();
+        await host.Simple.GetUserAsync(1);
+        await host.Generic.GetAsync<User>(1);
+        for (var i = 0; i < 200; i++)
+        {
+            // Warm-up: first calls JIT-compile and fill static key tables.
+            Hit(host, users);
+        }
+
+        var before = host.Journal.LastSequence;
+        var hitsBefore = host.Cache.GetStats().Hits;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Hits; i++)
+        {
+            Hit(host, users);
+        }
+
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(before + (3 * Hits), host.Journal.LastSequence);
+        Assert.Equal(hitsBefore + (3 * Hits), host.Cache.GetStats().Hits);
+        Assert.All(host.Journal.Latest(30), e => Assert.Equal(CacheEventKind.Hit, e.Kind));
+    }
+
+    [Fact]
+    public async Task Hit_OnTheSystemClock_IsStampedWithTheWallClock()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        var before = DateTimeOffset.UtcNow;
+        var read = await host.Generic.ReadAsync<User>(1);
+        var after = DateTimeOffset.UtcNow;
+
+        Assert.True(read.Hit);
+        var hit = host.Journal.Latest(1)[0];
+        Assert.Equal(CacheEventKind.Hit, hit.Kind);
+
+        // The hot path reads the coarse tick count (1–4 ms resolution) anchored to the wall clock.
+        Assert.InRange(hit.Timestamp, before.AddMilliseconds(-50), after.AddMilliseconds(50));
+    }
+
+    [Fact]
+    public async Task Hit_UnderACapture_IsCapturedAsTheJournalHasIt()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        List<CacheEvent> captured = [];
+
+        using (CacheContext.Capture("hot-path", captured))
+        {
+            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        }
+
+        var hit = Assert.Single(captured);
+        Assert.Equal(host.Journal.Latest(1)[0], hit);
+        Assert.Equal((CacheEventKind.Hit, "User.1", "User", "hot-path", TimeSpan.Zero), (hit.Kind, hit.Key, hit.EntityType, hit.Source, hit.Duration));
+    }
+
+    private static void Hit(EngineHost host, ModelCache<User> users)
+    {
+        var simple = host.Simple.GetUserAsync(1);
+        var generic = host.Generic.GetAsync<User>(1);
+        var model = users.GetAsync(1);
+        if (!simple.IsCompletedSuccessfully || !generic.IsCompletedSuccessfully || !model.IsCompletedSuccessfully
+            || simple.Result is null || generic.Result is null || model.Result is null)
+        {
+            Assert.Fail("A memory-store hit must complete synchronously with the user.");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Extensions.DependencyInjection;
+using QsetDashboard.Load;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Load;
+
+public sealed class LoadGeneratorTests
+{
+    private const int Samples = 200_000;
+
+    private static LoadSettings Tiny => new()
+    {
+        Clients = 2,
+        Duration = TimeSpan.FromSeconds(1),
+        ReadPercent = 90,
+        KeyCount = 50,
+        Distribution = KeyDistribution.Zipf,
+        SampleInterval = TimeSpan.FromMilliseconds(100),
+    };
+
+    [Fact]
+    public void Zipf_FavoursTheTopKeys_AsTheLawSays()
+    {
+        var frequencies = Frequencies(new KeyChooser(100, KeyDistribution.Zipf, 1.0));
+
+        // Zipf s=1 over 100 keys: P(rank 1) = 1/H(100) ≈ 0.193, the top 10 together H(10)/H(100) ≈ 0.565.
+        Assert.InRange(frequencies[0], 0.18, 0.21);
+        Assert.InRange(frequencies[..10].Sum(), 0.54, 0.59);
+        Assert.True(frequencies[0] > 1.8 * frequencies[1], "rank 1 is about twice as frequent as rank 2");
+        Assert.True(frequencies[1] > frequencies[9] && frequencies[9] > frequencies[99]);
+    }
+
+    [Fact]
+    public void Uniform_GivesEveryKeyTheSameShare()
+    {
+        var frequencies = Frequencies(new KeyChooser(100, KeyDistribution.Uniform, 1.0));
+
+        Assert.All(frequencies, f => Assert.InRange(f, 0.008, 0.012));
+        Assert.InRange(frequencies[..10].Sum(), 0.09, 0.11);
+    }
+
+    [Fact]
+    public void Validate_NamesEveryBadSetting_WithItsRange()
+    {
+        var settings = new LoadSettings
+        {
+            Clients = 0,
+            Duration = TimeSpan.FromMinutes(5),
+            ReadPercent = 150,
+            KeyCount = 0,
+            ZipfExponent = 9,
+        };
+
+        var errors = settings.Validate();
+
+        Assert.Equal(5, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("Clients must be between 1 and 32", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Duration must be between 0.1 and 60 seconds", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Read share must be between 0 and 100", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Key count must be between 1 and 10000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Zipf exponent must be between 0.5 and 2", StringComparison.Ordinal));
+        Assert.Empty(new LoadSettings().Validate());
+    }
+
+    [Fact]
+    public async Task Run_WithInvalidSettings_ThrowsWithTheMessages_AndRunsNothing()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var generator = Generator(host);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => generator.RunAsync(Tiny with { Clients = 99 }));
+
+        Assert.Contains("Clients must be between 1 and 32 (got 99)", error.Message, StringComparison.Ordinal);
+        Assert.False(generator.IsRunning);
+        Assert.Equal(0, host.Journal.LastSequence);
+    }
+
+    [Fact]
+    public async Task Run_StopsByItselfAtItsDuration_WithTheRequestedReadShare_AndBothSidesMeasured()
+    {
+        await using var host = await EngineHost.StartAsync();
+        List<LoadSnapshot> seen = [];
+
+        var result = await Generator(host).RunAsync(Tiny, s => { lock (seen) { seen.Add(s); } });
+
+        Assert.False(result.Cancelled);
+        Assert.InRange(result.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(8));
+        var totals = result.Final.Totals;
+        var operations = totals.Reads + totals.Writes;
+        Assert.True(operations >= 20, $"the clients did work ({totals.Reads} reads, {totals.Writes} writes)");
+
+        // Reads are a binomial draw with p = 0.9: within 4 standard deviations of it (a false alarm ~1 in 15,000).
+        var tolerance = 4 * Math.Sqrt(0.9 * 0.1 / operations);
+        Assert.InRange((double)totals.Reads / operations, 0.9 - tolerance, 0.9 + tolerance);
+        Assert.True(totals.Hits > 0 && totals.UncachedReads > 0);
+        Assert.True(totals.DbTimeSaved > TimeSpan.Zero);
+        Assert.Equal(0, totals.Errors);
+        Assert.Equal(1.0, result.Final.Progress);
+        Assert.True(result.Final.UncachedP50Us > result.Final.CachedP50Us, "a cached read's median beats the database's");
+        Assert.NotEmpty(result.Series);
+        Assert.True(result.Series.Zip(result.Series.Skip(1)).All(p => p.First.Elapsed <= p.Second.Elapsed));
+        Assert.Equal(result.Series.Count + 1, seen.Count);
+        Assert.Equal(totals.Hits, host.Cache.GetStats().Hits);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    public async Task Run_AtAnExtremeReadShare_DoesOnlyThatKindOfOperation(int readPercent)
+    {
+        await using var host = await EngineHost.StartAsync();
+
+        var result = await Generator(host).RunAsync(Tiny with { ReadPercent = readPercent, Duration = TimeSpan.FromMilliseconds(300) });
+
+        var totals = result.Final.Totals;
+        Assert.True(totals.Reads + totals.Writes > 0);
+        Assert.Equal(readPercent == 0 ? 0 : totals.Reads + totals.Writes, totals.Reads);
+        Assert.True(readPercent == 0 ? totals.UncachedReads == 0 : totals.UncachedReads > 0, "uncached readers run only when there are reads to compare");
+    }
+
+    [Fact]
+    public async Task Run_CanBeCancelled_AndSaysSo_AndASecondRunMustWait()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var generator = Generator(host);
+        using var cancel = new CancellationTokenSource();
+        var firstSnapshot = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var run = generator.RunAsync(Tiny with { Duration = TimeSpan.FromSeconds(30) }, _ => firstSnapshot.TrySetResult(), cancel.Token);
+        await firstSnapshot.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => generator.RunAsync(Tiny));
+        await cancel.CancelAsync();
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(result.Cancelled);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.False(generator.IsRunning);
+    }
+
+    private static LoadGenerator Generator(EngineHost host) => ActivatorUtilities.CreateInstance<LoadGenerator>(host.Services);
+
+    private static double[] Frequencies(KeyChooser chooser)
+    {
+        var random = new Random(42);
+        var counts = new double[100];
+        for (var i = 0; i < Samples; i++)
+        {
+            counts[chooser.Next(random)]++;
+        }
+
+        return [.. counts.Select(c => c / Samples)];
+    }
+}
