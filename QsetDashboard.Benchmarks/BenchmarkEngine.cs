@@ -20,16 +20,20 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "qset-bench", Guid.NewGuid().ToString("N"));
     private readonly ServiceProvider _services;
 
-    private BenchmarkEngine()
+    private BenchmarkEngine(IDictionary<string, string?>? settings)
     {
         Directory.CreateDirectory(_folder);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "qsets.db") }.ToString();
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Cache:Capacity"] = "10000" })
-            .Build();
+        var values = new Dictionary<string, string?> { ["Cache:Capacity"] = "10000" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddDbContextFactory<QsetsDbContext>(o => o.UseSqlite(connectionString));
+        services.AddQsetDbContextFactory(connectionString);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         _services = services.BuildServiceProvider();
     }
@@ -53,16 +57,16 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     public EntityRepository Repository => _services.GetRequiredService<EntityRepository>();
 
     /// <summary>Creates the database, migrates it and seeds the user.</summary>
-    public static async Task<BenchmarkEngine> StartAsync()
+    public static async Task<BenchmarkEngine> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var engine = new BenchmarkEngine();
+        var engine = new BenchmarkEngine(settings);
         await DatabaseSetup.MigrateAsync(engine._services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         await engine.Repository.UpsertAsync(new User { Id = UserId, Name = "Alice" });
         return engine;
     }
 
     /// <summary>Synchronous start for BenchmarkDotNet's setup methods.</summary>
-    public static BenchmarkEngine Start() => StartAsync().GetAwaiter().GetResult();
+    public static BenchmarkEngine Start(IDictionary<string, string?>? settings = null) => StartAsync(settings).GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -6,8 +6,7 @@ using Perfolizer.Horology;
 
 // `--short`: one in-process launch with few, short iterations, so the whole suite runs in under 3 minutes on two
 // cores (numbers are noisier; ratios hold). Without it, BenchmarkDotNet's default job runs (out of process, longer).
-// Redis comparisons (StackExchange.Redis StringGet against our Redis store and HybridCache over Redis) belong in a
-// RedisHitBenchmarks class beside CacheHitBenchmarks once the engine has a Redis store.
+// RedisHitBenchmarks starts its own redis-server on a free loopback port (apt-get install -y redis-server).
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
 var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
 if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))
