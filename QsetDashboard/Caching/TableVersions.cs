@@ -19,7 +19,11 @@ public enum TableVersionKind
 public readonly record struct TableDependency(string Table, TableVersionKind Kind);
 
 /// <summary>The version a dependency had when the value's database read began.</summary>
-public readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version);
+public readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version)
+{
+    /// <summary>The table's counter, held so that checking a hit costs a read, not a dictionary lookup.</summary>
+    internal TableCounter? Counter { get; init; }
+}
 
 /// <summary>A table's version moved: <paramref name="Bulk"/> when the write's rows could not be named.</summary>
 public readonly record struct TableBump(string Table, bool Bulk);
@@ -31,7 +35,7 @@ public readonly record struct TableBump(string Table, bool Bulk);
 /// </summary>
 public sealed class TableVersions
 {
-    private readonly ConcurrentDictionary<string, Counter> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TableCounter> _tables = new(StringComparer.Ordinal);
 
     /// <summary>The current version of <paramref name="table"/>'s counter of <paramref name="kind"/>; 0 before any write.</summary>
     public long Current(string table, TableVersionKind kind) =>
@@ -64,7 +68,8 @@ public sealed class TableVersions
         for (var i = 0; i < stamps.Length; i++)
         {
             var dependency = dependencies[i];
-            stamps[i] = new TableStamp(dependency.Table, dependency.Kind, Current(dependency.Table, dependency.Kind));
+            var counter = Of(dependency.Table);
+            stamps[i] = new TableStamp(dependency.Table, dependency.Kind, counter.Read(dependency.Kind)) { Counter = counter };
         }
 
         return stamps;
@@ -74,6 +79,22 @@ public sealed class TableVersions
     public bool IsCurrent(IReadOnlyList<TableStamp> stamps, out TableStamp stale)
     {
         ArgumentNullException.ThrowIfNull(stamps);
+        if (stamps is TableStamp[] array)
+        {
+            // The hit path: an array of stamps that hold their counters.
+            foreach (var stamp in array)
+            {
+                if ((stamp.Counter?.Read(stamp.Kind) ?? Current(stamp.Table, stamp.Kind)) != stamp.Version)
+                {
+                    stale = stamp;
+                    return false;
+                }
+            }
+
+            stale = default;
+            return true;
+        }
+
         for (var i = 0; i < stamps.Count; i++)
         {
             var stamp = stamps[i];
@@ -92,29 +113,30 @@ public sealed class TableVersions
     public IReadOnlyList<(string Table, long Writes, long BulkWrites)> Snapshot() =>
         [.. _tables.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, t.Value.Read(TableVersionKind.AnyWrite), t.Value.Read(TableVersionKind.BulkWrite)))];
 
-    private Counter Of(string table)
+    private TableCounter Of(string table)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
-        return _tables.GetOrAdd(table, static _ => new Counter());
+        return _tables.GetOrAdd(table, static _ => new TableCounter());
     }
+}
 
-    private sealed class Counter
+/// <summary>One table's two counters.</summary>
+internal sealed class TableCounter
+{
+    private long _writes;
+    private long _bulkWrites;
+
+    public long Read(TableVersionKind kind) =>
+        kind == TableVersionKind.BulkWrite ? Volatile.Read(ref _bulkWrites) : Volatile.Read(ref _writes);
+
+    public long Bump(bool bulk)
     {
-        private long _writes;
-        private long _bulkWrites;
-
-        public long Read(TableVersionKind kind) =>
-            kind == TableVersionKind.BulkWrite ? Volatile.Read(ref _bulkWrites) : Volatile.Read(ref _writes);
-
-        public long Bump(bool bulk)
+        // Bulk first: a reader that sees the new write version must also see the new bulk version.
+        if (bulk)
         {
-            // Bulk first: a reader that sees the new write version must also see the new bulk version.
-            if (bulk)
-            {
-                Interlocked.Increment(ref _bulkWrites);
-            }
-
-            return Interlocked.Increment(ref _writes);
+            Interlocked.Increment(ref _bulkWrites);
         }
+
+        return Interlocked.Increment(ref _writes);
     }
 }
