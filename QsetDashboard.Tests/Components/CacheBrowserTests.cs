@@ -43,7 +43,7 @@ public sealed class CacheBrowserTests : DashboardTestContext
 
         var node = Assert.Single(cut.FindAll("[data-testid=cache-node]"));
         Assert.Contains("this node", node.TextContent, StringComparison.Ordinal);
-        Assert.Contains("3 keys in L1", node.TextContent, StringComparison.Ordinal);
+        Assert.Contains("3 keys held", node.TextContent, StringComparison.Ordinal);
         Assert.Contains("Memory backend", cut.Find("[data-testid=cache-nodes]").TextContent, StringComparison.Ordinal);
     }
 
