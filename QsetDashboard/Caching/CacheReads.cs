@@ -4,6 +4,7 @@ namespace QsetDashboard.Caching;
 internal static class CacheReads
 {
     /// <summary>The value of <paramref name="read"/>: synchronously for a completed read (a memory hit), else awaited.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static ValueTask<T?> ValueOf<T>(ValueTask<CacheRead<T>> read)
         where T : class =>
         read.IsCompletedSuccessfully ? new ValueTask<T?>(read.Result.Value) : AwaitValueAsync(read);

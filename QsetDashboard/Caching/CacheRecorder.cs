@@ -10,6 +10,11 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
 {
     private readonly TimeProviderClock _clock = new(timeProvider);
 
+    // Whether HITs are logged, asked of the logger at most once a second: a log-level change applies within a second,
+    // and a hit skips the logger's own check, which costs as much as a tenth of the hit.
+    private long _hitLogCheckDueTicks;
+    private bool _logHits;
+
     /// <summary>The journal events go to.</summary>
     public EventJournal Journal => journal;
 
@@ -52,7 +57,16 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
             CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));
         }
 
-        Log(CacheEventKind.Hit, key, null);
+        if (timestamp.UtcTicks >= Volatile.Read(ref _hitLogCheckDueTicks))
+        {
+            _logHits = logger.IsEnabled(LogLevel.Information);
+            Volatile.Write(ref _hitLogCheckDueTicks, timestamp.UtcTicks + TimeSpan.TicksPerSecond);
+        }
+
+        if (_logHits)
+        {
+            LogEvent(logger, CacheEventKind.Hit.Label(), key);
+        }
     }
 
     private void Log(CacheEventKind kind, string key, string? detail)

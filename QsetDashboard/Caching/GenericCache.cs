@@ -9,11 +9,13 @@ namespace QsetDashboard.Caching;
 public sealed class GenericCache(QsetCache cache, EntityRepository repository)
 {
     /// <summary>A cache-aside read of the <typeparamref name="T"/> with <paramref name="id"/>, saying whether it was a hit.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<T>> ReadAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
         cache.GetAsync(Typed<T>.Key(id), (repository, id), Typed<T>.Load, cancellationToken);
 
     /// <summary>The <typeparamref name="T"/> with <paramref name="id"/>, from the cache or the database; null when there is none.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<T?> GetAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
         CacheReads.ValueOf(ReadAsync<T>(id, cancellationToken));

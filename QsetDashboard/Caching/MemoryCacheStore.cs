@@ -20,6 +20,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly CacheOptions _options;
     private readonly PostEvictionDelegate _onEvicted;
     private readonly ITimer _expirationScan;
+    private readonly TimeProviderClock _clock;
     private long _readOrder;
 
     /// <summary>Creates the store.</summary>
@@ -32,7 +33,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         _onEvicted = OnEvicted;
         _cache = new MemoryCache(new MemoryCacheOptions
         {
-            Clock = new TimeProviderClock(timeProvider),
+            Clock = _clock = new TimeProviderClock(timeProvider),
             ExpirationScanFrequency = _options.ExpirationScanInterval,
         });
         _expirationScan = timeProvider.CreateTimer(
@@ -54,6 +55,15 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
+        // An entry with an absolute TTL only is read from the index, with the TTL checked here: the same answer as
+        // MemoryCache gives, without its bookkeeping. A sliding entry goes through MemoryCache, which slides it;
+        // an expired one too, so that MemoryCache removes it and raises EXPIRE.
+        if (_index.TryGetValue(key, out var indexed) && indexed.SlidingExpiration is null && _clock.UtcNow < indexed.AbsoluteExpiration)
+        {
+            indexed.ReadOrder = ++_readOrder;
+            return new ValueTask<CacheEntry?>(indexed);
+        }
+
         if (_cache.TryGetValue(key, out var value) && value is CacheEntry entry)
         {
             // Least-recently-used order is a counter, not a clock read (which costs as much as the hit itself);

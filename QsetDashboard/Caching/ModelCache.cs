@@ -11,10 +11,12 @@ public sealed class ModelCache<TModel>(GenericCache cache)
     where TModel : CacheableModel
 {
     /// <summary>The model with <paramref name="id"/>, saying whether the cache answered.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<TModel>> ReadAsync(int id, CancellationToken cancellationToken = default) =>
         cache.ReadAsync<TModel>(id, cancellationToken);
 
     /// <summary>The model with <paramref name="id"/>, or null.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<TModel?> GetAsync(int id, CancellationToken cancellationToken = default) =>
         cache.GetAsync<TModel>(id, cancellationToken);
 

@@ -27,6 +27,7 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
     /// read through <paramref name="load"/> (concurrent misses of the key wait for it), then POPULATE unless the
     /// row is missing. A key holding another type is reported as a CLASH and read as a miss.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<T>> GetAsync<T, TState>(
         string key,
         TState state,

@@ -10,10 +10,12 @@ namespace QsetDashboard.Caching;
 public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
 {
     /// <summary>The user with <paramref name="id"/>, saying whether the cache answered.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<User>> ReadUserAsync(int id, CancellationToken cancellationToken = default) =>
         cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<User>(s.id, ct), cancellationToken);
 
     /// <summary>The user with <paramref name="id"/>, or null (the seed's <c>get_user(id)</c>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<User?> GetUserAsync(int id, CancellationToken cancellationToken = default) =>
         CacheReads.ValueOf(ReadUserAsync(id, cancellationToken));
 

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using QsetDashboard.Caching;
+
+namespace QsetDashboard.Tests.Engine;
+
+public sealed class RecorderLoggingTests
+{
+    private sealed class ListLogger : ILogger<CacheRecorder>
+    {
+        public List<string> Lines { get; } = [];
+
+        public LogLevel Minimum { get; set; } = LogLevel.Information;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= Minimum;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Lines.Add(formatter(state, exception));
+            }
+        }
+    }
+
+    [Fact]
+    public void Events_AreLoggedInTheSeedsFormat_HitsIncluded()
+    {
+        var logger = new ListLogger();
+        using var journal = new EventJournal(64, NullLogger<EventJournal>.Instance);
+        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger);
+
+        recorder.Record(CacheEventKind.Miss, "User.1", "User");
+        recorder.RecordHit("User.1", "User");
+        recorder.Record(CacheEventKind.Reject, "User.1", "User", detail: "stale");
+
+        Assert.Equal(["CACHE MISS key=User.1", "CACHE HIT key=User.1", "CACHE REJECT key=User.1 (stale)"], logger.Lines);
+    }
+
+    [Fact]
+    public void Hits_AreNotLogged_WhenInformationIsOff()
+    {
+        var logger = new ListLogger { Minimum = LogLevel.Warning };
+        using var journal = new EventJournal(64, NullLogger<EventJournal>.Instance);
+        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger);
+
+        recorder.RecordHit("User.1", "User");
+
+        Assert.Empty(logger.Lines);
+        Assert.Equal(1, journal.Count);
+    }
+}
