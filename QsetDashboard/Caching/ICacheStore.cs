@@ -44,7 +44,19 @@ public interface ICacheStore
 /// <param name="Stamp">The store's invalidation clock when the read began.</param>
 /// <param name="Guarded">False only where the race lab turns the guard off for one read, to show the race.</param>
 /// <param name="NearStamp">A two-level store's L1 stamp, checked as well as <paramref name="Stamp"/>.</param>
-public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true, long NearStamp = 0);
+/// <param name="TableGeneration">A distributed store's bulk-write generation of the key's table when the read began (-1: none).</param>
+public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true, long NearStamp = 0, long TableGeneration = -1);
+
+/// <summary>
+/// A store shared by several nodes keeps each table's bulk-write generation itself, so that a write whose rows cannot
+/// be named (ExecuteUpdate, ExecuteDelete, raw SQL) on one node refuses every by-id populate of that table that began
+/// before it on any node.
+/// </summary>
+public interface ISharedTableGenerations
+{
+    /// <summary>Bumps <paramref name="table"/>'s bulk-write generation; called after commit, before the write returns.</summary>
+    ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default);
+}
 
 /// <summary>A store that can be degraded (a network store that is down) says so, for /health and the dashboard.</summary>
 public interface IReportsHealth

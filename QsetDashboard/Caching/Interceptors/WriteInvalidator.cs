@@ -38,6 +38,15 @@ public sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries
 
         try
         {
+            if (cache.Store is ISharedTableGenerations shared)
+            {
+                // Before the write returns: a by-id read of the table on any node that began before it is refused.
+                foreach (var table in tables.Where(t => t.Any(w => w.Bulk)))
+                {
+                    await shared.BumpBulkWriteAsync(table.Key).ConfigureAwait(false);
+                }
+            }
+
             foreach (var write in writes.Where(w => w.Key is not null).DistinctBy(w => w.Key, StringComparer.Ordinal))
             {
                 await cache.InvalidateAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace QsetDashboard.Caching.Redis;
 /// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
 /// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
 /// </remarks>
-public sealed class HybridCacheStore : ICacheStore, IReportsHealth
+public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
 {
     private const char Separator = '\n';
     private const string KeyMessage = "k";
@@ -131,6 +131,10 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth
 
         return await _near.TryPopulateAsync(entry, ticket with { Stamp = ticket.NearStamp }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
+        _far.BumpBulkWriteAsync(table, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)

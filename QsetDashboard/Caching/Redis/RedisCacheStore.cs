@@ -10,7 +10,7 @@ namespace QsetDashboard.Caching.Redis;
 /// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
 /// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
 /// </summary>
-public sealed class RedisCacheStore : ICacheStore, IReportsHealth
+public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
 {
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;
@@ -90,8 +90,17 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
 
         try
         {
-            var generation = await database.StringGetAsync(_connection.GenerationKey(key)).ConfigureAwait(false);
-            return new PopulateTicket(key, generation.IsNull ? 0 : (long)generation);
+            if (RedisConnection.TableOf(key) is not { } table)
+            {
+                var generation = await database.StringGetAsync(_connection.GenerationKey(key)).ConfigureAwait(false);
+                return new PopulateTicket(key, generation.IsNull ? 0 : (long)generation);
+            }
+
+            var generations = await database.StringGetAsync([_connection.GenerationKey(key), _connection.TableKey(table)]).ConfigureAwait(false);
+            return new PopulateTicket(
+                key,
+                generations[0].IsNull ? 0 : (long)generations[0],
+                TableGeneration: generations[1].IsNull ? 0 : (long)generations[1]);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -124,18 +133,47 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth
         try
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
+            var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
+            RedisKey[] keys = table is null
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key)]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.TableKey(table)];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
-                [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key)],
-                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0]).ConfigureAwait(false))!;
-            return (long)result[0] == 1
-                ? PopulateResult.StoredOver(null)
-                : PopulateResult.Rejected($"key invalidated (generation {(string?)result[1]}) after this read began (generation {ticket.Stamp}): the value may be stale");
+                keys,
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, ticket.TableGeneration]).ConfigureAwait(false))!;
+            if ((long)result[0] == 1)
+            {
+                return PopulateResult.StoredOver(null);
+            }
+
+            return (string?)result[1] != ticket.Stamp.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                ? PopulateResult.Rejected($"key invalidated (generation {(string?)result[1]}) after this read began (generation {ticket.Stamp}): the value may be stale")
+                : PopulateResult.Rejected($"a bulk write to {table} (generation {(string?)result[2]}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             _connection.ReportFailure(ex);
             return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default)
+    {
+        if (_connection.Database is not { } database)
+        {
+            _connection.DeferAll();
+            return;
+        }
+
+        try
+        {
+            await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            _connection.ReportFailure(ex);
+            _connection.DeferAll();
         }
     }
 

@@ -79,6 +79,22 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>The generation key of a cache key: bumped by every invalidation, checked by every populate.</summary>
     public RedisKey GenerationKey(string key) => $"{Prefix}g:{key}";
 
+    /// <summary>The bulk-write generation key of a table.</summary>
+    public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
+
+    /// <summary>The table of a by-id key (<c>User</c> of <c>User.1</c>), or null for a bare or query key.</summary>
+    public static string? TableOf(string key)
+    {
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && !key.StartsWith(Queries.QueryKeys.Prefix, StringComparison.Ordinal) ? key[..dot] : null;
+    }
+
+    /// <summary>
+    /// A write whose effect on Redis could not be recorded (a bulk write during an outage): on reconnect, drop every
+    /// entry under the prefix, since which of them went stale is unknown.
+    /// </summary>
+    public void DeferAll() => Volatile.Write(ref _deferredOverflow, 1);
+
     /// <summary>The cache key of an entry key, or null when it is not one of ours.</summary>
     public string? CacheKeyOf(string redisKey) =>
         redisKey.StartsWith($"{Prefix}e:", StringComparison.Ordinal) ? redisKey[(Prefix.Length + 2)..] : null;

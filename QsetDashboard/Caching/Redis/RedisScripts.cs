@@ -11,16 +11,21 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: entry, generation. ARGV: the generation the read began at, the value, its TTL in ms, 1 to check.
-    /// Stores the value only when the key's generation is still the one the read began at; returns the generation
-    /// seen and whether the value was stored.
+    /// KEYS: entry, generation, and optionally the key's table's bulk-write generation. ARGV: the generation the
+    /// read began at, the value, its TTL in ms, 1 to check, and the table generation the read began at. Stores the
+    /// value only when both generations are still the ones the read began at; returns whether the value was stored
+    /// and the generations seen.
     /// </summary>
     public const string Populate = """
         local current = redis.call('GET', KEYS[2]) or '0'
-        if ARGV[4] == '1' and current ~= ARGV[1] then
-            return {0, current}
+        local table = '-'
+        if KEYS[3] then
+            table = redis.call('GET', KEYS[3]) or '0'
+        end
+        if ARGV[4] == '1' and (current ~= ARGV[1] or (KEYS[3] and table ~= ARGV[5])) then
+            return {0, current, table}
         end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-        return {1, current}
+        return {1, current, table}
         """;
 }
