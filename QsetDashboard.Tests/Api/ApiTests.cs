@@ -83,6 +83,19 @@ public sealed class ApiTests : IClassFixture<ApiTests.Host>
     }
 
     [Fact]
+    public async Task RunRaceLab_OverHttp_ShowsTheStaleRoundAndTheRejectedRound()
+    {
+        using var response = await _client.PostAsync("/api/demos/race-lab/run", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var steps = body.RootElement.GetProperty("steps");
+        Assert.Contains("STALE", steps[4].GetProperty("result").GetString(), StringComparison.Ordinal);
+        Assert.Equal("REJECT", steps[7].GetProperty("events")[0].GetProperty("kind").GetString());
+        Assert.Contains("fresh", steps[8].GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunDemo_UnknownName_Is404ProblemDetails()
     {
         using var response = await _client.PostAsync("/api/demos/nope/run", null);
