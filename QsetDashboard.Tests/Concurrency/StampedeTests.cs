@@ -11,14 +11,15 @@ public sealed class StampedeTests
     {
         await using var host = await EngineHost.StartAsync(s => s["Cache:JournalCapacity"] = "100000");
         await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
-        using var start = new ManualResetEventSlim();
+        // An awaited gate, not a blocking one: 1,000 blocked pool threads would starve every other test in the run.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var gets = Enumerable.Range(0, 1_000).Select(_ => Task.Run(async () =>
         {
-            start.Wait();
+            await start.Task;
             return await host.Generic.GetAsync<User>(1);
         })).ToArray();
-        start.Set();
+        start.SetResult();
         var users = await Task.WhenAll(gets);
 
         Assert.All(users, u => Assert.Equal("Alice", u!.Name));

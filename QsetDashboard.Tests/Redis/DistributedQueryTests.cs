@@ -10,11 +10,10 @@ namespace QsetDashboard.Tests.Redis;
 [Collection(RedisCollection.Name)]
 public sealed class DistributedQueryTests(RedisServer redis)
 {
-    private static Task<List<string>> NamesStartingWithAAsync(EngineHost host)
+    private static async Task<List<string>> NamesStartingWithAAsync(EngineHost host)
     {
-        var db = host.NewContext();
-        return db.Users.Where(u => u.Name.StartsWith("A")).OrderBy(u => u.Id).Select(u => u.Name).Cacheable().ToListAsync()
-            .ContinueWith(t => { db.Dispose(); return t.Result; }, TaskScheduler.Default);
+        await using var db = host.NewContext();
+        return await db.Users.Where(u => u.Name.StartsWith("A")).OrderBy(u => u.Id).Select(u => u.Name).Cacheable().ToListAsync();
     }
 
     [Fact]

@@ -34,9 +34,9 @@ public sealed class NodeDirectoryTests(RedisServer redis)
             }
 
             JsonElement nodes = default;
-            await Eventually.TrueAsync(() =>
+            await Eventually.TrueAsync(async () =>
             {
-                nodes = clientB.GetFromJsonAsync<JsonElement>("/api/cache/nodes").Result;
+                nodes = await clientB.GetFromJsonAsync<JsonElement>("/api/cache/nodes");
                 return nodes.EnumerateArray().Any(n => n.GetProperty("nodeId").GetString() == "node-a"
                     && n.GetProperty("keys").EnumerateArray().Any(k => k.GetString() == "Team.3"));
             }, "node B sees node A holding Team.3", 10_000);

@@ -108,7 +108,7 @@ public sealed class OutageTests : IAsyncLifetime
             Assert.Equal("Degraded", await HealthAsync(clientB));
             await Task.Delay(300);
             await _redis.StartAsync();
-            await Eventually.TrueAsync(() => HealthAsync(clientA).Result == "Healthy" && HealthAsync(clientB).Result == "Healthy", "both apps reconnect", 20_000);
+            await Eventually.TrueAsync(async () => await HealthAsync(clientA) == "Healthy" && await HealthAsync(clientB) == "Healthy", "both apps reconnect", 20_000);
             await Task.Delay(300);
             await stopLoad.CancelAsync();
             await Task.WhenAll(load);
@@ -136,9 +136,9 @@ public sealed class OutageTests : IAsyncLifetime
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded);
 
         await _redis.StartAsync();
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            _ = host.Generic.GetAsync<User>(1).AsTask().Result;
+            await host.Generic.GetAsync<User>(1);
             return !((IReportsHealth)host.Cache.Store).IsDegraded;
         }, "the first connection is made and caching starts", 20_000);
         await host.Generic.GetAsync<User>(1);
