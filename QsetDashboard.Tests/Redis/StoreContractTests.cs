@@ -61,6 +61,20 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task Populate_ThatBeganBeforeAFlush_IsRefused_EvenForAKeyNeverCached()
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var ticket = await store.BeginPopulateAsync("User.3");
+        await store.ClearAsync();
+
+        var result = await store.TryPopulateAsync(Entry("User.3", "stale"), ticket);
+
+        Assert.False(result.Stored);
+        Assert.Null(await store.GetAsync("User.3"));
+    }
+
+    [Fact]
     public async Task Populate_WithAFreshTicket_IsStored_AndListedWithItsTtl()
     {
         await using var host = await StartAsync();

@@ -45,7 +45,8 @@ public interface ICacheStore
 /// <param name="Guarded">False only where the race lab turns the guard off for one read, to show the race.</param>
 /// <param name="NearStamp">A two-level store's L1 stamp, checked as well as <paramref name="Stamp"/>.</param>
 /// <param name="TableGeneration">A distributed store's bulk-write generation of the key's table when the read began (-1: none).</param>
-public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true, long NearStamp = 0, long TableGeneration = -1);
+/// <param name="Epoch">A distributed store's flush epoch when the read began (-1: none).</param>
+public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarded = true, long NearStamp = 0, long TableGeneration = -1, long Epoch = -1);
 
 /// <summary>
 /// A store shared by several nodes keeps each table's bulk-write generation itself, so that a write whose rows cannot

@@ -90,17 +90,16 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
 
         try
         {
-            if (RedisConnection.TableOf(key) is not { } table)
-            {
-                var generation = await database.StringGetAsync(_connection.GenerationKey(key)).ConfigureAwait(false);
-                return new PopulateTicket(key, generation.IsNull ? 0 : (long)generation);
-            }
-
-            var generations = await database.StringGetAsync([_connection.GenerationKey(key), _connection.TableKey(table)]).ConfigureAwait(false);
+            var table = RedisConnection.TableOf(key);
+            RedisKey[] keys = table is null
+                ? [_connection.GenerationKey(key), _connection.EpochKey]
+                : [_connection.GenerationKey(key), _connection.EpochKey, _connection.TableKey(table)];
+            var values = await database.StringGetAsync(keys).ConfigureAwait(false);
             return new PopulateTicket(
                 key,
-                generations[0].IsNull ? 0 : (long)generations[0],
-                TableGeneration: generations[1].IsNull ? 0 : (long)generations[1]);
+                Generation(values[0]),
+                Epoch: Generation(values[1]),
+                TableGeneration: table is null ? -1 : Generation(values[2]));
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -135,20 +134,23 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
             var guarded = _options.GuardPopulate && ticket.Guarded;
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
             RedisKey[] keys = table is null
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key)]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.TableKey(table)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, _connection.TableKey(table)];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
-                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, ticket.TableGeneration]).ConfigureAwait(false))!;
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration]).ConfigureAwait(false))!;
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);
             }
 
-            return (string?)result[1] != ticket.Stamp.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                ? PopulateResult.Rejected($"key invalidated (generation {(string?)result[1]}) after this read began (generation {ticket.Stamp}): the value may be stale")
-                : PopulateResult.Rejected($"a bulk write to {table} (generation {(string?)result[2]}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
+            var (seenKey, seenTable, seenEpoch) = ((string?)result[1], (string?)result[2], (string?)result[3]);
+            return seenKey != Text(ticket.Stamp)
+                ? PopulateResult.Rejected($"key invalidated (generation {seenKey}) after this read began (generation {ticket.Stamp}): the value may be stale")
+                : seenEpoch != Text(Math.Max(ticket.Epoch, 0))
+                    ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
+                    : PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -208,6 +210,8 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
 
         try
         {
+            // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
+            await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
             List<string> removed = [];
             foreach (var entryKey in await _connection.ScanEntryKeysAsync().ConfigureAwait(false))
             {
@@ -273,6 +277,10 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
             return [];
         }
     }
+
+    private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
+
+    private static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool IsQueryKey(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 

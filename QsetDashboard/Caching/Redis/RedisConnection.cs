@@ -79,6 +79,9 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>The generation key of a cache key: bumped by every invalidation, checked by every populate.</summary>
     public RedisKey GenerationKey(string key) => $"{Prefix}g:{key}";
 
+    /// <summary>The flush epoch: bumped by every flush, checked by every populate.</summary>
+    public RedisKey EpochKey => $"{Prefix}epoch";
+
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 
