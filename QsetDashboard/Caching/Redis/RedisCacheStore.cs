@@ -49,46 +49,18 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
         : $"Redis answers; prefix '{_connection.Prefix}'.";
 
     /// <inheritdoc />
-    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        if (IsQueryKey(key) || _connection.Database is not { } database)
-        {
-            return null;
-        }
-
-        try
-        {
-            var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
-            if (payload is null)
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        IsQueryKey(key)
+            ? default
+            : FailOpenAsync<CacheEntry?>(async database =>
             {
-                return null;
-            }
-
-            if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
-            {
-                return entry;
-            }
-
-            await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
-            _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
-            return null;
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            return null;
-        }
-    }
+                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+                return payload is null ? null : await DecodeOrDropAsync(database, key, payload).ConfigureAwait(false);
+            }, whenDown: null);
 
     /// <inheritdoc />
-    public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
-    {
-        if (_connection.Database is not { } database)
-        {
-            return new PopulateTicket(key, -1);
-        }
-
-        try
+    public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default) =>
+        FailOpenAsync(async database =>
         {
             var table = RedisConnection.TableOf(key);
             RedisKey[] keys = table is null
@@ -100,36 +72,31 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
                 Generation(values[0]),
                 Epoch: Generation(values[1]),
                 TableGeneration: table is null ? -1 : Generation(values[2]));
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            return new PopulateTicket(key, -1);
-        }
-    }
+        }, whenDown: new PopulateTicket(key, -1));
 
     /// <inheritdoc />
-    public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    public ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (IsQueryKey(entry.Key))
         {
-            return PopulateResult.Rejected(
-                "the Redis backend does not hold query results (they depend on per-node table versions): use Hybrid, whose L1 holds them");
+            return new(PopulateResult.Rejected(
+                "the Redis backend does not hold query results (they depend on per-node table versions): use Hybrid, whose L1 holds them"));
         }
 
-        if (ticket.Stamp < 0 || _connection.Database is not { } database)
-        {
-            return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
-        }
-
+        var unavailable = PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
         var ttl = entry.AbsoluteExpiration - _timeProvider.GetUtcNow();
+        if (ticket.Stamp < 0)
+        {
+            return new(unavailable);
+        }
+
         if (ttl <= TimeSpan.Zero)
         {
-            return PopulateResult.Rejected("the entry's TTL ran out before it could be stored");
+            return new(PopulateResult.Rejected("the entry's TTL ran out before it could be stored"));
         }
 
-        try
+        return FailOpenAsync(async database =>
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
@@ -151,64 +118,23 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
                 : seenEpoch != Text(Math.Max(ticket.Epoch, 0))
                     ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
                     : PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            return PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
-        }
+        }, whenDown: unavailable);
     }
 
     /// <inheritdoc />
-    public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default)
-    {
-        if (_connection.Database is not { } database)
-        {
-            _connection.DeferAll();
-            return;
-        }
-
-        try
-        {
-            await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            _connection.DeferAll();
-        }
-    }
+    public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
+        await FailOpenAsync(
+            async database => await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false),
+            whenDown: 0L,
+            onDown: _connection.DeferAll).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
-    {
-        if (_connection.Database is not { } database)
-        {
-            _connection.Defer(key);
-            return false;
-        }
-
-        try
-        {
-            return await _connection.InvalidateAsync(database, key).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            _connection.Defer(key);
-            return false;
-        }
-    }
+    public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) =>
+        FailOpenAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, onDown: () => _connection.Defer(key));
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
-    {
-        if (_connection.Database is not { } database)
-        {
-            return [];
-        }
-
-        try
+    public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyList<string>>(async database =>
         {
             // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
             await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
@@ -224,23 +150,11 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
 
             Volatile.Write(ref _lastCount, 0);
             return removed;
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            return [];
-        }
-    }
+        }, whenDown: []);
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
-    {
-        if (_connection.Database is not { } database)
-        {
-            return [];
-        }
-
-        try
+    public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyList<CacheEntry>>(async database =>
         {
             var keys = await _connection.ScanEntryKeysAsync().ConfigureAwait(false);
             List<CacheEntry> entries = [];
@@ -249,33 +163,51 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
                 var payloads = await database.StringGetAsync(chunk).ConfigureAwait(false);
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    var key = _connection.CacheKeyOf(chunk[i]!)!;
-                    var payload = (byte[]?)payloads[i];
-                    if (payload is null)
+                    if ((byte[]?)payloads[i] is { } payload
+                        && await DecodeOrDropAsync(database, _connection.CacheKeyOf(chunk[i]!)!, payload).ConfigureAwait(false) is { } entry)
                     {
-                        continue;
-                    }
-
-                    if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
-                    {
-                        entries.Add(entry!);
-                    }
-                    else
-                    {
-                        await database.KeyDeleteAsync(chunk[i]).ConfigureAwait(false);
-                        _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
+                        entries.Add(entry);
                     }
                 }
             }
 
             Volatile.Write(ref _lastCount, entries.Count);
             return [.. entries.OrderBy(e => e.Key, StringComparer.Ordinal)];
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        }, whenDown: []);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> against Redis; while Redis is down or failing, answers <paramref name="whenDown"/>
+    /// instead (and runs <paramref name="onDown"/>), having recorded the outage. No caller ever sees a Redis failure.
+    /// </summary>
+    private async ValueTask<T> FailOpenAsync<T>(Func<IDatabase, Task<T>> action, T whenDown, Action? onDown = null)
+    {
+        if (_connection.Database is { } database)
         {
-            _connection.ReportFailure(ex);
-            return [];
+            try
+            {
+                return await action(database).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                _connection.ReportFailure(ex);
+            }
         }
+
+        onDown?.Invoke();
+        return whenDown;
+    }
+
+    /// <summary>The entry in <paramref name="payload"/>; a corrupt or foreign value is deleted, reported, and read as a miss.</summary>
+    private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload)
+    {
+        if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
+        {
+            return entry;
+        }
+
+        await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+        _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
+        return null;
     }
 
     private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
