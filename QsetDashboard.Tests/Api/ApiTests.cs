@@ -7,21 +7,9 @@ using QsetDashboard.Tests.Infrastructure;
 namespace QsetDashboard.Tests.Api;
 
 /// <summary>The HTTP API end to end, over the real app on real Kestrel and a real SQLite file.</summary>
-public sealed class ApiTests : IClassFixture<ApiTests.Host>
+public sealed class ApiTests(AppHostFixture host) : IClassFixture<AppHostFixture>
 {
-    private readonly HttpClient _client;
-
-    public ApiTests(Host host)
-    {
-        _client = new HttpClient { BaseAddress = host.App.BaseAddress };
-    }
-
-    public sealed class Host : IDisposable
-    {
-        public AppHost App { get; } = new();
-
-        public void Dispose() => App.Dispose();
-    }
+    private readonly HttpClient _client = host.CreateClient();
 
     [Fact]
     public void Server_ListensOnLoopback()

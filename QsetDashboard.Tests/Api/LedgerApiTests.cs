@@ -6,21 +6,9 @@ using QsetDashboard.Tests.Infrastructure;
 namespace QsetDashboard.Tests.Api;
 
 /// <summary><c>/api/cache/ledger</c> and the new demos over the real app on real Kestrel.</summary>
-public sealed class LedgerApiTests : IClassFixture<LedgerApiTests.Host>
+public sealed class LedgerApiTests(AppHostFixture host) : IClassFixture<AppHostFixture>
 {
-    private readonly HttpClient _client;
-
-    public LedgerApiTests(Host host)
-    {
-        _client = new HttpClient { BaseAddress = host.App.BaseAddress };
-    }
-
-    public sealed class Host : IDisposable
-    {
-        public AppHost App { get; } = new();
-
-        public void Dispose() => App.Dispose();
-    }
+    private readonly HttpClient _client = host.CreateClient();
 
     [Fact]
     public async Task Ledger_AfterTheQuerySetsDemo_ShowsItsQueryAndTheUserTable()
