@@ -4,6 +4,12 @@ using QsetDashboard.Configuration;
 using QsetDashboard.Security;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// `dotnet run` serves from the build output, where the static web assets (MudBlazor's, blazor.web.js, our
+// wwwroot-assets) are described by a runtime manifest that ASP.NET Core reads only in Development by default.
+// Reading it in every environment is what makes the README's command work in Production; a published app
+// has no such manifest and serves its wwwroot as usual.
+builder.WebHost.UseStaticWebAssets();
 builder.AddApplicationServices();
 
 var app = builder.Build();
