@@ -19,12 +19,6 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium at {ChromiumPath}. Install it with: sudo apt-get install -y chromium");
-        }
-
         App = new AppHost();
         _playwright = await Playwright.CreateAsync();
         Browser = await LaunchAsync(_playwright);
@@ -42,12 +36,22 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>Launches the system Chromium with the options that work in a container.</summary>
-    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    /// <exception cref="InvalidOperationException">Chromium is not installed; the message says how to install it.</exception>
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
-        ExecutablePath = ChromiumPath,
-        Headless = true,
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need Debian's Chromium at {ChromiumPath}. Install it with: sudo apt-get install -y chromium (./test.sh does).");
+        }
+
+        return playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
 
     /// <summary>A fresh page at 1280×720 (the size the dashboard is designed for).</summary>
     public async Task<IPage> NewPageAsync(IBrowser? browser = null)

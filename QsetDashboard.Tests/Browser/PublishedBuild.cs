@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Browser;
+
+/// <summary>
+/// <c>dotnet publish -c Release</c> of the app into a temporary folder, once per test class, as a user deploying it
+/// would. The Release build it makes on the way also serves <c>dotnet run -c Release --no-build</c>.
+/// </summary>
+public sealed class PublishedBuild : IAsyncLifetime
+{
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromMinutes(5);
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "qset-tests", "publish-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The publish folder, holding <c>QsetDashboard.dll</c>.</summary>
+    public string Folder => _folder;
+
+    public async Task InitializeAsync()
+    {
+        var info = new ProcessStartInfo(AppProcess.DotnetHost())
+        {
+            WorkingDirectory = BrowserPages.RepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "publish", "QsetDashboard", "-c", "Release", "-o", _folder, "--nologo" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(PublishTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0 || !File.Exists(Path.Combine(_folder, "QsetDashboard.dll")))
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a process being killed; the OS temp cleaner takes it.
+        }
+
+        return Task.CompletedTask;
+    }
+}

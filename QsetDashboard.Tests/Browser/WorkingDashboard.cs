@@ -1,0 +1,72 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace QsetDashboard.Tests.Browser;
+
+/// <summary>
+/// What "the dashboard works" means to a new user, checked in a real browser against an app however it was
+/// started: every asset the home page links arrives non-empty, and a demo's buttons drive the engine.
+/// </summary>
+internal static class WorkingDashboard
+{
+    private const string LinkedAssets = """
+        () => [...document.querySelectorAll('link[rel~=stylesheet][href], link[rel~=icon][href], script[src], img[src]')]
+            .map(e => e.href || e.src)
+        """;
+
+    public static async Task AssertAsync(IBrowser browser, Uri baseAddress)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
+            BaseURL = baseAddress.ToString(),
+        });
+        try
+        {
+            var page = await context.NewPageAsync();
+            await AssertAssetsAsync(page);
+            await AssertDemoStepsAsync(page);
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
+    private static async Task AssertAssetsAsync(IPage page)
+    {
+        var home = await page.GotoAsync("/");
+        Assert.Equal(200, home!.Status);
+        var assets = await page.EvaluateAsync<string[]>(LinkedAssets);
+
+        // The icon, MudBlazor's stylesheet and script, our stylesheet, blazor.web.js and the logo at least.
+        Assert.True(assets.Length >= 6, $"the home page links its assets: {string.Join(", ", assets)}");
+        foreach (var url in assets.Distinct())
+        {
+            var response = await page.Context.APIRequest.GetAsync(url);
+            var body = await response.BodyAsync();
+            Assert.True(response.Status == 200 && body.Length > 0, $"{url} answered {response.Status} with {body.Length} bytes");
+        }
+    }
+
+    private static async Task AssertDemoStepsAsync(IPage page)
+    {
+        await page.OpenAsync("/demos/cacheable");
+        var progress = page.Locator("[data-testid=demo-progress]");
+        var transcript = page.Locator("[data-testid=demo-transcript]");
+        await Expect(progress).ToHaveTextAsync("Step 0 of 8");
+
+        await page.ClickAsync("[data-testid=demo-next]");
+        await Expect(progress).ToHaveTextAsync("Step 1 of 8");
+        await Expect(transcript).ToContainTextAsync("Creating a team with id=1");
+
+        await page.ClickAsync("[data-testid=demo-next]");
+        await Expect(progress).ToHaveTextAsync("Step 2 of 8");
+        await Expect(transcript).ToContainTextAsync("Got Team id=1 name=Dev");
+
+        await page.OpenAsync("/cache");
+        var row = page.Locator("[data-testid=cache-table] [data-key='Team.1']");
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row.Locator("[data-testid=cache-value]")).ToContainTextAsync("Dev");
+    }
+}
