@@ -24,6 +24,15 @@ internal static class BrowserPages
         await page.Mouse.MoveAsync(1270, 710);
     }
 
+    /// <summary>
+    /// Where screenshots go: the test output by default, so a test run leaves the checkout as it found it; the
+    /// README's pictures in <c>wwwroot-assets/screenshots</c> only when <c>UPDATE_SCREENSHOTS=1</c> asks for them.
+    /// </summary>
+    public static string ScreenshotFolder() =>
+        Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(RepositoryRoot(), "wwwroot-assets", "screenshots")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
+
     /// <summary>The repository root, found by walking up from the test binaries to QsetDashboard.sln.</summary>
     public static string RepositoryRoot()
     {

@@ -174,7 +174,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     public async Task Screenshots_OfEveryPage_InLightAndDark()
     {
         await SeedTrafficAsync();
-        var folder = Path.Combine(BrowserPages.RepositoryRoot(), "wwwroot-assets", "screenshots");
+        var folder = BrowserPages.ScreenshotFolder();
         Directory.CreateDirectory(folder);
         var page = await fixture.NewPageAsync();
 
