@@ -21,6 +21,12 @@ public sealed partial class LoadGenerator(
     /// <summary>Load users get ids above this, well clear of the demos' small ids.</summary>
     public const int IdOffset = 100_000;
 
+    /// <summary>The lowest id of the lab's own range: a run creates its users here and removes them when it ends.</summary>
+    public const int FirstId = IdOffset + 1;
+
+    /// <summary>The highest id of the lab's own range.</summary>
+    public const int LastId = IdOffset + LoadSettings.MaxKeyCount;
+
     // SQLite's async calls and the cache's hits complete synchronously, so a client never really awaits: it
     // yields its thread-pool thread every millisecond, so that the other clients, the sampler and the
     // dashboard's own work (rendering, SignalR) keep being scheduled on a two-core machine.
@@ -59,6 +65,8 @@ public sealed partial class LoadGenerator(
         }
         finally
         {
+            // The run's users are the lab's, not the user's: none is left behind, whether it ended, was cancelled or failed.
+            await RemoveLoadUsersAsync(CancellationToken.None).ConfigureAwait(false);
             Volatile.Write(ref _running, 0);
         }
     }
@@ -193,20 +201,26 @@ public sealed partial class LoadGenerator(
 
     private async Task SeedAsync(int keyCount, CancellationToken cancellationToken)
     {
+        // What a run stopped by a crash left behind goes first, so every run starts from the same rows.
+        await RemoveLoadUsersAsync(cancellationToken).ConfigureAwait(false);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var last = IdOf(keyCount - 1);
-        var existing = (await db.Users.AsNoTracking().Where(u => u.Id > IdOffset && u.Id <= last).Select(u => u.Id)
-            .ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet();
         for (var rank = 0; rank < keyCount; rank++)
         {
             var id = IdOf(rank);
-            if (!existing.Contains(id))
-            {
-                db.Users.Add(new User { Id = id, Name = $"Load user {id}" });
-            }
+            db.Users.Add(new User { Id = id, Name = $"Load user {id}" });
         }
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes every row of the lab's id range. A bulk delete, so the write interceptors invalidate the cached
+    /// users of the range after it commits, as they do for any <c>ExecuteDelete</c>.
+    /// </summary>
+    private async Task RemoveLoadUsersAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await db.Users.Where(u => u.Id >= FirstId && u.Id <= LastId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "A load-lab operation failed")]
