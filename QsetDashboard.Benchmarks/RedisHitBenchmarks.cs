@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
@@ -18,7 +14,7 @@ namespace QsetDashboard.Benchmarks;
 [BenchmarkCategory("redis")]
 public class RedisHitBenchmarks
 {
-    private Process _server = null!;
+    private LocalRedis _server = null!;
     private ConnectionMultiplexer _raw = null!;
     private IDatabase _database = null!;
     private BenchmarkEngine _redis = null!;
@@ -29,17 +25,9 @@ public class RedisHitBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var port = FreePort();
-        var binary = File.Exists("/usr/bin/redis-server")
-            ? "/usr/bin/redis-server"
-            : throw new InvalidOperationException("redis-server is not installed: apt-get install -y redis-server");
-        _server = Process.Start(new ProcessStartInfo(binary, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        var endpoint = $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-        _raw = ConnectWithRetry(endpoint);
+        _server = LocalRedis.Start();
+        var endpoint = _server.Endpoint;
+        _raw = _server.Connect();
         _database = _raw.GetDatabase();
         _database.StringSet("raw:User.1", "{\"id\":1,\"name\":\"Alice\"}");
 
@@ -63,7 +51,6 @@ public class RedisHitBenchmarks
         _redis.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _hybrid.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _raw.Dispose();
-        _server.Kill(entireProcessTree: true);
         _server.Dispose();
     }
 
@@ -75,26 +62,4 @@ public class RedisHitBenchmarks
 
     [Benchmark(Description = "GenericCache.GetAsync<User> (Hybrid backend, L1)")]
     public ValueTask<User?> HybridBackend() => _hybridGeneric.GetAsync<User>(BenchmarkEngine.UserId);
-
-    private static ConnectionMultiplexer ConnectWithRetry(string endpoint)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return ConnectionMultiplexer.Connect(endpoint);
-            }
-            catch (RedisConnectionException) when (attempt < 50)
-            {
-                Thread.Sleep(100);
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
