@@ -131,7 +131,8 @@ public sealed class CacheBrowserTests : DashboardTestContext
     public async Task KeyPopulatedElsewhere_AppearsLive()
     {
         var cut = RenderWithProviders<CacheBrowser>();
-        Assert.NotNull(cut.Find("[data-testid=cache-table-empty]"));
+        Assert.Single(cut.FindAll("[data-testid=cache-table-empty]"));
+        Assert.Empty(cut.FindAll("[data-testid=cache-row]"));
 
         await Engine.Generic.SetAsync(5, new User { Name = "Eve" });
         await Engine.Generic.GetAsync<User>(5);

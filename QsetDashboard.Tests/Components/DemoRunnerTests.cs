@@ -78,7 +78,8 @@ public sealed class DemoRunnerTests : DashboardTestContext
             Assert.All(cut.FindAll("[data-testid=demo-step]"), s => Assert.Equal("done", s.GetAttribute("data-state")));
             Assert.True(cut.Find("[data-testid=demo-next]").HasAttribute("disabled"));
             Assert.EndsWith("Got None", cut.Find("[data-testid=demo-transcript]").TextContent, StringComparison.Ordinal);
-            Assert.NotNull(cut.Find("[data-testid=demo-cache-empty]"));
+            Assert.Single(cut.FindAll("[data-testid=demo-cache-empty]"));
+            Assert.Empty(cut.FindAll("[data-testid=demo-cache] [data-testid=cache-row]"));
         });
     }
 
@@ -88,14 +89,15 @@ public sealed class DemoRunnerTests : DashboardTestContext
         var cut = RenderRunner("simple");
         await ClickAsync(cut, "demo-next");
         await ClickAsync(cut, "demo-next");
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=demo-cache] [data-testid=cache-row]")));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=demo-cache] [data-testid=cache-row]")));
 
         await ClickAsync(cut, "demo-reset");
 
         cut.WaitForAssertion(() =>
         {
             Assert.Equal("current", cut.FindAll("[data-testid=demo-step]")[0].GetAttribute("data-state"));
-            Assert.NotNull(cut.Find("[data-testid=demo-cache-empty]"));
+            Assert.Single(cut.FindAll("[data-testid=demo-cache-empty]"));
+            Assert.Empty(cut.FindAll("[data-testid=demo-cache] [data-testid=cache-row]"));
             Assert.Equal("Testing model-specific simple caching of users using the Memory store ...",
                 cut.Find("[data-testid=demo-transcript]").TextContent);
         });

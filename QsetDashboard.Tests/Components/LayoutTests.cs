@@ -13,9 +13,9 @@ public sealed class LayoutTests : DashboardTestContext
         Assert.Contains("Qset Dashboard", cut.Markup, StringComparison.Ordinal);
         foreach (var scenario in Engine.Demos.All)
         {
-            Assert.NotNull(cut.Find($"a[href='/demos/{scenario.Name}']"));
+            Assert.Equal(scenario.Name, Assert.Single(cut.FindAll($"a[href='/demos/{scenario.Name}']")).TextContent.Trim());
         }
 
-        Assert.NotNull(cut.Find("[data-testid=theme-toggle]"));
+        Assert.Equal("Toggle dark mode", cut.Find("[data-testid=theme-toggle]").GetAttribute("aria-label"));
     }
 }

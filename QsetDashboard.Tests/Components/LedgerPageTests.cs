@@ -49,6 +49,6 @@ public sealed class LedgerPageTests : DashboardTestContext
     {
         var cut = Render<MainLayout>();
 
-        Assert.NotNull(cut.Find("a[href='/ledger']"));
+        Assert.Equal("Savings ledger", cut.Find("a[href='/ledger']").TextContent.Trim());
     }
 }

@@ -19,15 +19,13 @@ public sealed class LoadLabTests : DashboardTestContext
 
         await cut.InvokeAsync(() => cut.Find("[data-testid=load-start]").Click());
 
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=load-result]")), TimeSpan.FromSeconds(30));
+        cut.WaitForElement("[data-testid=load-result]", TimeSpan.FromSeconds(30));
         Assert.Contains("Completed.", cut.Find("[data-testid=load-status]").TextContent, StringComparison.Ordinal);
         Assert.Contains("completed after", cut.Find("[data-testid=load-result]").TextContent, StringComparison.Ordinal);
         Assert.NotEmpty(cut.Find("[data-testid=chart-ops] polyline").GetAttribute("points")!.Trim());
         Assert.NotEmpty(cut.Find("[data-testid=chart-latency] polyline").GetAttribute("points")!.Trim());
         Assert.True(Engine.Cache.GetStats().Hits > 0, cut.Find("[data-testid=load-result]").TextContent);
 
-        // Throttled: a three-second run renders a handful of times, never more than 10 a second (+ the clicks' own).
-        Assert.InRange(cut.Instance.RenderCount, 2, 40);
         Assert.False(cut.Find("[data-testid=load-start]").HasAttribute("disabled"));
     }
 
@@ -50,6 +48,6 @@ public sealed class LoadLabTests : DashboardTestContext
     {
         var cut = Render<NavMenu>();
 
-        Assert.NotNull(cut.Find("a[href='/load']"));
+        Assert.Equal("Load lab", cut.Find("a[href='/load']").TextContent.Trim());
     }
 }

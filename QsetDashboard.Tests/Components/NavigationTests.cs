@@ -12,7 +12,7 @@ public sealed class NavigationTests : DashboardTestContext
 
         foreach (var href in new[] { "/", "/cache", "/events", "/playground", "/compare" })
         {
-            Assert.NotNull(cut.Find($"a[href='{href}']"));
+            Assert.Single(cut.FindAll($"a[href='{href}']"));
         }
 
         Assert.Equal(Engine.Demos.All.Count, cut.FindAll("a[href^='/demos/']").Count);

@@ -37,7 +37,7 @@ public sealed class PlaygroundTests : DashboardTestContext
         await ClickAsync(cut, "pg-read");
 
         cut.WaitForAssertion(() => Assert.Contains(message, cut.Markup, StringComparison.Ordinal));
-        Assert.NotNull(cut.Find("[data-testid=pg-empty]"));
+        Assert.Equal("Nothing done yet.", cut.Find("[data-testid=pg-empty]").TextContent);
         Assert.Equal(0, Engine.Journal.LastSequence);
     }
 

@@ -10,7 +10,10 @@ namespace QsetDashboard.Tests.Concurrency;
 /// Readers and writers hammer a few keys for a bounded time; then the invariants are checked. Each user's name is
 /// the version number of its latest committed write, so a stale read can be recognised. Reads wait a little
 /// between the database read and the populate, as a network round trip would, which opens the race wide.
+/// These need the race to really happen under random load, so they sit in their own category (<c>Stress</c>);
+/// the deterministic proofs of the guard are <see cref="PopulateGuardTests"/>.
 /// </summary>
+[Trait("Category", "Stress")]
 public sealed class StressTests
 {
     private const int Keys = 4;

@@ -28,15 +28,17 @@ public sealed class DashboardModelTests
             journal.Append(Event(CacheEventKind.Miss, Now));
         }
 
-        // Give the pump every chance to deliver the burst; the clock has not moved, so no second refresh may run.
-        await Eventually.TrueAsync(() => journal.SubscriberCount == 1 && Volatile.Read(ref refreshes) == 1, "the burst is held back");
-        await Task.Delay(200);
+        // The whole burst has reached the view; the clock has not moved, so it waits as one pending refresh.
+        await Eventually.TrueAsync(() => live.SeenSequence == journal.LastSequence, "the burst reaches the view");
         Assert.Equal(1, Volatile.Read(ref refreshes));
+        Assert.True(live.IsPending);
 
         time.Advance(ThrottledRefresh.DefaultInterval);
         await Eventually.TrueAsync(() => Volatile.Read(ref refreshes) == 2, "the whole burst becomes one refresh");
-        await Task.Delay(100);
-        Assert.Equal(2, Volatile.Read(ref refreshes));
+
+        // Nothing is pending after it, so without a new event no third refresh can run.
+        Assert.False(live.IsPending);
+        Assert.Equal(2, live.RefreshCount);
     }
 
     [Fact]
@@ -51,12 +53,15 @@ public sealed class DashboardModelTests
         await Eventually.TrueAsync(() => Volatile.Read(ref refreshes) == 1, "the tick refreshes");
 
         live.Dispose();
+        Assert.Equal(0, journal.SubscriberCount);
+
+        // A fake clock runs due timers inside Advance, and a refresh past its interval runs synchronously: a live
+        // tick would have refreshed before Advance returned. No subscriber is left for the event to reach.
         time.Advance(TimeSpan.FromSeconds(5));
         journal.Append(Event(CacheEventKind.Hit, Now));
-        await Task.Delay(100);
 
-        Assert.Equal(0, journal.SubscriberCount);
         Assert.Equal(1, Volatile.Read(ref refreshes));
+        Assert.False(live.IsPending);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class ThrottledRefresh : IDisposable
     private long _lastRefresh;
     private int _scheduled;
     private int _refreshCount;
+    private long _seenSequence;
 
     /// <summary>Subscribes to <paramref name="journal"/>; <paramref name="refresh"/> runs after events arrive, spaced by <paramref name="interval"/>.</summary>
     public ThrottledRefresh(EventJournal journal, Func<Task> refresh, TimeProvider timeProvider, TimeSpan? interval = null)
@@ -28,7 +29,11 @@ public sealed class ThrottledRefresh : IDisposable
         _refresh = refresh ?? throw new ArgumentNullException(nameof(refresh));
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         Interval = interval ?? DefaultInterval;
-        _subscription = journal.Subscribe(_ => Request());
+        _subscription = journal.Subscribe(events =>
+        {
+            Request();
+            Volatile.Write(ref _seenSequence, events[^1].Sequence);
+        });
     }
 
     /// <summary>The least time between two refreshes.</summary>
@@ -36,6 +41,12 @@ public sealed class ThrottledRefresh : IDisposable
 
     /// <summary>How many refreshes have run (tests read it to prove coalescing).</summary>
     public int RefreshCount => Volatile.Read(ref _refreshCount);
+
+    /// <summary>The sequence of the newest journal event this view has been told of (a refresh has been asked for it).</summary>
+    public long SeenSequence => Volatile.Read(ref _seenSequence);
+
+    /// <summary>True while a refresh is asked for and has not started yet.</summary>
+    public bool IsPending => Volatile.Read(ref _scheduled) == 1;
 
     /// <summary>Also refreshes every <paramref name="period"/> without events, for what changes with time alone (TTL countdowns, a sliding chart).</summary>
     public void TickEvery(TimeSpan period)

@@ -39,9 +39,6 @@ public sealed partial class LoadLab : IDisposable
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
 
-    /// <summary>How many times the page rendered (the throttle's test reads it).</summary>
-    public int RenderCount { get; private set; }
-
     private bool IsRunning => _run is not null;
 
     private string Status => (_run, _latest, _result) switch
@@ -63,8 +60,6 @@ public sealed partial class LoadLab : IDisposable
     /// <inheritdoc />
     protected override void OnAfterRender(bool firstRender)
     {
-        RenderCount++;
-
         // The prerendered page has no circuit yet: Start stays disabled until a click can reach it.
         if (firstRender)
         {
