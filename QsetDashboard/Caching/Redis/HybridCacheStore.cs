@@ -37,13 +37,12 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         _versions = versions;
         _versions.Bumped += (_, bump) => _ = PublishAsync($"{TableMessage}{Separator}{_connection.NodeId}{Separator}{bump.Table}{Separator}{(bump.Bulk ? 1 : 0)}");
         _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
-        _connection.Restored += (_, _) =>
-        {
-            _ = ClearNearAsync("Redis reconnected: this node may have missed invalidations");
-            _ = SubscribeAsync();
-        };
+        _connection.AddRecoveryStep(RecoverNearAsync);
         _ = SubscribeAsync();
     }
+
+    /// <summary>A test seam: awaited between the two levels of a key's invalidation, so a test can read in the gap.</summary>
+    internal Func<string, Task>? BetweenLevels { get; set; }
 
     /// <inheritdoc />
     public string Name => "Hybrid";
@@ -137,19 +136,30 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         _far.BumpBulkWriteAsync(table, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// L2 first, then L1: a read that misses L1 after the L1 drop then finds L2 already empty. The other order let a
+    /// reader copy the old L2 value into L1 between the two, where it stayed; a copy that began before the L1 drop is
+    /// refused by the L1 stamp, as a database read is.
+    /// </remarks>
     public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
     {
-        var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
         var far = !IsNearOnly(key) && await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (BetweenLevels is { } between)
+        {
+            await between(key).ConfigureAwait(false);
+        }
+
+        var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
         await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}{key}").ConfigureAwait(false);
         return near || far;
     }
 
     /// <inheritdoc />
+    /// <remarks>L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives.</remarks>
     public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
     {
-        var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
+        var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}*").ConfigureAwait(false);
         return [.. near.Union(far, StringComparer.Ordinal)];
     }
@@ -226,6 +236,21 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
             _ = _near.InvalidateAsync(target).AsTask();
             _recorder.Record(CacheEventKind.Invalidate, target, null, detail: $"L1 copy dropped: invalidated by node {node}", source: "sync");
         }
+    }
+
+    /// <summary>
+    /// Part of every recovery, before reads resume: this node may have missed other nodes' invalidations while it
+    /// could not hear them, so it subscribes again, makes sure it hears the channel, and drops its whole L1.
+    /// </summary>
+    private async Task RecoverNearAsync()
+    {
+        await SubscribeAsync().ConfigureAwait(false);
+        if (!_connection.Subscriber.IsConnected(_channel))
+        {
+            throw new InvalidOperationException("The invalidation channel is not heard yet: the recovery waits for the subscription.");
+        }
+
+        await ClearNearAsync("Redis reconnected: this node may have missed invalidations").ConfigureAwait(false);
     }
 
     private async Task ClearNearAsync(string reason)

@@ -123,18 +123,19 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
 
     /// <inheritdoc />
     public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
-        await FailOpenAsync(
+        await InvalidateOrDeferAsync(
             async database => await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false),
             whenDown: 0L,
-            onDown: _connection.DeferAll).ConfigureAwait(false);
+            defer: _connection.DeferAll).ConfigureAwait(false);
 
     /// <inheritdoc />
     public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) =>
-        FailOpenAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, onDown: () => _connection.Defer(key));
+        InvalidateOrDeferAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, defer: () => _connection.Defer(key));
 
     /// <inheritdoc />
+    /// <remarks>A flush that cannot reach Redis drops every entry under the prefix when it comes back.</remarks>
     public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default) =>
-        FailOpenAsync<IReadOnlyList<string>>(async database =>
+        InvalidateOrDeferAsync<IReadOnlyList<string>>(async database =>
         {
             // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
             await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
@@ -150,7 +151,7 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
 
             Volatile.Write(ref _lastCount, 0);
             return removed;
-        }, whenDown: []);
+        }, whenDown: [], defer: _connection.DeferAll);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
@@ -179,23 +180,42 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
     /// Runs <paramref name="action"/> against Redis; while Redis is down or failing, answers <paramref name="whenDown"/>
     /// instead (and runs <paramref name="onDown"/>), having recorded the outage. No caller ever sees a Redis failure.
     /// </summary>
-    private async ValueTask<T> FailOpenAsync<T>(Func<IDatabase, Task<T>> action, T whenDown, Action? onDown = null)
+    private ValueTask<T> RunOrFallBackAsync<T>(IDatabase? database, Func<IDatabase, Task<T>> action, T whenDown, Action? onDown)
     {
-        if (_connection.Database is { } database)
+        return database is null ? Down() : RunAsync(database);
+
+        async ValueTask<T> RunAsync(IDatabase db)
         {
             try
             {
-                return await action(database).ConfigureAwait(false);
+                return await action(db).ConfigureAwait(false);
             }
             catch (Exception ex) when (RedisConnection.IsOutage(ex))
             {
+                // Deferred first: the deferral itself keeps the connection degraded until it is replayed.
+                onDown?.Invoke();
                 _connection.ReportFailure(ex);
+                return whenDown;
             }
         }
 
-        onDown?.Invoke();
-        return whenDown;
+        ValueTask<T> Down()
+        {
+            onDown?.Invoke();
+            return new(whenDown);
+        }
     }
+
+    /// <summary>A read or a populate: runs only while Redis is connected and recovered (<see cref="RedisConnection.Database"/>).</summary>
+    private ValueTask<T> FailOpenAsync<T>(Func<IDatabase, Task<T>> action, T whenDown) =>
+        RunOrFallBackAsync(_connection.Database, action, whenDown, onDown: null);
+
+    /// <summary>
+    /// An invalidation: sent whenever Redis is connected, even before a recovery has finished; when it cannot be sent,
+    /// <paramref name="defer"/> keeps it for the replay, and reads stay off Redis until then.
+    /// </summary>
+    private ValueTask<T> InvalidateOrDeferAsync<T>(Func<IDatabase, Task<T>> action, T whenDown, Action defer) =>
+        RunOrFallBackAsync(_connection.InvalidationDatabase, action, whenDown, defer);
 
     /// <summary>The entry in <paramref name="payload"/>; a corrupt or foreign value is deleted, reported, and read as a miss.</summary>
     private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload)

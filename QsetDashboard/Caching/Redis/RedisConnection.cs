@@ -10,6 +10,12 @@ namespace QsetDashboard.Caching.Redis;
 /// (no backlog), so a read goes to the database at once. An invalidation that could not reach Redis is kept (bounded)
 /// and replayed when the connection comes back; past the bound, every entry under the prefix is dropped instead.
 /// </summary>
+/// <remarks>
+/// The rule that keeps values true across an outage: while an invalidation is waiting to be replayed, or a store's
+/// recovery step (a Hybrid node's L1 clear) has not run, the connection counts as degraded and <see cref="Database"/>
+/// hands out nothing, so no value is read from Redis or stored in it. <see cref="Defer"/> and the end of a recovery
+/// take one lock, so a deferral can never slip between the last replay and the moment reads resume.
+/// </remarks>
 public sealed partial class RedisConnection : IDisposable
 {
     private const int MaxDeferredInvalidations = 10_000;
@@ -17,11 +23,18 @@ public sealed partial class RedisConnection : IDisposable
     private readonly CacheOptions _options;
     private readonly CacheRecorder _recorder;
     private readonly ILogger<RedisConnection> _logger;
-    private readonly ConcurrentDictionary<string, byte> _deferred = new(StringComparer.Ordinal);
+    // Each deferred key with the sequence of its latest deferral: a replay removes only the deferral it replayed.
+    private readonly ConcurrentDictionary<string, long> _deferred = new(StringComparer.Ordinal);
+    private readonly Lock _deferLock = new();
+    private readonly List<Func<Task>> _recoverySteps = [];
+    private long _deferSequence;
     private readonly Lazy<ConnectionMultiplexer> _multiplexer;
     private int _degraded;
     private int _deferredOverflow;
     private int _recovering;
+
+    // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
+    private int _degradedReported;
 
     /// <summary>Creates the connection; it connects on first use and keeps reconnecting by itself.</summary>
     public RedisConnection(IOptions<CacheOptions> options, CacheRecorder recorder, ILogger<RedisConnection> logger)
@@ -33,7 +46,7 @@ public sealed partial class RedisConnection : IDisposable
         _multiplexer = new Lazy<ConnectionMultiplexer>(Connect, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>Raised after the connection comes back and deferred invalidations were replayed.</summary>
+    /// <summary>Raised after the connection comes back, deferred invalidations were replayed and every recovery step ran.</summary>
     public event EventHandler? Restored;
 
     /// <summary>The prefix of every key and channel.</summary>
@@ -48,25 +61,59 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>The multiplexer.</summary>
     public ConnectionMultiplexer Multiplexer => _multiplexer.Value;
 
-    /// <summary>The database, or null while Redis is down (the caller then falls back to the database).</summary>
+    /// <summary>
+    /// The database for reads and populates, or null while Redis is down or not yet recovered (the caller then falls
+    /// back to the database). Connected but still degraded (a stall that ended, a first connection after a failed
+    /// start, a deferral waiting), it starts the recovery and still answers null until the recovery has finished.
+    /// </summary>
     public IDatabase? Database
+    {
+        get
+        {
+            if (!Multiplexer.IsConnected)
+            {
+                ReportFailure("not connected");
+                return null;
+            }
+
+            if (Volatile.Read(ref _degraded) == 1)
+            {
+                _ = RecoverAsync();
+                return null;
+            }
+
+            return Multiplexer.GetDatabase();
+        }
+    }
+
+    /// <summary>
+    /// The database for invalidations, or null while Redis is not connected: an invalidation is sent whenever it can
+    /// reach Redis, recovered or not, so it never waits behind a replay.
+    /// </summary>
+    public IDatabase? InvalidationDatabase
     {
         get
         {
             if (Multiplexer.IsConnected)
             {
-                if (Volatile.Read(ref _degraded) == 1)
-                {
-                    // Connected but still marked down (a first connection made after a failed start raises no
-                    // restore event): recover here, once.
-                    _ = RecoverAsync();
-                }
-
                 return Multiplexer.GetDatabase();
             }
 
             ReportFailure("not connected");
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Adds a step every recovery runs after the replay and before reads resume (a Hybrid node clears its L1 and
+    /// resubscribes here). A step that throws ends the recovery as failed; the next access tries again.
+    /// </summary>
+    public void AddRecoveryStep(Func<Task> step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        lock (_recoverySteps)
+        {
+            _recoverySteps.Add(step);
         }
     }
 
@@ -96,7 +143,16 @@ public sealed partial class RedisConnection : IDisposable
     /// A write whose effect on Redis could not be recorded (a bulk write during an outage): on reconnect, drop every
     /// entry under the prefix, since which of them went stale is unknown.
     /// </summary>
-    public void DeferAll() => Volatile.Write(ref _deferredOverflow, 1);
+    public void DeferAll()
+    {
+        lock (_deferLock)
+        {
+            Volatile.Write(ref _deferredOverflow, 1);
+            Volatile.Write(ref _degraded, 1);
+        }
+
+        ReportFailure("a bulk write's invalidation waits for Redis");
+    }
 
     /// <summary>The cache key of an entry key, or null when it is not one of ours.</summary>
     public string? CacheKeyOf(string redisKey) =>
@@ -116,25 +172,39 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>Records that Redis is unreachable, for <paramref name="reason"/>.</summary>
     public void ReportFailure(string reason)
     {
-        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        Volatile.Write(ref _degraded, 1);
+        if (Interlocked.Exchange(ref _degradedReported, 1) == 0)
         {
             LogDegraded(_logger, reason);
             _recorder.Record(CacheEventKind.Degraded, "*", null, detail: $"Redis unavailable ({reason}); reading from the database", source: "redis");
         }
     }
 
-    /// <summary>Keeps an invalidation that could not reach Redis, to replay on reconnect.</summary>
+    /// <summary>
+    /// Keeps an invalidation that could not reach Redis, to replay on reconnect; until it is replayed the connection
+    /// is degraded, so no read is served from Redis in between.
+    /// </summary>
     public void Defer(string key)
     {
-        if (_deferred.Count < MaxDeferredInvalidations)
+        lock (_deferLock)
         {
-            _deferred.TryAdd(key, 0);
+            if (_deferred.Count < MaxDeferredInvalidations || _deferred.ContainsKey(key))
+            {
+                _deferred[key] = ++_deferSequence;
+            }
+            else
+            {
+                Volatile.Write(ref _deferredOverflow, 1);
+            }
+
+            Volatile.Write(ref _degraded, 1);
         }
-        else
-        {
-            Volatile.Write(ref _deferredOverflow, 1);
-        }
+
+        ReportFailure("an invalidation waits for Redis");
     }
+
+    /// <summary>How many invalidations wait to be replayed.</summary>
+    public int DeferredCount => _deferred.Count;
 
     /// <summary>Runs the invalidation script: bump the key's generation, drop its entry. True when an entry was dropped.</summary>
     public async Task<bool> InvalidateAsync(IDatabase database, string key)
@@ -188,16 +258,12 @@ public sealed partial class RedisConnection : IDisposable
         configuration.ClientName ??= $"qset-{_options.NodeId}";
         configuration.ReconnectRetryPolicy = new LinearRetry(500);
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
+        // Either connection counts: a node whose subscription is down misses other nodes' invalidations.
         multiplexer.ConnectionFailed += (_, e) =>
+            ReportFailure(e.Exception?.Message is { } message ? $"{e.ConnectionType} {e.FailureType}: {message}" : $"{e.ConnectionType} {e.FailureType}");
+        multiplexer.ConnectionRestored += (_, _) =>
         {
-            if (e.ConnectionType == ConnectionType.Interactive)
-            {
-                ReportFailure(e.Exception?.Message is { } message ? $"{e.FailureType}: {message}" : e.FailureType.ToString());
-            }
-        };
-        multiplexer.ConnectionRestored += (_, e) =>
-        {
-            if (e.ConnectionType == ConnectionType.Interactive)
+            if (Volatile.Read(ref _degraded) == 1)
             {
                 _ = RecoverAsync();
             }
@@ -220,28 +286,37 @@ public sealed partial class RedisConnection : IDisposable
         try
         {
             var database = Multiplexer.GetDatabase();
-            if (Interlocked.Exchange(ref _deferredOverflow, 0) == 1)
+            while (true)
             {
-                foreach (var entryKey in await ScanEntryKeysAsync().ConfigureAwait(false))
+                await ReplayDeferredAsync(database).ConfigureAwait(false);
+                Func<Task>[] steps;
+                lock (_recoverySteps)
                 {
-                    await InvalidateAsync(database, CacheKeyOf(entryKey!)!).ConfigureAwait(false);
+                    steps = [.. _recoverySteps];
                 }
 
-                _deferred.Clear();
+                foreach (var step in steps)
+                {
+                    await step().ConfigureAwait(false);
+                }
+
+                // Reads resume only with nothing left to replay; a deferral made during the steps goes round again.
+                lock (_deferLock)
+                {
+                    if (_deferred.IsEmpty && Volatile.Read(ref _deferredOverflow) == 0)
+                    {
+                        Volatile.Write(ref _degraded, 0);
+                        Volatile.Write(ref _degradedReported, 0);
+                        break;
+                    }
+                }
             }
 
-            foreach (var key in _deferred.Keys)
-            {
-                await InvalidateAsync(database, key).ConfigureAwait(false);
-                _deferred.TryRemove(key, out _);
-            }
-
-            Interlocked.Exchange(ref _degraded, 0);
             LogRecovered(_logger);
             _recorder.Record(CacheEventKind.Recovered, "*", null, detail: "Redis answers again; missed invalidations replayed", source: "redis");
-            Restored?.Invoke(this, EventArgs.Empty);
+            RaiseRestored();
         }
-#pragma warning disable CA1031 // A failed recovery is an outage still going on; the next reconnect retries.
+#pragma warning disable CA1031 // A failed recovery is an outage still going on; the next access retries.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -253,9 +328,50 @@ public sealed partial class RedisConnection : IDisposable
         }
     }
 
+    private void RaiseRestored()
+    {
+        foreach (var handler in Restored?.GetInvocationList() ?? [])
+        {
+            try
+            {
+                ((EventHandler)handler)(this, EventArgs.Empty);
+            }
+#pragma warning disable CA1031 // A bad subscriber never undoes a recovery.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogSubscriberFailed(_logger, ex);
+            }
+        }
+    }
+
+    private async Task ReplayDeferredAsync(IDatabase database)
+    {
+        var pending = _deferred.ToArray();
+        if (Interlocked.Exchange(ref _deferredOverflow, 0) == 1)
+        {
+            // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it,
+            // and every entry under the prefix goes.
+            await database.StringIncrementAsync(EpochKey).ConfigureAwait(false);
+            foreach (var entryKey in await ScanEntryKeysAsync().ConfigureAwait(false))
+            {
+                await InvalidateAsync(database, CacheKeyOf(entryKey!)!).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var (key, sequence) in pending)
+        {
+            await InvalidateAsync(database, key).ConfigureAwait(false);
+            _deferred.TryRemove(KeyValuePair.Create(key, sequence));
+        }
+    }
+
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Redis unavailable, reading from the database: {Reason}")]
     private static partial void LogDegraded(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Redis answers again; caching resumed")]
     private static partial void LogRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "A Restored subscriber threw; the recovery stands")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
 }
