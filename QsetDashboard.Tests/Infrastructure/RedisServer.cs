@@ -7,11 +7,28 @@ namespace QsetDashboard.Tests.Infrastructure;
 
 /// <summary>
 /// A real redis-server on a free loopback port, started for the tests, with keyspace notifications for expiry and
-/// eviction on and persistence off. It can be stopped and started again on the same port to play an outage.
+/// eviction on and persistence off (or, for outage tests, an append-only file in a temporary folder, so a killed
+/// server comes back with its keys as a production one would). It can be stopped and started again on the same
+/// port, or frozen with SIGSTOP and thawed, to play an outage.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
+    private readonly string? _dataFolder;
     private Process? _process;
+
+    public RedisServer()
+        : this(persistent: false)
+    {
+    }
+
+    public RedisServer(bool persistent)
+    {
+        if (persistent)
+        {
+            _dataFolder = Path.Combine(Path.GetTempPath(), "qset-tests", "redis-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(_dataFolder);
+        }
+    }
 
     public int Port { get; } = FreePort();
 
@@ -30,8 +47,11 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        string[] persistence = _dataFolder is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataFolder];
         foreach (var argument in (string[])["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--notify-keyspace-events", "Exe", "--protected-mode", "no"])
+                     "--bind", "127.0.0.1", "--save", "", .. persistence, "--notify-keyspace-events", "Exe", "--protected-mode", "no"])
         {
             start.ArgumentList.Add(argument);
         }
@@ -69,10 +89,34 @@ public sealed class RedisServer : IAsyncLifetime
         _process = null;
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open, commands time out.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Thaws a frozen server (SIGCONT): it answers what was queued, then everything else.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     /// <summary>A direct connection, for tests that look at or tamper with what is stored.</summary>
     public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(ConnectionString);
 
-    public Task DisposeAsync() => StopAsync();
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        if (_dataFolder is not null)
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        var pid = _process?.Id ?? throw new InvalidOperationException("redis-server is not running.");
+        using var kill = Process.Start("kill", $"-{signal} {pid}");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} failed ({kill.ExitCode}).");
+        }
+    }
 
     private static int FreePort()
     {
