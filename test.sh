@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the system packages the tests need when they are missing
 # (redis-server for the Redis fixture, Debian's chromium for the browser tests), then runs every test:
-# first the deterministic suite, then the Stress category (tests that need a race to really happen under load).
+# first the deterministic suite, then the Stress and Soak categories (races under random load, faults over seconds).
 # Extra arguments go to both `dotnet test` runs. Screenshots go to the test output; UPDATE_SCREENSHOTS=1 refreshes
 # the README's pictures in wwwroot-assets/screenshots instead.
 set -euo pipefail
@@ -19,5 +19,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet build QsetDashboard.sln --nologo "$@"
-dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category!=Stress" "$@"
-dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category=Stress" "$@"
+dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category!=Stress&Category!=Soak" "$@"
+dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category=Stress|Category=Soak" "$@"

@@ -21,7 +21,7 @@ public sealed class RedisServer : IAsyncLifetime
     {
     }
 
-    public RedisServer(bool persistent)
+    private RedisServer(bool persistent)
     {
         if (persistent)
         {
@@ -29,6 +29,9 @@ public sealed class RedisServer : IAsyncLifetime
             Directory.CreateDirectory(_dataFolder);
         }
     }
+
+    /// <summary>A server that keeps its keys in an append-only file across a kill and a start.</summary>
+    public static RedisServer Persistent() => new(persistent: true);
 
     public int Port { get; } = FreePort();
 

@@ -251,6 +251,10 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         }
 
         await ClearNearAsync("Redis reconnected: this node may have missed invalidations").ConfigureAwait(false);
+
+        // The other nodes may hold L1 copies that this node's writes during the outage made stale (their
+        // invalidations were only deferred here): they drop their L1 too. Sent directly, as the node is still degraded.
+        await _connection.Subscriber.PublishAsync(_channel, $"{KeyMessage}{Separator}{_connection.NodeId}{Separator}*").ConfigureAwait(false);
     }
 
     private async Task ClearNearAsync(string reason)

@@ -11,6 +11,8 @@ namespace QsetDashboard.Caching.Redis;
 /// and replayed when the connection comes back; past the bound, every entry under the prefix is dropped instead.
 /// </summary>
 /// <remarks>
+/// Every recovery drops every entry under the prefix (a new flush epoch and a SCAN): whichever node's writes went
+/// uninvalidated during the outage, nothing from before it is served after it.
 /// The rule that keeps values true across an outage: while an invalidation is waiting to be replayed, or a store's
 /// recovery step (a Hybrid node's L1 clear) has not run, the connection counts as degraded and <see cref="Database"/>
 /// hands out nothing, so no value is read from Redis or stored in it. <see cref="Defer"/> and the end of a recovery
@@ -172,6 +174,9 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>Records that Redis is unreachable, for <paramref name="reason"/>.</summary>
     public void ReportFailure(string reason)
     {
+        // Another node may have acknowledged writes whose invalidations wait on that node: this one cannot know which
+        // entries they made stale (an AOF-restored or stalled server still holds them), so its recovery drops them all.
+        Volatile.Write(ref _deferredOverflow, 1);
         Volatile.Write(ref _degraded, 1);
         if (Interlocked.Exchange(ref _degradedReported, 1) == 0)
         {

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Redis;
+
+/// <summary>
+/// Two Hybrid nodes over one database and one Redis, with writers and readers on both, while Redis is killed (and
+/// comes back with its keys), stalled with SIGSTOP and thawed, and killed and restarted at once. Each key has one
+/// writer, whose names are increasing version numbers. On the node that wrote a key, a read never returns a version
+/// older than the last one acknowledged when the read began; on every node, a read never returns a version older
+/// than one a finished read of that node already returned (no flip-back: an L1 copy put back after its invalidation,
+/// or Redis answering with old entries after a reconnect, both show as one). Another node's L1 copy is dropped by a
+/// broadcast, so it may lag an acknowledged write by the broadcast's delay (L1SyncBenchmarks); that lag is not counted.
+/// Its own category: it runs for seconds on purpose.
+/// </summary>
+[Trait("Category", "Soak")]
+public sealed class SoakTests : IAsyncLifetime
+{
+    private const int KeysPerNode = 4;
+
+    private readonly RedisServer _redis = RedisServer.Persistent();
+
+    public Task InitializeAsync() => _redis.InitializeAsync();
+
+    public Task DisposeAsync() => _redis.DisposeAsync();
+
+    [Fact]
+    public async Task TwoNodes_RedisKilledStalledAndRestarted_NoReadIsOlderThanTheLastAcknowledgedWrite()
+    {
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var nodeA = await StartAsync(prefix, "a", null);
+        await using var nodeB = await StartAsync(prefix, "b", nodeA.ConnectionString);
+        EngineHost[] nodes = [nodeA, nodeB];
+        var acknowledged = new long[2 * KeysPerNode + 1];
+        for (var id = 1; id < acknowledged.Length; id++)
+        {
+            await nodeA.Generic.SetAsync(id, new User { Name = "0" });
+        }
+
+        var seen = new long[2, acknowledged.Length];
+        var stale = new ConcurrentQueue<string>();
+        var errors = new ConcurrentQueue<Exception>();
+        long reads = 0, writes = 0;
+        using var stop = new CancellationTokenSource();
+
+        // Node A writes keys 1-4, node B keys 5-8: one writer per key, so its versions only grow.
+        var writers = nodes.Select((node, n) => Task.Run(async () =>
+        {
+            var random = new Random(n + 1);
+            while (!stop.IsCancellationRequested)
+            {
+                var id = n * KeysPerNode + 1 + random.Next(KeysPerNode);
+                var version = Volatile.Read(ref acknowledged[id]) + 1;
+                try
+                {
+                    await node.Generic.SetAsync(id, new User { Name = version.ToString(CultureInfo.InvariantCulture) });
+                    Volatile.Write(ref acknowledged[id], version);
+                    Interlocked.Increment(ref writes);
+                }
+                catch (Exception ex)
+                {
+                    errors.Enqueue(ex);
+                }
+
+                await Task.Delay(random.Next(1, 4));
+            }
+        })).ToArray();
+        var readers = Enumerable.Range(0, 4).Select(r => Task.Run(async () =>
+        {
+            var node = nodes[r % 2];
+            var random = new Random(100 + r);
+            while (!stop.IsCancellationRequested)
+            {
+                var n = r % 2;
+                var id = 1 + random.Next(2 * KeysPerNode);
+                var ownKey = (id - 1) / KeysPerNode == n;
+                var floor = ownKey ? Volatile.Read(ref acknowledged[id]) : 0;
+                var seenBefore = Volatile.Read(ref seen[n, id]);
+                try
+                {
+                    var read = await node.Generic.ReadAsync<User>(id);
+                    var version = long.Parse(read.Value!.Name, CultureInfo.InvariantCulture);
+                    if (version < floor)
+                    {
+                        stale.Enqueue($"node {n} read its own User.{id} as {version} after {floor} was acknowledged (hit={read.Hit})");
+                    }
+
+                    if (version < seenBefore)
+                    {
+                        stale.Enqueue($"node {n} read User.{id} as {version} after it had served {seenBefore} (hit={read.Hit})");
+                    }
+
+                    for (var max = Volatile.Read(ref seen[n, id]); version > max; max = Volatile.Read(ref seen[n, id]))
+                    {
+                        Interlocked.CompareExchange(ref seen[n, id], version, max);
+                    }
+
+                    Interlocked.Increment(ref reads);
+                }
+                catch (Exception ex)
+                {
+                    errors.Enqueue(ex);
+                }
+
+                await Task.Yield();
+            }
+        })).ToArray();
+
+        // The faults, one after another, each with traffic before and after it.
+        await Task.Delay(800);
+        await _redis.StopAsync();
+        await Task.Delay(800);
+        await _redis.StartAsync();
+        await WaitRecoveredAsync(nodes);
+        await Task.Delay(800);
+        await _redis.PauseAsync();
+        await Task.Delay(1_000);
+        await _redis.ResumeAsync();
+        await WaitRecoveredAsync(nodes);
+        await Task.Delay(800);
+        await _redis.StopAsync();
+        await _redis.StartAsync();
+        await WaitRecoveredAsync(nodes);
+        await Task.Delay(800);
+        await stop.CancelAsync();
+        await Task.WhenAll([.. writers, .. readers]);
+
+        Assert.Empty(errors);
+        Assert.True(writes > 50 && reads > 500, $"too little traffic to prove anything ({writes} writes, {reads} reads)");
+        Assert.True(stale.IsEmpty, $"{stale.Count} stale reads, first: {string.Join("; ", stale.Take(5))}");
+        foreach (var node in nodes)
+        {
+            for (var id = 1; id < acknowledged.Length; id++)
+            {
+                Assert.Equal(acknowledged[id].ToString(CultureInfo.InvariantCulture), (await node.Generic.GetAsync<User>(id))!.Name);
+            }
+        }
+    }
+
+    private Task<EngineHost> StartAsync(string prefix, string node, string? sharedDatabase) => EngineHost.StartAsync(s =>
+    {
+        RedisCollection.Configure(s, _redis, "Hybrid", prefix);
+        s["Cache:RedisTimeout"] = "00:00:00.500";
+        s["Cache:NodeId"] = node;
+    }, sharedConnectionString: sharedDatabase);
+
+    /// <summary>Both nodes are caching again (their reads start the recovery, so the load itself drives it).</summary>
+    private static Task WaitRecoveredAsync(EngineHost[] nodes) =>
+        Eventually.TrueAsync(() => nodes.All(n => !((IReportsHealth)n.Cache.Store).IsDegraded), "both nodes recover", 30_000);
+}
