@@ -1,44 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using QsetDashboard.Caching.Queries;
-using StackExchange.Redis;
 
 namespace QsetDashboard.Caching.Redis;
 
 /// <summary>
 /// A memory L1 on each node over the shared Redis L2. Reads try L1, then L2 (copying into L1), then the database.
-/// Every invalidation is applied to both levels and broadcast on a Redis channel, so every other node drops its L1
-/// copy within milliseconds. While Redis is down, L1 is bypassed and left empty: this node could not hear other
-/// nodes' invalidations, so it reads the database; on reconnect it clears L1 again before caching resumes.
+/// Every invalidation is applied to both levels and sent to the other nodes over an <see cref="InvalidationChannel"/>;
+/// the write returns once each of them has dropped its L1 copy (or has stopped serving its L1 for want of a lease),
+/// so no node serves a value older than an acknowledged write. While Redis is down, L1 is bypassed: this node could
+/// not hear other nodes' invalidations, so it reads the database; its recovery clears L1 before caching resumes.
 /// </summary>
 /// <remarks>
 /// Query results (<c>.Cacheable()</c>, keys <c>Query.*</c>) live in L1 only: they depend on per-table versions, which
 /// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
 /// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
 /// </remarks>
-public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
+public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations, IDisposable
 {
-    private const char Separator = '\n';
     private const string KeyMessage = "k";
     private const string TableMessage = "t";
+    private const string FlushTarget = "*";
 
     private readonly MemoryCacheStore _near;
     private readonly RedisCacheStore _far;
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;
-    private readonly RedisChannel _channel;
     private readonly TableVersions _versions;
+    private readonly InvalidationChannel _channel;
 
     /// <summary>Creates the store and subscribes to the invalidation channel.</summary>
-    public HybridCacheStore(MemoryCacheStore near, RedisCacheStore far, RedisConnection connection, CacheRecorder recorder, TableVersions versions)
+    public HybridCacheStore(
+        MemoryCacheStore near,
+        RedisCacheStore far,
+        RedisConnection connection,
+        CacheRecorder recorder,
+        TableVersions versions,
+        TimeProvider timeProvider,
+        IOptions<CacheOptions> options,
+        ILogger<HybridCacheStore> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _near = near;
         _far = far;
         _connection = connection;
         _recorder = recorder;
         _versions = versions;
-        _versions.Bumped += (_, bump) => _ = PublishAsync($"{TableMessage}{Separator}{_connection.NodeId}{Separator}{bump.Table}{Separator}{(bump.Bulk ? 1 : 0)}");
-        _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
+
+        // Long enough that a loaded node keeps its lease between heartbeats; the longest a write waits for a silent node.
+        var lease = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 4 * options.Value.RedisTimeout.Ticks));
+        _channel = new InvalidationChannel(connection, timeProvider, lease, logger, Apply);
+
+        // Sent as the write commits, before its keys are invalidated: the key's confirmed message, later on the same
+        // ordered channel, confirms the table's too.
+        _versions.Bumped += (_, bump) => _ = _channel.PublishAsync(TableMessage, $"{bump.Table}\n{(bump.Bulk ? 1 : 0)}", confirm: false);
         _connection.AddRecoveryStep(RecoverNearAsync);
-        _ = SubscribeAsync();
+        _ = _channel.StartAsync();
     }
 
     /// <summary>A test seam: awaited between the two levels of a key's invalidation, so a test can read in the gap.</summary>
@@ -77,7 +94,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
             return null;
         }
 
-        if (await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
+        // Without a lease this node may be behind on other nodes' invalidations: its L1 waits, L2 answers.
+        if (_channel.HoldsLease && await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
         {
             return near;
         }
@@ -150,7 +168,7 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         }
 
         var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}{key}").ConfigureAwait(false);
+        await _channel.PublishAsync(KeyMessage, key, confirm: true).ConfigureAwait(false);
         return near || far;
     }
 
@@ -160,7 +178,7 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     {
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
-        await PublishAsync($"{KeyMessage}{Separator}{_connection.NodeId}{Separator}*").ConfigureAwait(false);
+        await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
         return [.. near.Union(far, StringComparer.Ordinal)];
     }
 
@@ -175,66 +193,26 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
 
     private static bool IsNearOnly(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 
-    private int _subscribed;
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
 
-    private async Task SubscribeAsync()
+    /// <summary>Applies another node's message; the channel acknowledges it once this returns.</summary>
+    private void Apply(NodeMessage message)
     {
-        if (Interlocked.Exchange(ref _subscribed, 1) == 1)
-        {
-            return;
-        }
-
-        try
-        {
-            await _connection.Subscriber.SubscribeAsync(_channel, OnBroadcast).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            // Not subscribed: the reconnect that ends this outage subscribes again.
-            Interlocked.Exchange(ref _subscribed, 0);
-            _connection.ReportFailure(ex);
-        }
-    }
-
-    private async Task PublishAsync(string message)
-    {
-        if (_connection.IsDegraded)
-        {
-            return;
-        }
-
-        try
-        {
-            await _connection.Subscriber.PublishAsync(_channel, message).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-        }
-    }
-
-    private void OnBroadcast(RedisChannel channel, RedisValue message)
-    {
-        var parts = ((string?)message)?.Split(Separator);
-        if (parts is not { Length: >= 3 } || parts[1] == _connection.NodeId)
-        {
-            return;
-        }
-
-        var (kind, node, target) = (parts[0], parts[1], parts[2]);
-        if (kind == TableMessage && parts.Length == 4)
+        if (message.Kind == TableMessage && message.Body.Split('\n') is [var table, var bulk])
         {
             // This node's query results of the table are now stale by version, and its L1 by-id copies too after a bulk write.
-            _versions.ApplyRemote(target, bulk: parts[3] == "1");
+            _versions.ApplyRemote(table, bulk: bulk == "1");
         }
-        else if (kind == KeyMessage && target == "*")
+        else if (message.Kind == KeyMessage && message.Body == FlushTarget)
         {
-            _ = ClearNearAsync($"flush broadcast by node {node}");
+            ClearNear($"flush broadcast by node {message.Node}");
         }
-        else if (kind == KeyMessage)
+        else if (message.Kind == KeyMessage)
         {
-            _ = _near.InvalidateAsync(target).AsTask();
-            _recorder.Record(CacheEventKind.Invalidate, target, null, detail: $"L1 copy dropped: invalidated by node {node}", source: "sync");
+            // The memory store completes at once, so the copy is gone before the acknowledgement is sent.
+            _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            _recorder.Record(CacheEventKind.Invalidate, message.Body, null, detail: $"L1 copy dropped: invalidated by node {message.Node}", source: "sync");
         }
     }
 
@@ -244,22 +222,22 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     /// </summary>
     private async Task RecoverNearAsync()
     {
-        await SubscribeAsync().ConfigureAwait(false);
-        if (!_connection.Subscriber.IsConnected(_channel))
+        await _channel.StartAsync().ConfigureAwait(false);
+        if (!_channel.IsListening)
         {
             throw new InvalidOperationException("The invalidation channel is not heard yet: the recovery waits for the subscription.");
         }
 
-        await ClearNearAsync("Redis reconnected: this node may have missed invalidations").ConfigureAwait(false);
+        ClearNear("Redis reconnected: this node may have missed invalidations");
 
         // The other nodes may hold L1 copies that this node's writes during the outage made stale (their
-        // invalidations were only deferred here): they drop their L1 too. Sent directly, as the node is still degraded.
-        await _connection.Subscriber.PublishAsync(_channel, $"{KeyMessage}{Separator}{_connection.NodeId}{Separator}*").ConfigureAwait(false);
+        // invalidations were only deferred here): they drop their L1 too, before this node's reads resume.
+        await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
     }
 
-    private async Task ClearNearAsync(string reason)
+    private void ClearNear(string reason)
     {
-        foreach (var key in await _near.ClearAsync().ConfigureAwait(false))
+        foreach (var key in _near.ClearAsync().AsTask().GetAwaiter().GetResult())
         {
             _recorder.Record(CacheEventKind.Invalidate, key, null, detail: reason, source: "sync");
         }
