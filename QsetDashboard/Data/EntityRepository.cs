@@ -72,8 +72,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         }
 
         db.Entry(existing).CurrentValues.SetValues(entity);
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return await SaveUnlessGoneAsync(db, cancellationToken);
     }
 
     /// <summary>Deletes the row with <paramref name="id"/>; false when there was none.</summary>
@@ -88,8 +87,21 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         }
 
         db.Remove(existing);
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return await SaveUnlessGoneAsync(db, cancellationToken);
+    }
+
+    // Another write deleted the row between our read and our save: for this caller it is simply not there.
+    private static async Task<bool> SaveUnlessGoneAsync(QsetsDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
     }
 
     /// <summary>True when the database answers.</summary>
