@@ -104,6 +104,38 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         }
     }
 
+    /// <summary>
+    /// Null when the database would take a write now, else why not: takes the write lock (<c>BEGIN IMMEDIATE</c>),
+    /// runs a write that changes no row, and rolls back. Waits at most a second for another writer's lock.
+    /// </summary>
+    public async Task<string?> ProbeWriteAsync(CancellationToken cancellationToken = default)
+    {
+        string connectionString;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            connectionString = db.Database.GetConnectionString()!;
+        }
+
+        // A connection of its own, outside EF Core, so the probe's write never reaches the invalidation interceptors.
+        var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 1 };
+        try
+        {
+            await using var connection = new SqliteConnection(builder.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM \"__EFMigrationsHistory\" WHERE 0;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     /// <summary>True when the database answers.</summary>
     public async Task<bool> CanConnectAsync(CancellationToken cancellationToken = default)
     {
