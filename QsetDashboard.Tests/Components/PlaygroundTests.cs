@@ -1,7 +1,9 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
+using QsetDashboard.Model;
 
 namespace QsetDashboard.Tests.Components;
 
@@ -135,6 +137,28 @@ public sealed class PlaygroundTests : DashboardTestContext
         Assert.Equal(0, Engine.Journal.LastSequence);
         Assert.Empty(await Engine.Repository.ListAsync<User>());
         Assert.Empty(await Engine.Repository.ListAsync<Team>());
+    }
+
+    [Theory]
+    [InlineData(CacheStyle.Simple)]
+    [InlineData(CacheStyle.Generic)]
+    [InlineData(CacheStyle.Cacheable)]
+    public async Task TheOperations_RefuseADemoId_EvenWithoutThePagesValidation(CacheStyle style)
+    {
+        var operations = Services.GetRequiredService<PlaygroundOperations>();
+        await Engine.Generic.SetAsync(DemoIds.SeedId, new Team { Name = "Demo's team" });
+
+        var outcomes = new[]
+        {
+            await operations.CreateAsync(style, EntityKind.User, DemoIds.SeedId, "Important customer"),
+            await operations.UpdateAsync(style, EntityKind.Team, DemoIds.SeedId, "Important team"),
+            await operations.DeleteAsync(style, EntityKind.Team, DemoIds.SeedId),
+        };
+
+        Assert.All(outcomes, o => Assert.False(o.Succeeded));
+        Assert.All(outcomes, o => Assert.Contains("is reserved for the demos", o.Message, StringComparison.Ordinal));
+        Assert.Null(await Engine.Repository.FindAsync<User>(DemoIds.SeedId));
+        Assert.Equal("Demo's team", (await Engine.Repository.FindAsync<Team>(DemoIds.SeedId))!.Name);
     }
 
     [Fact]
