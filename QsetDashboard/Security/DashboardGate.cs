@@ -17,6 +17,7 @@ public sealed class DashboardGate(IOptions<DashboardSecurityOptions> options)
 
     private volatile bool _open;
 
+    // Made on first use: an initializer cannot read _token. Racing first uses compute the same bytes.
     private byte[]? _tokenHash;
 
     /// <summary>True when the app listens on loopback addresses only, so no token is asked for.</summary>
