@@ -66,14 +66,14 @@ public sealed class OutageTests : IAsyncLifetime
             using var clientA = new HttpClient { BaseAddress = appA.BaseAddress };
             using var clientB = new HttpClient { BaseAddress = appB.BaseAddress };
 
-            using (var created = await clientA.PostAsJsonAsync("/api/users", new { id = 1, name = "v0" }))
+            using (var created = await clientA.PostAsJsonAsync("/api/users", new { id = 11, name = "v0" }))
             {
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             }
 
             Assert.Equal("v0", await NameAsync(clientB));
             Assert.Equal("v0", await NameAsync(clientB));
-            using (var updated = await clientA.PutAsJsonAsync("/api/users/1", new { name = "v1" }))
+            using (var updated = await clientA.PutAsJsonAsync("/api/users/11", new { name = "v1" }))
             {
                 Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
             }
@@ -88,7 +88,7 @@ public sealed class OutageTests : IAsyncLifetime
                 var client = i % 2 == 0 ? clientA : clientB;
                 while (!stopLoad.IsCancellationRequested)
                 {
-                    using var response = await client.GetAsync("/api/users/1");
+                    using var response = await client.GetAsync("/api/users/11");
                     Interlocked.Increment(ref requests);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
@@ -100,7 +100,7 @@ public sealed class OutageTests : IAsyncLifetime
             await Task.Delay(300);
             await _redis.StopAsync();
             await Task.Delay(500);
-            using (var duringOutage = await clientA.PutAsJsonAsync("/api/users/1", new { name = "v2" }))
+            using (var duringOutage = await clientA.PutAsJsonAsync("/api/users/11", new { name = "v2" }))
             {
                 Assert.Equal(HttpStatusCode.OK, duringOutage.StatusCode);
             }
@@ -148,7 +148,7 @@ public sealed class OutageTests : IAsyncLifetime
     }
 
     private static async Task<string?> NameAsync(HttpClient client) =>
-        (await client.GetFromJsonAsync<JsonElement>("/api/users/1")).GetProperty("name").GetString();
+        (await client.GetFromJsonAsync<JsonElement>("/api/users/11")).GetProperty("name").GetString();
 
     private static async Task<string?> HealthAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<JsonElement>("/health")).GetProperty("status").GetString();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Security;
 
 namespace QsetDashboard.Api;
 
@@ -10,7 +11,8 @@ internal static class ApiEndpoints
 {
     public static IEndpointRouteBuilder MapQsetApi(this IEndpointRouteBuilder app)
     {
-        // Open even behind the dashboard token, for load balancers and probes; it reveals only up/down and counts.
+        // Open even behind the dashboard token, for load balancers and probes; beyond loopback it tells an
+        // anonymous caller only the status (the checks name the node, its host and process).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
 
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
@@ -31,6 +33,15 @@ internal static class ApiEndpoints
     private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
     {
         context.Response.ContentType = "application/json";
+
+        // Trust follows the bind and the token, not the caller's address: behind a reverse proxy on the same
+        // machine every caller would look like loopback.
+        var detailed = context.RequestServices.GetRequiredService<DashboardGate>().IsOpen || context.User.Identity?.IsAuthenticated == true;
+        if (!detailed)
+        {
+            return JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, cancellationToken: context.RequestAborted);
+        }
+
         return JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),

@@ -15,10 +15,30 @@ internal static class ApiProblems
     public static IResult Conflict(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict.");
 
+    public static IResult Reserved(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Reserved for the demos.");
+
+    public static IResult UnsupportedMediaType(string? contentType) =>
+        TypedResults.Problem(
+            $"The body must be sent as 'Content-Type: application/json', not '{contentType ?? "(none)"}'.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.");
+
+    public static IResult TooLarge(long maxBytes) =>
+        TypedResults.Problem($"The body must be at most {maxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "The body is too large.");
+
+    /// <summary>The status Kestrel gave a body it could not read (413, 400, 408), as ProblemDetails.</summary>
+    public static IResult FromBadRequest(BadHttpRequestException exception) => exception.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => TooLarge(EntityInput.MaxBodyBytes),
+        StatusCodes.Status408RequestTimeout => TypedResults.Problem(
+            $"The body arrived too slowly or never in full: {exception.Message}", statusCode: exception.StatusCode, title: "The request body timed out."),
+        _ => TypedResults.Problem($"The body could not be read: {exception.Message}", statusCode: exception.StatusCode, title: "The request body is not valid."),
+    };
+
     /// <summary>Parses a route id: a positive 32-bit integer, digits only.</summary>
     public static bool TryParseId(string? text, out int id, out IResult? problem)
     {
-        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && ModelRules.ValidateId(value) is null)
+        if (TryParseDigits(text, out var value) && ModelRules.ValidateId(value) is null)
         {
             id = (int)value;
             problem = null;
@@ -40,12 +60,21 @@ internal static class ApiProblems
             return true;
         }
 
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max)
+        if (TryParseDigits(text, out value) && value >= min && value <= max)
         {
             return true;
         }
 
         problem = BadRequest(field, $"'{field}' must be a whole number from {min} to {max}.");
         return false;
+    }
+
+    // ASCII digits and nothing else: long.TryParse alone takes trailing NULs ("5\0"), and other styles take
+    // signs, spaces or other scripts' digits.
+    private static bool TryParseDigits(string? text, out long value)
+    {
+        value = 0;
+        return text is { Length: > 0 and <= 19 } && text.All(char.IsAsciiDigit)
+            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
     }
 }

@@ -1,9 +1,13 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Demos;
 
 namespace QsetDashboard.Api;
 
-/// <summary><c>/api/users</c> and <c>/api/teams</c>: CRUD through the generic cache; a GET by id says HIT or MISS in <c>X-Cache</c>.</summary>
+/// <summary>
+/// <c>/api/users</c> and <c>/api/teams</c>: CRUD through the generic cache; a GET by id says HIT or MISS in <c>X-Cache</c>.
+/// The demos' ids (<see cref="DemoIds"/>) can be read but not written.
+/// </summary>
 internal static class EntityEndpoints
 {
     public const string CacheHeader = "X-Cache";
@@ -36,9 +40,14 @@ internal static class EntityEndpoints
                 return problem!;
             }
 
-            var entity = create(input.Id!.Value, input.Name);
+            if (DemoIds.WhyReserved<T>(input.Id!.Value) is { } reserved)
+            {
+                return ApiProblems.Reserved(reserved);
+            }
+
+            var entity = create(input.Id.Value, input.Name);
             return await cache.CreateAsync(entity, ct)
-                ? Results.Created($"{path}/{entity.Id}", entity)
+                ? Results.Created($"{request.PathBase}{request.Path.Value!.TrimEnd('/')}/{entity.Id}", entity)
                 : ApiProblems.Conflict($"A {noun} with id={entity.Id} already exists.");
         });
 
@@ -47,6 +56,11 @@ internal static class EntityEndpoints
             if (!ApiProblems.TryParseId(id, out var value, out var problem))
             {
                 return problem!;
+            }
+
+            if (DemoIds.WhyReserved<T>(value) is { } reserved)
+            {
+                return ApiProblems.Reserved(reserved);
             }
 
             var (input, bodyProblem) = await EntityInput.ReadAsync(request, requireId: false, ct);
@@ -64,6 +78,11 @@ internal static class EntityEndpoints
             if (!ApiProblems.TryParseId(id, out var value, out var problem))
             {
                 return problem!;
+            }
+
+            if (DemoIds.WhyReserved<T>(value) is { } reserved)
+            {
+                return ApiProblems.Reserved(reserved);
             }
 
             return await cache.RemoveAsync<T>(value, ct) ? Results.NoContent() : ApiProblems.NotFound($"No {noun} with id={value}.");

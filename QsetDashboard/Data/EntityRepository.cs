@@ -72,8 +72,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         }
 
         db.Entry(existing).CurrentValues.SetValues(entity);
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return await SaveUnlessGoneAsync(db, cancellationToken);
     }
 
     /// <summary>Deletes the row with <paramref name="id"/>; false when there was none.</summary>
@@ -88,8 +87,53 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         }
 
         db.Remove(existing);
-        await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return await SaveUnlessGoneAsync(db, cancellationToken);
+    }
+
+    // Another write deleted the row between our read and our save: for this caller it is simply not there.
+    private static async Task<bool> SaveUnlessGoneAsync(QsetsDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Null when the database would take a write now, else why not: takes the write lock (<c>BEGIN IMMEDIATE</c>),
+    /// runs a write that changes no row, and rolls back. Waits at most a second for another writer's lock.
+    /// </summary>
+    public async Task<string?> ProbeWriteAsync(CancellationToken cancellationToken = default)
+    {
+        string connectionString;
+        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            connectionString = db.Database.GetConnectionString()!;
+        }
+
+        // A connection of its own, outside EF Core, so the probe's write never reaches the invalidation interceptors.
+        var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 1 };
+        try
+        {
+            await using var connection = new SqliteConnection(builder.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM \"__EFMigrationsHistory\" WHERE 0;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>True when the database answers.</summary>

@@ -8,7 +8,8 @@ public sealed record DemoStepResult(int Index, string Title, IReadOnlyList<Cache
 /// <summary>
 /// One walk through a scenario: step by step (the dashboard's Next step) or all at once (the API). The first
 /// step resets the scenario's keys and rows, so every walk starts clean. Safe to call from several threads:
-/// steps run one at a time.
+/// steps run one at a time, and one at a time across walks too (the scenario's run gate), so concurrent walks
+/// never write the demos' shared rows at once.
 /// </summary>
 public sealed class DemoRun(DemoScenario scenario)
 {
@@ -32,45 +33,44 @@ public sealed class DemoRun(DemoScenario scenario)
     public IReadOnlyList<string> Log => [scenario.Header, .. _completed.SelectMany(s => s.Log)];
 
     /// <summary>Runs the next step and returns its result; null when the walk is complete.</summary>
-    public async Task<DemoStepResult?> NextAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await RunNextAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<DemoStepResult?> NextAsync(CancellationToken cancellationToken = default) =>
+        ExclusiveAsync(() => RunNextAsync(cancellationToken), cancellationToken);
 
     /// <summary>Runs every remaining step.</summary>
-    public async Task<IReadOnlyList<DemoStepResult>> RunAllAsync(CancellationToken cancellationToken = default)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task<IReadOnlyList<DemoStepResult>> RunAllAsync(CancellationToken cancellationToken = default) =>
+        ExclusiveAsync<IReadOnlyList<DemoStepResult>>(async () =>
         {
             while (await RunNextAsync(cancellationToken).ConfigureAwait(false) is not null)
             {
             }
 
             return _completed;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>Puts the walk back before its first step, with the scenario's keys cleared.</summary>
-    public async Task ResetAsync(CancellationToken cancellationToken = default)
+    public Task ResetAsync(CancellationToken cancellationToken = default) =>
+        ExclusiveAsync(async () =>
+        {
+            _completed.Clear();
+            await ResetScenarioAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    // This walk's gate first, then the scenario's: always in that order, so two walks cannot deadlock.
+    private async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _completed.Clear();
-            await ResetScenarioAsync(cancellationToken).ConfigureAwait(false);
+            await scenario.RunGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await work().ConfigureAwait(false);
+            }
+            finally
+            {
+                scenario.RunGate.Release();
+            }
         }
         finally
         {

@@ -33,6 +33,13 @@ public abstract class DemoScenario
     /// <summary>The steps, in order.</summary>
     public abstract IReadOnlyList<DemoStep> Steps { get; }
 
+    /// <summary>
+    /// Held by every walk while it runs a step (an API run: all its steps), so two walks never interleave their
+    /// writes to the scenario's rows. <see cref="DemoCatalog"/> hands one gate to all its scenarios, which share
+    /// user 1 and team 1.
+    /// </summary>
+    internal SemaphoreSlim RunGate { get; set; } = new(1, 1);
+
     /// <summary>Puts the scenario's rows and keys back to the state before its first step.</summary>
     public abstract Task ResetAsync(CancellationToken cancellationToken);
 

@@ -10,8 +10,8 @@ namespace QsetDashboard.Demos;
 /// </summary>
 public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, QsetCache engine) : DemoScenario
 {
-    private const int FirstId = 201;
-    private const int LastId = 299;
+    private const int FirstId = DemoIds.QuerySetsFirstUserId;
+    private const int LastId = DemoIds.QuerySetsLastUserId;
 
     /// <inheritdoc />
     public override string Name => "querysets";

@@ -12,7 +12,7 @@ namespace QsetDashboard.Demos;
 public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepository repository) : DemoScenario
 {
     /// <summary>The id of the user the race is run on.</summary>
-    public const int Id = 7;
+    public const int Id = DemoIds.RaceLabUserId;
 
     private readonly List<CacheEvent> _readerEvents = [];
     private TaskCompletionSource _readDone = new(TaskCreationOptions.RunContinuationsAsynchronously);

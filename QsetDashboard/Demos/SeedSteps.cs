@@ -5,7 +5,7 @@ namespace QsetDashboard.Demos;
 /// <summary>The seed's eight-step test run (create, get twice, update, get twice, remove, get), for any style.</summary>
 internal static class SeedSteps
 {
-    public const int Id = 1;
+    public const int Id = DemoIds.SeedId;
 
     public static IReadOnlyList<DemoStep> Build(
         string noun,

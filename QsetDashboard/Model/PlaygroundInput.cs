@@ -29,6 +29,10 @@ public sealed record PlaygroundInput(string? IdText, string? Name)
         return null;
     }
 
+    /// <summary>As <see cref="ValidateId"/>, and also refuses an id a demo owns, for a create, update or delete.</summary>
+    public string? ValidateWritableId(EntityKind entity, out int id) =>
+        ValidateId(out id) ?? PlaygroundOperations.WhyReserved(entity, id);
+
     /// <summary>Why the name is not valid, or null.</summary>
     public string? ValidateName() => ModelRules.ValidateName(Name);
 }

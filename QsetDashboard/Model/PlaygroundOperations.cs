@@ -1,5 +1,6 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Demos;
 
 namespace QsetDashboard.Model;
 
@@ -33,6 +34,7 @@ public sealed record PlaygroundOutcome(bool Succeeded, string Message, string Ke
 /// Create, read, update and delete of users and teams through any of the three styles, as the playground page
 /// offers them. Events are recorded with the source <c>playground</c>. The simple style has no team methods in
 /// the seed; here it uses the same pattern copied for teams (bare keys), which is what makes it clash.
+/// The demos' ids (<see cref="DemoIds"/>) can be read but not written.
 /// </summary>
 public sealed class PlaygroundOperations(
     SimpleCache simple,
@@ -52,6 +54,10 @@ public sealed class PlaygroundOperations(
         _ when entity == EntityKind.User => CacheKeys.For<User>(id),
         _ => CacheKeys.For<Team>(id),
     };
+
+    /// <summary>Why the playground may not write the entity with <paramref name="id"/> (a demo owns it), or null.</summary>
+    public static string? WhyReserved(EntityKind entity, int id) =>
+        entity == EntityKind.User ? DemoIds.WhyReserved<User>(id) : DemoIds.WhyReserved<Team>(id);
 
     /// <summary>A cache-aside read, timed, saying HIT or MISS.</summary>
     public async Task<PlaygroundOutcome> ReadAsync(CacheStyle style, EntityKind entity, int id, CancellationToken cancellationToken = default)
@@ -92,6 +98,11 @@ public sealed class PlaygroundOperations(
     {
         using var _ = CacheContext.Use(Source);
         var key = KeyOf(style, entity, id);
+        if (WhyReserved(entity, id) is { } reserved)
+        {
+            return new PlaygroundOutcome(false, reserved, key);
+        }
+
         if (await ExistsAsync(entity, id, cancellationToken))
         {
             return new PlaygroundOutcome(false, $"A {entity} with id={id} already exists; use Update.", key);
@@ -106,6 +117,11 @@ public sealed class PlaygroundOperations(
     {
         using var _ = CacheContext.Use(Source);
         var key = KeyOf(style, entity, id);
+        if (WhyReserved(entity, id) is { } reserved)
+        {
+            return new PlaygroundOutcome(false, reserved, key);
+        }
+
         if (!await ExistsAsync(entity, id, cancellationToken))
         {
             return new PlaygroundOutcome(false, $"No {entity} with id={id}; use Create.", key);
@@ -120,6 +136,11 @@ public sealed class PlaygroundOperations(
     {
         using var _ = CacheContext.Use(Source);
         var key = KeyOf(style, entity, id);
+        if (WhyReserved(entity, id) is { } reserved)
+        {
+            return new PlaygroundOutcome(false, reserved, key);
+        }
+
         var deleted = (style, entity) switch
         {
             (CacheStyle.Simple, EntityKind.User) => await simple.RemoveUserAsync(id, cancellationToken),

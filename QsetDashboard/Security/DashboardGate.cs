@@ -17,6 +17,9 @@ public sealed class DashboardGate(IOptions<DashboardSecurityOptions> options)
 
     private volatile bool _open;
 
+    // Made on first use: an initializer cannot read _token. Racing first uses compute the same bytes.
+    private byte[]? _tokenHash;
+
     /// <summary>True when the app listens on loopback addresses only, so no token is asked for.</summary>
     public bool IsOpen => _open;
 
@@ -38,6 +41,13 @@ public sealed class DashboardGate(IOptions<DashboardSecurityOptions> options)
     /// <summary>True when <paramref name="candidate"/> is the token; compared in constant time.</summary>
     public bool Matches(string? candidate) =>
         candidate is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), _token);
+
+    /// <summary>True when <paramref name="candidate"/> is the hash (<see cref="DashboardSession.HashOf"/>) of the token; compared in constant time.</summary>
+    public bool IsTokenHash(string? candidate)
+    {
+        _tokenHash ??= Encoding.UTF8.GetBytes(DashboardSession.HashOf(Token));
+        return candidate is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), _tokenHash);
+    }
 
     /// <summary>True when a bound address such as <c>http://127.0.0.1:5000</c> accepts loopback connections only.</summary>
     public static bool IsLoopback(string address)

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -54,6 +53,7 @@ public static class DashboardSecurityExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromDays(3);
                 o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = DashboardSession.ValidateAsync;
 
                 // No login form to redirect to: the answer is 401 with a hint, for pages and API alike.
                 o.Events.OnRedirectToLogin = context => WriteUnauthorizedAsync(context.Response);
@@ -70,10 +70,15 @@ public static class DashboardSecurityExtensions
         return builder;
     }
 
-    /// <summary>Adds authentication and authorization to the pipeline and maps <c>/login</c>.</summary>
+    /// <summary>
+    /// Adds the loopback Host filter, the cross-site write guard, authentication and authorization to the
+    /// pipeline, and maps <c>/login</c>.
+    /// </summary>
     public static WebApplication UseDashboardSecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<LoopbackHostFilter>();
+        app.UseMiddleware<CrossSiteWriteGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet(LoginPath, LoginAsync).AllowAnonymous().ExcludeFromDescription();
@@ -92,8 +97,7 @@ public static class DashboardSecurityExtensions
             return Results.Text("401: the token is not valid. Use the login URL printed in the app's log.", "text/plain", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "dashboard-browser")], CookieScheme);
-        await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = true });
+        await context.SignInAsync(CookieScheme, DashboardSession.PrincipalFor(gate.Token), new AuthenticationProperties { IsPersistent = true });
 
         // Redirecting drops the token from the address bar and the history.
         return Results.LocalRedirect("/");

@@ -11,7 +11,7 @@ public sealed partial class Playground
     private readonly List<HistoryItem> _history = [];
     private CacheStyle _style = CacheStyle.Generic;
     private EntityKind _entity = EntityKind.User;
-    private string? _id = "1";
+    private string? _id = "2";
     private string? _name;
     private string? _idError;
     private string? _nameError;
@@ -24,18 +24,18 @@ public sealed partial class Playground
         ? PlaygroundOperations.KeyOf(_style, _entity, id)
         : "?";
 
-    private Task CreateAsync() => RunAsync("Create", needsName: true, (id, name) => Operations.CreateAsync(_style, _entity, id, name!));
+    private Task CreateAsync() => RunAsync("Create", writes: true, needsName: true, (id, name) => Operations.CreateAsync(_style, _entity, id, name!));
 
-    private Task ReadAsync() => RunAsync("Read", needsName: false, (id, _) => Operations.ReadAsync(_style, _entity, id));
+    private Task ReadAsync() => RunAsync("Read", writes: false, needsName: false, (id, _) => Operations.ReadAsync(_style, _entity, id));
 
-    private Task UpdateAsync() => RunAsync("Update", needsName: true, (id, name) => Operations.UpdateAsync(_style, _entity, id, name!));
+    private Task UpdateAsync() => RunAsync("Update", writes: true, needsName: true, (id, name) => Operations.UpdateAsync(_style, _entity, id, name!));
 
-    private Task DeleteAsync() => RunAsync("Delete", needsName: false, (id, _) => Operations.DeleteAsync(_style, _entity, id));
+    private Task DeleteAsync() => RunAsync("Delete", writes: true, needsName: false, (id, _) => Operations.DeleteAsync(_style, _entity, id));
 
-    private async Task RunAsync(string operation, bool needsName, Func<int, string?, Task<PlaygroundOutcome>> action)
+    private async Task RunAsync(string operation, bool writes, bool needsName, Func<int, string?, Task<PlaygroundOutcome>> action)
     {
         var input = new PlaygroundInput(_id, _name);
-        _idError = input.ValidateId(out var id);
+        _idError = writes ? input.ValidateWritableId(_entity, out var id) : input.ValidateId(out id);
         _nameError = needsName ? input.ValidateName() : null;
         if (_idError is not null || _nameError is not null || _busy)
         {
