@@ -18,6 +18,8 @@ public sealed class ReservedIdsTests(AppHostFixture host) : IClassFixture<AppHos
         { "users", DemoIds.QuerySetsFirstUserId },
         { "users", 250 },
         { "users", DemoIds.QuerySetsLastUserId },
+        { "users", QsetDashboard.Load.LoadGenerator.FirstId },
+        { "users", QsetDashboard.Load.LoadGenerator.LastId },
         { "teams", DemoIds.SeedId },
     };
 
@@ -39,6 +41,8 @@ public sealed class ReservedIdsTests(AppHostFixture host) : IClassFixture<AppHos
     [InlineData("users", 2)]
     [InlineData("users", 200)]
     [InlineData("users", 300)]
+    [InlineData("users", 100_000)]
+    [InlineData("users", 110_001)]
     [InlineData("teams", 7)]
     [InlineData("teams", 201)]
     public async Task TheIdsNextToTheReservedOnes_AreTheUsers(string path, int id)

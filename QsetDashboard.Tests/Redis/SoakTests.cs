@@ -10,9 +10,9 @@ namespace QsetDashboard.Tests.Redis;
 /// Two Hybrid nodes over one database and one Redis, with writers and readers on both, while Redis is killed (and
 /// comes back with its keys), stalled with SIGSTOP and thawed, and killed and restarted at once. Each key has one
 /// writer, whose names are increasing version numbers. On either node, a read never returns a version older than the
-/// last one acknowledged when the read began, nor older than one a finished read of that node already returned (no
-/// flip-back: an L1 copy put back after its invalidation, or Redis answering with old entries after a reconnect,
-/// both show as one). Its own category: it runs for seconds on purpose.
+/// last one acknowledged when the read began (an L1 copy put back after its invalidation, or Redis answering with old
+/// entries after a reconnect, both show as one). While a write is under way, between its commit and its invalidation,
+/// reads may see either version: that is what acknowledgement means. Its own category: it runs for seconds on purpose.
 /// </summary>
 [Trait("Category", "Soak")]
 public sealed class SoakTests : IAsyncLifetime
@@ -38,7 +38,6 @@ public sealed class SoakTests : IAsyncLifetime
             await nodeA.Generic.SetAsync(id, new User { Name = "0" });
         }
 
-        var seen = new long[2, acknowledged.Length];
         var stale = new ConcurrentQueue<string>();
         var errors = new ConcurrentQueue<Exception>();
         long reads = 0, writes = 0;
@@ -75,7 +74,6 @@ public sealed class SoakTests : IAsyncLifetime
                 var n = r % 2;
                 var id = 1 + random.Next(2 * KeysPerNode);
                 var floor = Volatile.Read(ref acknowledged[id]);
-                var seenBefore = Volatile.Read(ref seen[n, id]);
                 try
                 {
                     var read = await node.Generic.ReadAsync<User>(id);
@@ -83,16 +81,6 @@ public sealed class SoakTests : IAsyncLifetime
                     if (version < floor)
                     {
                         stale.Enqueue($"node {n} read User.{id} as {version} after {floor} was acknowledged (hit={read.Hit})");
-                    }
-
-                    if (version < seenBefore)
-                    {
-                        stale.Enqueue($"node {n} read User.{id} as {version} after it had served {seenBefore} (hit={read.Hit})");
-                    }
-
-                    for (var max = Volatile.Read(ref seen[n, id]); version > max; max = Volatile.Read(ref seen[n, id]))
-                    {
-                        Interlocked.CompareExchange(ref seen[n, id], version, max);
                     }
 
                     Interlocked.Increment(ref reads);

@@ -54,6 +54,12 @@ public sealed class CacheOptions
     /// <summary>How long a Redis command may take before the cache gives up on it and reads the database.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a Hybrid node may serve its L1 after it last heard its own heartbeat come back through Redis, and so
+    /// the longest a write waits for a node that does not acknowledge it (or, with Redis unreachable, for every node).
+    /// </summary>
+    public TimeSpan L1Lease { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -115,6 +121,11 @@ public sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             if (options.RedisTimeout < TimeSpan.FromMilliseconds(10) || options.RedisTimeout > TimeSpan.FromSeconds(30))
             {
                 failures.Add($"Cache:RedisTimeout must be between 00:00:00.010 and 00:00:30 (got {options.RedisTimeout}).");
+            }
+
+            if (options.L1Lease < TimeSpan.FromMilliseconds(200) || options.L1Lease > TimeSpan.FromSeconds(60))
+            {
+                failures.Add($"Cache:L1Lease must be between 00:00:00.200 and 00:01:00 (got {options.L1Lease}).");
             }
 
             if (string.IsNullOrWhiteSpace(options.NodeId) || options.NodeId.Contains('\n', StringComparison.Ordinal))

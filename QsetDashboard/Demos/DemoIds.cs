@@ -1,5 +1,6 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Load;
 
 namespace QsetDashboard.Demos;
 
@@ -22,11 +23,11 @@ public static class DemoIds
     public const int QuerySetsLastUserId = 299;
 
     /// <summary>The reserved ids, as the README and the refusals say them.</summary>
-    public const string Summary = "users 1, 7 and 201-299, and team 1";
+    public const string Summary = "users 1, 7, 201-299 and 100001-110000 (the load lab's), and team 1";
 
-    /// <summary>True when a demo owns the user with <paramref name="id"/>.</summary>
+    /// <summary>True when a demo (or the load lab, which creates and deletes its users) owns the user with <paramref name="id"/>.</summary>
     public static bool IsReservedUser(int id) =>
-        id is SeedId or RaceLabUserId or (>= QuerySetsFirstUserId and <= QuerySetsLastUserId);
+        id is SeedId or RaceLabUserId or (>= QuerySetsFirstUserId and <= QuerySetsLastUserId) or (>= LoadGenerator.FirstId and <= LoadGenerator.LastId);
 
     /// <summary>True when a demo owns the team with <paramref name="id"/>.</summary>
     public static bool IsReservedTeam(int id) => id == SeedId;

@@ -47,9 +47,7 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         _recorder = recorder;
         _versions = versions;
 
-        // Long enough that a loaded node keeps its lease between heartbeats; the longest a write waits for a silent node.
-        var lease = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, 4 * options.Value.RedisTimeout.Ticks));
-        _channel = new InvalidationChannel(connection, timeProvider, lease, logger, Apply);
+        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, logger, Apply);
 
         // Sent as the write commits, before its keys are invalidated: the key's confirmed message, later on the same
         // ordered channel, confirms the table's too.
@@ -57,6 +55,9 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         _connection.AddRecoveryStep(RecoverNearAsync);
         _ = _channel.StartAsync();
     }
+
+    /// <summary>True while this node may serve its L1: it hears the channel and is not behind on it.</summary>
+    public bool HoldsLease => _channel.HoldsLease;
 
     /// <summary>A test seam: awaited between the two levels of a key's invalidation, so a test can read in the gap.</summary>
     internal Func<string, Task>? BetweenLevels { get; set; }

@@ -18,7 +18,12 @@ internal readonly record struct NodeMessage(string Kind, string Node, string Bod
 /// back through the channel. Messages on a channel arrive in order, so a node that has not applied a message has
 /// heard no heartbeat sent after it, and its lease runs out at most one lease period after the message was sent:
 /// by the time a sender stops waiting for a silent node, that node no longer serves L1.</item>
+/// <item>When the message cannot be sent at all (Redis is down or stalled for everyone), no node can renew its lease
+/// either: the sender waits until one lease has passed since it first found Redis unreachable, after which no node
+/// serves L1, and later writes of the same outage return at once.</item>
 /// </list>
+/// A node cut off from a Redis that the others still reach cannot tell them anything: its writes are invalidated
+/// everywhere when it recovers (every recovery drops the shared entries and every node's L1).
 /// </summary>
 internal sealed partial class InvalidationChannel : IDisposable
 {
@@ -36,6 +41,7 @@ internal sealed partial class InvalidationChannel : IDisposable
     private TaskCompletionSource _ackArrived = NewSignal();
     private long _sequence;
     private long _leaseUntil;
+    private long _unreachableSince;
     private int _subscribed;
 
     public InvalidationChannel(RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Action<NodeMessage> apply)
@@ -93,10 +99,16 @@ internal sealed partial class InvalidationChannel : IDisposable
         try
         {
             receivers = await _connection.Subscriber.PublishAsync(_channel, Format(kind, sequence, body)).ConfigureAwait(false);
+            Volatile.Write(ref _unreachableSince, 0);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             _connection.ReportFailure(ex);
+            if (confirm)
+            {
+                await WaitOutTheLeasesAsync().ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -109,6 +121,17 @@ internal sealed partial class InvalidationChannel : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _heartbeat.Dispose();
+
+    private async Task WaitOutTheLeasesAsync()
+    {
+        var now = _timeProvider.GetTimestamp();
+        var since = Interlocked.CompareExchange(ref _unreachableSince, now, 0);
+        var left = Lease - _timeProvider.GetElapsedTime(since == 0 ? now : since);
+        if (left > TimeSpan.Zero)
+        {
+            await Task.Delay(left, _timeProvider).ConfigureAwait(false);
+        }
+    }
 
     private async Task WaitForAcksAsync(long sequence, long others)
     {
