@@ -49,6 +49,18 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <inheritdoc />
     public int Capacity => _options.Capacity;
 
+    /// <summary>How many keys' invalidation stamps are held (bounded: the rest fold into a floor).</summary>
+    internal int TrackedInvalidations
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _stamps.TrackedKeys;
+            }
+        }
+    }
+
     /// <inheritdoc />
     public int Count => _index.Count;
 

@@ -69,6 +69,9 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         return MissAsync(key, state, load, policy, timeProvider.GetTimestamp(), entry, cancellationToken);
     }
 
+    /// <summary>How many database loads are in flight (each shared by the readers of its key).</summary>
+    internal int LoadsInFlight => _inflight.Count;
+
     /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
     public async ValueTask InvalidateAsync(string key, string? entityType, string? detail = null, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,46 @@
+using QsetDashboard.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Engine;
+
+/// <summary>
+/// Memory stays flat however many distinct keys pass through: every structure the engine keeps per key has a bound,
+/// and a long run of distinct reads and invalidations leaves each within it. (Bytes are measured in the benchmarks;
+/// here the structures themselves are counted, which cannot flake.)
+/// </summary>
+public sealed class BoundedMemoryTests
+{
+    private const int Capacity = 100;
+    private const int JournalCapacity = 10_000;
+
+    [Fact]
+    public async Task TwoHundredThousandDistinctReads_AndAHundredThousandInvalidations_LeaveEveryStructureWithinItsBound()
+    {
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:Capacity"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Cache:JournalCapacity"] = JournalCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+        var store = Assert.IsType<MemoryCacheStore>(host.Cache.Store);
+        static Task<User?> Load(int id, CancellationToken _) => Task.FromResult<User?>(new User { Id = id, Name = $"u{id}" });
+
+        for (var id = 1; id <= 200_000; id++)
+        {
+            var read = await host.Cache.GetAsync<User, int>(CacheKeys.For<User>(id), id, Load);
+            Assert.Equal(id, read.Value!.Id);
+            if (id % 2 == 0)
+            {
+                await host.Cache.InvalidateAsync(CacheKeys.For<User>(id - 1), "User");
+            }
+        }
+
+        Assert.InRange(store.Count, 1, Capacity);
+        Assert.InRange(store.TrackedInvalidations, 1, Math.Max(4 * Capacity, 1_024));
+        Assert.Equal(JournalCapacity, host.Journal.Count);
+        Assert.Equal(0, host.Cache.LoadsInFlight);
+        var stats = host.Cache.GetStats();
+        Assert.Equal(200_000, stats.Misses);
+        Assert.True(stats.Evictions >= 200_000 - 100_000 - Capacity, $"capacity was enforced by eviction ({stats.Evictions})");
+    }
+}
