@@ -39,8 +39,10 @@ public sealed class BoundedMemoryTests
         Assert.InRange(store.TrackedInvalidations, 1, Math.Max(4 * Capacity, 1_024));
         Assert.Equal(JournalCapacity, host.Journal.Count);
         Assert.Equal(0, host.Cache.LoadsInFlight);
-        var stats = host.Cache.GetStats();
-        Assert.Equal(200_000, stats.Misses);
-        Assert.True(stats.Evictions >= 200_000 - 100_000 - Capacity, $"capacity was enforced by eviction ({stats.Evictions})");
+        Assert.Equal(200_000, host.Cache.GetStats().Misses);
+
+        // At most 100,000 of the 200,000 populated keys were invalidated while held and at most 100 are left: the
+        // rest were evicted (their EVICT events come from the cache's callbacks, on the thread pool).
+        await Eventually.TrueAsync(() => host.Cache.GetStats().Evictions >= 200_000 - 100_000 - Capacity, "capacity was enforced by eviction");
     }
 }

@@ -8,7 +8,7 @@ namespace QsetDashboard.Tests.Engine;
 public sealed class MemoryStoreTests
 {
     [Fact]
-    public async Task Capacity_The101stEntryEvictsTheLeastRecentlyRead_AndTheStoreNeverExceedsIt()
+    public async Task Capacity_The101stEntryEvictsTheOldestEntryNotReadSince_AndTheStoreNeverExceedsIt()
     {
         await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "100");
         for (var id = 1; id <= 101; id++)

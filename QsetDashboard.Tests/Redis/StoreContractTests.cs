@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
@@ -127,6 +128,36 @@ public abstract class StoreContractTests
             Assert.True(cached is null || ((User)cached.Value).Name == $"v{round}", $"round {round}: the cache kept {((User?)cached?.Value)?.Name}");
             Assert.Equal($"v{round}", (await host.Generic.GetAsync<User>(1))!.Name);
         }
+    }
+
+    [Fact]
+    public async Task ABulkWriteOfATable_InvalidatesEveryHeldKeyOfThatTable_AndNoOther()
+    {
+        await using var host = await StartAsync();
+        for (var id = 1; id <= 5; id++)
+        {
+            await host.Generic.SetAsync(id, new User { Name = $"u{id}" });
+            await host.Generic.GetAsync<User>(id);
+        }
+
+        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
+        await host.Generic.GetAsync<Team>(1);
+        Assert.Equal(["User.1", "User.2", "User.3", "User.4", "User.5"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+
+        await using (var db = host.NewContext())
+        {
+            await db.Users.Where(u => u.Id <= 5).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "renamed"));
+        }
+
+        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("User"));
+        for (var id = 1; id <= 5; id++)
+        {
+            Assert.Null(await host.Cache.Store.GetAsync($"User.{id}"));
+            Assert.Equal("renamed", (await host.Generic.GetAsync<User>(id))!.Name);
+        }
+
+        Assert.NotNull(await host.Cache.Store.GetAsync("Team.1"));
+        Assert.Equal(5, host.Events().Count(e => e.Kind == CacheEventKind.Invalidate && e.Key.StartsWith("User.", StringComparison.Ordinal) && e.Detail?.Contains("ExecuteUpdate", StringComparison.Ordinal) == true));
     }
 
     private static CacheEntry Entry(string key, string name)

@@ -4,7 +4,7 @@ namespace QsetDashboard.Caching;
 public sealed class CacheEntry
 {
     private long _lastAccessTimestamp;
-    private long _readOrder;
+    private bool _visited;
 
     /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
     public CacheEntry(
@@ -65,12 +65,33 @@ public sealed class CacheEntry
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
     public IReadOnlyList<TableStamp> Stamps { get; init; } = [];
 
-    /// <summary>The store's read counter at this entry's latest read or population: the least-recently-used order.</summary>
-    internal long ReadOrder
+    /// <summary>
+    /// Read since the eviction hand last passed it (SIEVE's visited bit). A hit sets it only when it is clear, so a
+    /// hot entry's cache line is written once per pass of the hand, not once per hit, and nothing shared is written.
+    /// </summary>
+    internal bool Visited
     {
-        get => Volatile.Read(ref _readOrder);
-        set => Volatile.Write(ref _readOrder, value);
+        get => Volatile.Read(ref _visited);
+        set => Volatile.Write(ref _visited, value);
     }
+
+    /// <summary>Marks the entry read; a plain store, and none at all when it is already marked.</summary>
+    internal void MarkVisited()
+    {
+        if (!_visited)
+        {
+            _visited = true;
+        }
+    }
+
+    /// <summary>The next newer entry in the memory store's insertion order (null at the newest).</summary>
+    internal CacheEntry? Newer { get; set; }
+
+    /// <summary>The next older entry in the memory store's insertion order (null at the oldest).</summary>
+    internal CacheEntry? Older { get; set; }
+
+    /// <summary>True while the entry is in the memory store's eviction order.</summary>
+    internal bool Linked { get; set; }
 
     internal bool EvictedForCapacity { get; set; }
 

@@ -37,6 +37,12 @@ public interface ICacheStore
 
     /// <summary>A snapshot of the live entries.</summary>
     ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The keys held whose entity type is <paramref name="entityType"/>: what a bulk write of that table touches. The
+    /// memory store answers from an index by type, without listing the store.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Proof of when a populate's database read began, in the store's invalidation order.</summary>

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Options;
 namespace QsetDashboard.Caching;
 
 /// <summary>
-/// The default store: an <see cref="MemoryCache"/> bounded to <see cref="CacheOptions.Capacity"/> entries.
-/// When full, a new key evicts the least recently read entry first, so the store never holds more than its
-/// capacity. TTL expiry and eviction reach the journal as EXPIRE and EVICT from the cache's eviction callbacks.
+/// The default store: an <see cref="MemoryCache"/> holds the values, bounded to <see cref="CacheOptions.Capacity"/>
+/// entries. When full, a new key evicts the entry <see cref="SieveOrder"/> chooses (O(1), whatever the capacity), so
+/// the store never holds more than its capacity. A hit writes nothing shared: it reads a lock-free index and sets the
+/// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
+/// store. TTL expiry and eviction reach the journal as EXPIRE and EVICT from the cache's eviction callbacks.
 /// </summary>
 public sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
@@ -21,7 +23,8 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly PostEvictionDelegate _onEvicted;
     private readonly ITimer _expirationScan;
     private readonly TimeProviderClock _clock;
-    private long _readOrder;
+    private readonly SieveOrder _order = new();
+    private readonly Dictionary<string, HashSet<string>> _keysByType = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store.</summary>
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
@@ -72,16 +75,14 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         // an expired one too, so that MemoryCache removes it and raises EXPIRE.
         if (_index.TryGetValue(key, out var indexed) && indexed.SlidingExpiration is null && _clock.UtcNow < indexed.AbsoluteExpiration)
         {
-            indexed.ReadOrder = ++_readOrder;
+            indexed.MarkVisited();
             return new ValueTask<CacheEntry?>(indexed);
         }
 
         if (_cache.TryGetValue(key, out var value) && value is CacheEntry entry)
         {
-            // Least-recently-used order is a counter, not a clock read (which costs as much as the hit itself);
-            // only a sliding entry needs the time of its latest read. The counter is bumped without an atomic:
-            // concurrent reads may share a number, which only makes them equally recent.
-            entry.ReadOrder = ++_readOrder;
+            // Only a sliding entry needs the time of its latest read; recency for eviction is the visited bit.
+            entry.MarkVisited();
             if (entry.SlidingExpiration is not null)
             {
                 entry.Touch(_timeProvider.GetTimestamp());
@@ -115,10 +116,13 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
                     $"key invalidated (stamp {invalidatedAt}) after this read began (stamp {ticket.Stamp}): the value may be stale"));
             }
 
-            _index.TryGetValue(entry.Key, out var replaced);
-            if (replaced is null && _index.Count >= _options.Capacity)
+            if (_index.TryGetValue(entry.Key, out var replaced))
             {
-                EvictLeastRecentlyUsed();
+                Unlink(replaced);
+            }
+            else if (_order.Count >= _options.Capacity)
+            {
+                EvictOne();
             }
 
             var options = new MemoryCacheEntryOptions { AbsoluteExpiration = entry.AbsoluteExpiration };
@@ -128,7 +132,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
             }
 
             options.RegisterPostEvictionCallback(_onEvicted, entry);
-            entry.ReadOrder = Interlocked.Increment(ref _readOrder);
+            Link(entry);
             _index[entry.Key] = entry;
             _cache.Set(entry.Key, entry, options);
             return new ValueTask<PopulateResult>(PopulateResult.StoredOver(
@@ -142,7 +146,12 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             _stamps.Stamp(key);
-            var held = _index.TryRemove(key, out _);
+            var held = _index.TryRemove(key, out var removed);
+            if (held)
+            {
+                Unlink(removed!);
+            }
+
             _cache.Remove(key);
             return new ValueTask<bool>(held);
         }
@@ -154,6 +163,8 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             _stamps.StampAll();
+            _order.Clear();
+            _keysByType.Clear();
             List<string> removed = [];
             foreach (var key in _index.Keys)
             {
@@ -177,6 +188,16 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new ValueTask<IReadOnlyList<CacheEntry>>(live);
     }
 
+    /// <summary>The keys held of <paramref name="entityType"/>, from the index by type: what a bulk write of that table touches.</summary>
+    public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            IReadOnlyList<string> keys = _keysByType.TryGetValue(entityType, out var set) ? [.. set] : [];
+            return new ValueTask<IReadOnlyList<string>>(keys);
+        }
+    }
+
     /// <summary>Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE.</summary>
     public void ScanForExpired() => _cache.Compact(0);
 
@@ -187,26 +208,43 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         _cache.Dispose();
     }
 
-    private void EvictLeastRecentlyUsed()
+    /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; its EVICT comes from the callback.</summary>
+    private void EvictOne()
     {
-        // A scan, not a linked list: reads stay lock-free and allocation-free, and a full store is rare next to a read.
-        CacheEntry? victim = null;
-        foreach (var candidate in _index.Values)
-        {
-            if (victim is null || candidate.ReadOrder < victim.ReadOrder)
-            {
-                victim = candidate;
-            }
-        }
-
-        if (victim is null)
+        if (_order.ChooseVictim() is not { } victim)
         {
             return;
         }
 
         victim.EvictedForCapacity = true;
-        _index.TryRemove(victim.Key, out _);
+        Unlink(victim);
+        _index.TryRemove(new KeyValuePair<string, CacheEntry>(victim.Key, victim));
         _cache.Remove(victim.Key);
+    }
+
+    private void Link(CacheEntry entry)
+    {
+        _order.Add(entry);
+        if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
+        {
+            _keysByType[entry.EntityType] = keys = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        keys.Add(entry.Key);
+    }
+
+    private void Unlink(CacheEntry entry)
+    {
+        if (!entry.Linked)
+        {
+            return;
+        }
+
+        _order.Remove(entry);
+        if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
+        {
+            _keysByType.Remove(entry.EntityType);
+        }
     }
 
     private void OnEvicted(object key, object? value, EvictionReason reason, object? state)
@@ -219,14 +257,19 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         switch (reason)
         {
             case EvictionReason.Expired or EvictionReason.TokenExpired:
-                _index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry));
+                lock (_writeLock)
+                {
+                    if (_index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry)))
+                    {
+                        Unlink(entry);
+                    }
+                }
+
                 _recorder.Record(CacheEventKind.Expire, entry.Key, entry.EntityType, detail: ExpiryReason(entry), source: "store");
                 break;
             case EvictionReason.Removed when entry.EvictedForCapacity:
-            case EvictionReason.Capacity:
-                _index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry));
                 _recorder.Record(CacheEventKind.Evict, entry.Key, entry.EntityType,
-                    detail: $"capacity of {_options.Capacity} entries reached; least recently read entry evicted", source: "store");
+                    detail: $"capacity of {_options.Capacity} entries reached; the eviction hand chose the oldest entry not read since its last pass", source: "store");
                 break;
         }
     }

@@ -84,13 +84,9 @@ public sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries
 
     private async Task InvalidateHeldByIdKeysAsync(string table, string detail)
     {
-        var entries = await cache.Store.ListAsync().ConfigureAwait(false);
-        foreach (var entry in entries)
+        foreach (var key in await cache.Store.KeysOfTypeAsync(table).ConfigureAwait(false))
         {
-            if (string.Equals(entry.EntityType, table, StringComparison.Ordinal))
-            {
-                await cache.InvalidateAsync(entry.Key, table, detail).ConfigureAwait(false);
-            }
+            await cache.InvalidateAsync(key, table, detail).ConfigureAwait(false);
         }
     }
 

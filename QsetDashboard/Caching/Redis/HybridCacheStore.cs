@@ -192,6 +192,15 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         return [.. far.Concat(queries).OrderBy(e => e.Key, StringComparer.Ordinal)];
     }
 
+    /// <inheritdoc />
+    /// <remarks>The shared L2's keys of the type, and this node's L1-only ones (query results).</remarks>
+    public async ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        var far = await _far.KeysOfTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        var near = await _near.KeysOfTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        return [.. far.Union(near.Where(IsNearOnly), StringComparer.Ordinal)];
+    }
+
     private static bool IsNearOnly(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 
     /// <inheritdoc />

@@ -176,6 +176,15 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
             return [.. entries.OrderBy(e => e.Key, StringComparer.Ordinal)];
         }, whenDown: []);
 
+    /// <inheritdoc />
+    /// <remarks>A SCAN that matches the type's keys on the server (<c>e:User.*</c>): only they cross the network.</remarks>
+    public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyList<string>>(async _ =>
+        {
+            var keys = await _connection.ScanEntryKeysAsync($"{entityType}.*").ConfigureAwait(false);
+            return [.. keys.Select(k => _connection.CacheKeyOf(k!)!)];
+        }, whenDown: []);
+
     /// <summary>
     /// Runs <paramref name="action"/> against Redis; while Redis is down or failing, answers <paramref name="whenDown"/>
     /// instead (and runs <paramref name="onDown"/>), having recorded the outage. No caller ever sees a Redis failure.

@@ -21,6 +21,7 @@ namespace QsetDashboard.Caching.Redis;
 public sealed partial class RedisConnection : IDisposable
 {
     private const int MaxDeferredInvalidations = 10_000;
+    private static readonly TimeSpan RecoveryRetryDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly CacheOptions _options;
     private readonly CacheRecorder _recorder;
@@ -31,6 +32,7 @@ public sealed partial class RedisConnection : IDisposable
     private readonly List<Func<Task>> _recoverySteps = [];
     private long _deferSequence;
     private readonly Lazy<ConnectionMultiplexer> _multiplexer;
+    private readonly CancellationTokenSource _disposed = new();
     private int _degraded;
     private int _deferredOverflow;
     private int _recovering;
@@ -223,8 +225,8 @@ public sealed partial class RedisConnection : IDisposable
         return (long)deleted > 0;
     }
 
-    /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
-    public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()
+    /// <summary>Every entry key under the prefix whose cache key matches <paramref name="keyPattern"/>, found with SCAN (never KEYS).</summary>
+    public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync(string keyPattern = "*")
     {
         List<RedisKey> keys = [];
         foreach (var server in Multiplexer.GetServers())
@@ -234,7 +236,7 @@ public sealed partial class RedisConnection : IDisposable
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:*", pageSize: 500).ConfigureAwait(false))
+            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:{keyPattern}", pageSize: 500).ConfigureAwait(false))
             {
                 keys.Add(key);
             }
@@ -246,6 +248,7 @@ public sealed partial class RedisConnection : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _disposed.Cancel();
         if (_multiplexer.IsValueCreated)
         {
             _multiplexer.Value.Dispose();
@@ -288,6 +291,7 @@ public sealed partial class RedisConnection : IDisposable
             return;
         }
 
+        var retry = false;
         try
         {
             var database = Multiplexer.GetDatabase();
@@ -321,15 +325,31 @@ public sealed partial class RedisConnection : IDisposable
             _recorder.Record(CacheEventKind.Recovered, "*", null, detail: "Redis answers again; missed invalidations replayed", source: "redis");
             RaiseRestored();
         }
-#pragma warning disable CA1031 // A failed recovery is an outage still going on; the next access retries.
+#pragma warning disable CA1031 // A failed recovery is an outage still going on; it is tried again.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             ReportFailure(ex);
+            retry = true;
         }
         finally
         {
             Interlocked.Exchange(ref _recovering, 0);
+        }
+
+        // Connected but not recovered (the subscription not back yet, a replay that timed out): try again shortly, so
+        // an idle node recovers without waiting for traffic. The next access would also start it.
+        if (retry && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
+        {
+            try
+            {
+                await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
+                _ = RecoverAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // Disposed: nothing left to recover.
+            }
         }
     }
 
