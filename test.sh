@@ -2,8 +2,8 @@
 # The test command: installs the system packages the tests need when they are missing
 # (redis-server for the Redis fixture, Debian's chromium for the browser tests), then runs every test:
 # first the deterministic suite, then the Stress and Soak categories (races under random load, faults over seconds).
-# Extra arguments go to both `dotnet test` runs. Screenshots go to the test output; UPDATE_SCREENSHOTS=1 refreshes
-# the README's pictures in wwwroot-assets/screenshots instead.
+# Extra arguments (e.g. -c Release) go to both `dotnet test` runs. Screenshots go to the test output;
+# UPDATE_SCREENSHOTS=1 refreshes the README's pictures in wwwroot-assets/screenshots instead.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
-dotnet build QsetDashboard.sln --nologo "$@"
-dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category!=Stress&Category!=Soak" "$@"
+dotnet test QsetDashboard.sln --logger "console;verbosity=normal" --filter "Category!=Stress&Category!=Soak" "$@"
 dotnet test QsetDashboard.sln --no-build --logger "console;verbosity=normal" --filter "Category=Stress|Category=Soak" "$@"

@@ -22,7 +22,7 @@ public sealed class WriteRaceTests(AppHostFixture host) : IClassFixture<AppHostF
 
         // The slow delete has read the row and waits at its save; the fast one deletes it meanwhile.
         var slowDelete = slow.DeleteAsync<User>(5001);
-        await gate.Reached.Task;
+        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var fastDeleted = await engine.Repository.DeleteAsync<User>(5001);
         gate.Release.SetResult();
 
@@ -40,7 +40,7 @@ public sealed class WriteRaceTests(AppHostFixture host) : IClassFixture<AppHostF
         var slow = new EntityRepository(new GatedContextFactory(engine.ConnectionString, gate));
 
         var slowUpdate = slow.UpdateAsync(new User { Id = 5002, Name = "Late" });
-        await gate.Reached.Task;
+        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var deleted = await engine.Repository.DeleteAsync<User>(5002);
         gate.Release.SetResult();
 

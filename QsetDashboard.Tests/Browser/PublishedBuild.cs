@@ -25,7 +25,7 @@ public sealed class PublishedBuild : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "publish", "QsetDashboard", "-c", "Release", "-o", _folder, "--nologo" })
+        foreach (var argument in new[] { "publish", "QsetDashboard", "-c", "Release", "-o", _folder, "--nologo", "--disable-build-servers" })
         {
             info.ArgumentList.Add(argument);
         }
@@ -34,7 +34,16 @@ public sealed class PublishedBuild : IAsyncLifetime
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(PublishTimeout);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"dotnet publish did not finish within {PublishTimeout.TotalMinutes} minutes.");
+        }
+
         if (process.ExitCode != 0 || !File.Exists(Path.Combine(_folder, "QsetDashboard.dll")))
         {
             throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");

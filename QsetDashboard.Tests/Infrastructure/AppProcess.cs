@@ -89,6 +89,12 @@ public sealed partial class AppProcess : IAsyncDisposable
             await app.DisposeAsync();
             throw new InvalidOperationException($"The app did not listen within {StartTimeout.TotalSeconds} s:\n{app.Output}");
         }
+        catch
+        {
+            // It exited first: its database folder goes all the same.
+            await app.DisposeAsync();
+            throw;
+        }
 
         return app;
     }

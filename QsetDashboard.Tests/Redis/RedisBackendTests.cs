@@ -84,7 +84,8 @@ public sealed class RedisBackendTests(RedisServer redis)
         await nodeA.Generic.GetAsync<User>(1);
         Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
         Assert.Equal(1, nodeB.Cache.Store.Count);
-        await Eventually.TrueAsync(() => ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "node B hears the channel");
+        await Eventually.TrueAsync(
+            () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
 
         await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
 

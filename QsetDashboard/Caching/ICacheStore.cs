@@ -65,6 +65,16 @@ public interface ISharedTableGenerations
     ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// A store whose nodes each keep a copy (a Hybrid L1) returns from a write only once every node has applied the
+/// write's invalidations; the write path calls this after it has sent them all.
+/// </summary>
+public interface IConfirmsInvalidations
+{
+    /// <summary>Returns once every node has applied every invalidation this node sent before the call.</summary>
+    ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default);
+}
+
 /// <summary>A store that can be degraded (a network store that is down) says so, for /health and the dashboard.</summary>
 public interface IReportsHealth
 {

@@ -71,6 +71,12 @@ public sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries
                     }
                 }
             }
+
+            if (cache.Store is IConfirmsInvalidations confirms)
+            {
+                // The table bumps went out as the write committed: the write returns once every node applied them.
+                await confirms.ConfirmInvalidationsAsync().ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // The data is committed: a cache failure must not fail the write. The bumped versions still catch every stale entry.
         catch (Exception ex)

@@ -16,11 +16,12 @@ namespace QsetDashboard.Caching.Redis;
 /// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
 /// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
 /// </remarks>
-public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations, IDisposable
+public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations, IConfirmsInvalidations, IDisposable
 {
     private const string KeyMessage = "k";
     private const string TableMessage = "t";
     private const string FlushTarget = "*";
+    private const string BarrierMessage = "b";
 
     private readonly MemoryCacheStore _near;
     private readonly RedisCacheStore _far;
@@ -47,7 +48,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         _recorder = recorder;
         _versions = versions;
 
-        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, logger, Apply);
+        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, logger, Apply,
+            _ => ClearNear("a message on the invalidation channel could not be applied"));
 
         // Sent as the write commits, before its keys are invalidated: the key's confirmed message, later on the same
         // ordered channel, confirms the table's too.
@@ -206,6 +208,11 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     /// <inheritdoc />
     public void Dispose() => _channel.Dispose();
 
+    /// <inheritdoc />
+    /// <remarks>A confirmed message after the write's table bumps: the channel is ordered, so it confirms them too.</remarks>
+    public async ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default) =>
+        await _channel.PublishAsync(BarrierMessage, string.Empty, confirm: true).ConfigureAwait(false);
+
     /// <summary>Applies another node's message; the channel acknowledges it once this returns.</summary>
     private void Apply(NodeMessage message)
     {
@@ -232,12 +239,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     /// </summary>
     private async Task RecoverNearAsync()
     {
-        await _channel.StartAsync().ConfigureAwait(false);
-        if (!_channel.IsListening)
-        {
-            throw new InvalidOperationException("The invalidation channel is not heard yet: the recovery waits for the subscription.");
-        }
-
+        // Proves this node hears the channel again (and has applied all that came before its own fresh heartbeat).
+        await _channel.ResynchronizeAsync().ConfigureAwait(false);
         ClearNear("Redis reconnected: this node may have missed invalidations");
 
         // The other nodes may hold L1 copies that this node's writes during the outage made stale (their

@@ -10,17 +10,17 @@ internal readonly record struct NodeMessage(string Kind, string Node, string Bod
 
 /// <summary>
 /// How Hybrid nodes tell each other what to drop from their L1, so that an acknowledged write is never followed by
-/// an old L1 value on any node. Two rules make that hold without synchronised clocks:
+/// an old L1 value on any node. Three rules make that hold without synchronised clocks:
 /// <list type="bullet">
-/// <item>A confirmed message waits until every other subscribed node has applied it (each acknowledges on the
-/// sender's own ack channel), or until one lease period has passed.</item>
-/// <item>A node serves its L1 only while it holds a lease: it renews the lease when it hears its own heartbeat come
-/// back through the channel. Messages on a channel arrive in order, so a node that has not applied a message has
-/// heard no heartbeat sent after it, and its lease runs out at most one lease period after the message was sent:
-/// by the time a sender stops waiting for a silent node, that node no longer serves L1.</item>
-/// <item>When the message cannot be sent at all (Redis is down or stalled for everyone), no node can renew its lease
-/// either: the sender waits until one lease has passed since it first found Redis unreachable, after which no node
-/// serves L1, and later writes of the same outage return at once.</item>
+/// <item>A confirmed message waits until every subscriber that received it (the sender included: PUBLISH counts it)
+/// has applied it and acknowledged it by name on the sender's ack channel, or until one lease has passed.</item>
+/// <item>A node serves its L1 only while it holds a lease, renewed when it hears its own heartbeat come back through
+/// the channel. Messages are handled in the order Redis delivered them, so a node that has not applied a message has
+/// heard no heartbeat sent after it, and its lease runs out at most one lease after the message was sent: by the
+/// time a sender stops waiting for a silent node, that node no longer serves L1.</item>
+/// <item>When a message cannot be sent at all (Redis down or stalled for everyone), no node can renew its lease
+/// either: every lease rests on a heartbeat Redis handled before it stopped, so before the first failure seen here.
+/// The sender waits until one lease has passed since that failure; later writes of the same outage return at once.</item>
 /// </list>
 /// A node cut off from a Redis that the others still reach cannot tell them anything: its writes are invalidated
 /// everywhere when it recovers (every recovery drops the shared entries and every node's L1).
@@ -34,25 +34,33 @@ internal sealed partial class InvalidationChannel : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action<NodeMessage> _apply;
+    private readonly Action<Exception> _onApplyFailed;
     private readonly RedisChannel _channel;
     private readonly RedisChannel _acks;
-    private readonly ConcurrentDictionary<string, long> _ackedBy = new(StringComparer.Ordinal);
+    private readonly string _self;
+    private readonly ConcurrentDictionary<long, PendingAcks> _pending = new();
     private readonly ITimer _heartbeat;
-    private TaskCompletionSource _ackArrived = NewSignal();
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private ChannelMessageQueue? _messages;
+    private ChannelMessageQueue? _ackMessages;
     private long _sequence;
     private long _leaseUntil;
     private long _unreachableSince;
-    private int _subscribed;
 
-    public InvalidationChannel(RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Action<NodeMessage> apply)
+    public InvalidationChannel(
+        RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Action<NodeMessage> apply, Action<Exception> onApplyFailed)
     {
         _connection = connection;
         _timeProvider = timeProvider;
         _logger = logger;
         _apply = apply;
+        _onApplyFailed = onApplyFailed;
         Lease = lease;
+
+        // The node id and an incarnation of this process: two processes given one node id still count as two.
+        _self = $"{connection.NodeId}/{Guid.NewGuid():N}";
         _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
-        _acks = RedisChannel.Literal($"{connection.Prefix}acks:{connection.NodeId}");
+        _acks = RedisChannel.Literal($"{connection.Prefix}acks:{_self}");
         var beat = lease / 4;
         _heartbeat = timeProvider.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, beat, beat);
     }
@@ -63,64 +71,108 @@ internal sealed partial class InvalidationChannel : IDisposable
     /// <summary>True while this node has heard its own heartbeat recently enough to trust that it is not behind.</summary>
     public bool HoldsLease => _timeProvider.GetTimestamp() < Volatile.Read(ref _leaseUntil);
 
-    /// <summary>Subscribes (once, and again after a failure) and sends a first heartbeat.</summary>
+    /// <summary>Subscribes (once; again after a failure) to the channel and to this node's ack channel, in order.</summary>
     public async Task StartAsync()
     {
-        if (Interlocked.Exchange(ref _subscribed, 1) == 0)
+        await _subscribing.WaitAsync().ConfigureAwait(false);
+        try
         {
-            try
+            if (_messages is null)
             {
-                await _connection.Subscriber.SubscribeAsync(_channel, (_, message) => OnMessage(message)).ConfigureAwait(false);
-                await _connection.Subscriber.SubscribeAsync(_acks, (_, message) => OnAck(message)).ConfigureAwait(false);
+                var messages = await _connection.Subscriber.SubscribeAsync(_channel).ConfigureAwait(false);
+                messages.OnMessage(message => OnMessage(message.Message));
+                _messages = messages;
             }
-            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+
+            if (_ackMessages is null)
             {
-                // Not subscribed: the recovery that ends this outage subscribes again.
-                Interlocked.Exchange(ref _subscribed, 0);
-                _connection.ReportFailure(ex);
-                return;
+                var acks = await _connection.Subscriber.SubscribeAsync(_acks).ConfigureAwait(false);
+                acks.OnMessage(message => OnAck(message.Message));
+                _ackMessages = acks;
             }
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            // What did subscribe stays subscribed; the recovery that ends this outage completes the rest.
+            _connection.ReportFailure(ex);
+            return;
+        }
+        finally
+        {
+            _subscribing.Release();
         }
 
         await PublishHeartbeatAsync().ConfigureAwait(false);
     }
 
-    /// <summary>True when this node hears the channel.</summary>
-    public bool IsListening => Volatile.Read(ref _subscribed) == 1 && _connection.Subscriber.IsConnected(_channel);
+    /// <summary>
+    /// For a recovery: forgets the lease, subscribes, and waits until this node hears a heartbeat it sent now, which
+    /// proves it receives the channel again and has applied everything published before. Throws when it does not.
+    /// </summary>
+    public async Task ResynchronizeAsync()
+    {
+        Volatile.Write(ref _leaseUntil, 0);
+        await StartAsync().ConfigureAwait(false);
+        var sentAfter = _timeProvider.GetTimestamp();
+        for (var attempt = 0; attempt < 4 && Volatile.Read(ref _leaseUntil) <= sentAfter; attempt++)
+        {
+            await PublishHeartbeatAsync().ConfigureAwait(false);
+            await Task.Delay(Lease / 8, _timeProvider).ConfigureAwait(false);
+        }
+
+        if (Volatile.Read(ref _leaseUntil) <= sentAfter)
+        {
+            throw new InvalidOperationException("This node does not hear its own heartbeat on the invalidation channel yet.");
+        }
+    }
 
     /// <summary>
     /// Sends <paramref name="body"/> as a message of <paramref name="kind"/>; with <paramref name="confirm"/>, returns
-    /// once every other node has applied it, or after <see cref="Lease"/>. Never throws: an outage is reported.
+    /// once every subscriber has applied it, or after <see cref="Lease"/>. Never throws: an outage is reported.
     /// </summary>
     public async Task PublishAsync(string kind, string body, bool confirm)
     {
         var sequence = Interlocked.Increment(ref _sequence);
-        long receivers;
+        var pending = confirm ? _pending.GetOrAdd(sequence, static _ => new PendingAcks()) : null;
         try
         {
-            receivers = await _connection.Subscriber.PublishAsync(_channel, Format(kind, sequence, body)).ConfigureAwait(false);
-            Volatile.Write(ref _unreachableSince, 0);
-        }
-        catch (Exception ex) when (RedisConnection.IsOutage(ex))
-        {
-            _connection.ReportFailure(ex);
-            if (confirm)
+            long receivers;
+            try
             {
-                await WaitOutTheLeasesAsync().ConfigureAwait(false);
+                receivers = await _connection.Subscriber.PublishAsync(_channel, Format(kind, sequence, body)).ConfigureAwait(false);
+                Volatile.Write(ref _unreachableSince, 0);
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                _connection.ReportFailure(ex);
+                if (confirm)
+                {
+                    await WaitOutTheLeasesAsync().ConfigureAwait(false);
+                }
+
+                return;
             }
 
-            return;
+            if (pending is not null)
+            {
+                await WaitForAcksAsync(sequence, pending, receivers).ConfigureAwait(false);
+            }
         }
-
-        var others = receivers - (IsListening ? 1 : 0);
-        if (confirm && others > 0)
+        finally
         {
-            await WaitForAcksAsync(sequence, others).ConfigureAwait(false);
+            if (pending is not null)
+            {
+                _pending.TryRemove(sequence, out _);
+            }
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _heartbeat.Dispose();
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        _subscribing.Dispose();
+    }
 
     private async Task WaitOutTheLeasesAsync()
     {
@@ -133,13 +185,13 @@ internal sealed partial class InvalidationChannel : IDisposable
         }
     }
 
-    private async Task WaitForAcksAsync(long sequence, long others)
+    private async Task WaitForAcksAsync(long sequence, PendingAcks pending, long receivers)
     {
         var started = _timeProvider.GetTimestamp();
         while (true)
         {
-            var arrived = Volatile.Read(ref _ackArrived);
-            if (_ackedBy.Values.Count(acked => acked >= sequence) >= others)
+            var arrived = pending.Arrived;
+            if (pending.Count >= receivers)
             {
                 return;
             }
@@ -147,14 +199,14 @@ internal sealed partial class InvalidationChannel : IDisposable
             var left = Lease - _timeProvider.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
-                // A node that did not answer has had no heartbeat since this message: its lease has run out.
-                LogUnconfirmed(_logger, sequence, others);
+                // A subscriber that did not answer has heard no heartbeat since this message: its lease has run out.
+                LogUnconfirmed(_logger, sequence, pending.Count, receivers);
                 return;
             }
 
             try
             {
-                await arrived.Task.WaitAsync(left, _timeProvider).ConfigureAwait(false);
+                await arrived.WaitAsync(left, _timeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -165,19 +217,23 @@ internal sealed partial class InvalidationChannel : IDisposable
 
     private async Task PublishHeartbeatAsync()
     {
-        if (Volatile.Read(ref _subscribed) == 0 || !_connection.Multiplexer.IsConnected)
+        if (_messages is null || !_connection.Multiplexer.IsConnected)
         {
             return;
         }
 
-        var sent = _timeProvider.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+        var sent = _timeProvider.GetTimestamp();
         try
         {
-            await _connection.Subscriber.PublishAsync(_channel, Format(HeartbeatKind, Interlocked.Increment(ref _sequence), sent)).ConfigureAwait(false);
+            await _connection.Subscriber.PublishAsync(
+                _channel, Format(HeartbeatKind, Interlocked.Increment(ref _sequence), sent.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+            Volatile.Write(ref _unreachableSince, 0);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
-            // No heartbeat heard, no lease: L1 is bypassed until the channel works again.
+            // A quiet node notices a stall here too; no heartbeat heard, no lease: L1 waits until the channel works.
+            Interlocked.CompareExchange(ref _unreachableSince, _timeProvider.GetTimestamp(), 0);
+            _connection.ReportFailure(ex);
         }
     }
 
@@ -190,9 +246,9 @@ internal sealed partial class InvalidationChannel : IDisposable
         }
 
         var (kind, node, body) = (parts[0], parts[1], parts[3]);
-        if (node == _connection.NodeId)
+        if (kind == HeartbeatKind)
         {
-            if (kind == HeartbeatKind && long.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out var sent))
+            if (node == _self && long.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out var sent))
             {
                 RenewLease(sent);
             }
@@ -200,12 +256,23 @@ internal sealed partial class InvalidationChannel : IDisposable
             return;
         }
 
-        if (kind == HeartbeatKind)
+        if (node != _self)
         {
-            return;
+            try
+            {
+                _apply(new NodeMessage(kind, node, body));
+            }
+#pragma warning disable CA1031 // A message this node cannot apply must not stop the channel: it stops trusting its L1 instead.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Volatile.Write(ref _leaseUntil, 0);
+                _onApplyFailed(ex);
+                LogApplyFailed(_logger, ex);
+                return;
+            }
         }
 
-        _apply(new NodeMessage(kind, node, body));
         _ = AcknowledgeAsync(node, sequence);
     }
 
@@ -227,7 +294,7 @@ internal sealed partial class InvalidationChannel : IDisposable
         {
             await _connection.Subscriber.PublishAsync(
                 RedisChannel.Literal($"{_connection.Prefix}acks:{node}"),
-                $"{_connection.NodeId}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+                $"{_self}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -238,20 +305,66 @@ internal sealed partial class InvalidationChannel : IDisposable
     private void OnAck(RedisValue value)
     {
         var parts = ((string?)value)?.Split(Separator);
-        if (parts is not { Length: 2 } || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        if (parts is [var acker, var text]
+            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            && _pending.TryGetValue(sequence, out var pending))
         {
-            return;
+            pending.Add(acker);
         }
-
-        _ackedBy.AddOrUpdate(parts[0], sequence, (_, seen) => Math.Max(seen, sequence));
-        Interlocked.Exchange(ref _ackArrived, NewSignal()).TrySetResult();
     }
 
     private string Format(string kind, long sequence, string body) =>
-        $"{kind}{Separator}{_connection.NodeId}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}{Separator}{body}";
+        $"{kind}{Separator}{_self}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}{Separator}{body}";
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Invalidation {Sequence} was confirmed by {Acks} of {Receivers} subscribers within the lease; the silent ones stopped serving L1")]
+    private static partial void LogUnconfirmed(ILogger logger, long sequence, int acks, long receivers);
 
-    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "Invalidation {Sequence} was not confirmed by all {Others} other nodes within the lease; the silent ones stopped serving L1")]
-    private static partial void LogUnconfirmed(ILogger logger, long sequence, long others);
+    [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "A message on the invalidation channel could not be applied; this node's L1 is cleared and its lease dropped")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception);
+
+    /// <summary>The distinct subscribers that acknowledged one message, and a signal on each new one.</summary>
+    private sealed class PendingAcks
+    {
+        private readonly HashSet<string> _ackers = new(StringComparer.Ordinal);
+        private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Arrived
+        {
+            get
+            {
+                lock (_ackers)
+                {
+                    return _arrived.Task;
+                }
+            }
+        }
+
+        public int Count
+        {
+            get
+            {
+                lock (_ackers)
+                {
+                    return _ackers.Count;
+                }
+            }
+        }
+
+        public void Add(string acker)
+        {
+            TaskCompletionSource signal;
+            lock (_ackers)
+            {
+                if (!_ackers.Add(acker))
+                {
+                    return;
+                }
+
+                signal = _arrived;
+                _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            signal.TrySetResult();
+        }
+    }
 }

@@ -178,8 +178,12 @@ public sealed partial class RedisConnection : IDisposable
     {
         // Another node may have acknowledged writes whose invalidations wait on that node: this one cannot know which
         // entries they made stale (an AOF-restored or stalled server still holds them), so its recovery drops them all.
-        Volatile.Write(ref _deferredOverflow, 1);
-        Volatile.Write(ref _degraded, 1);
+        lock (_deferLock)
+        {
+            Volatile.Write(ref _deferredOverflow, 1);
+            Volatile.Write(ref _degraded, 1);
+        }
+
         if (Interlocked.Exchange(ref _degradedReported, 1) == 0)
         {
             LogDegraded(_logger, reason);
