@@ -33,7 +33,7 @@ public class ConcurrentHitBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _engine = BenchmarkEngine.Start(new Dictionary<string, string?> { ["Cache:JournalCapacity"] = "1048576" });
+        _engine = BenchmarkEngine.Start();
         _generic = _engine.Generic;
         _memory = new MemoryCache(new MemoryCacheOptions());
         _fusion = new FusionCache(new FusionCacheOptions());

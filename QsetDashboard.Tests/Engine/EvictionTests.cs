@@ -33,6 +33,21 @@ public sealed class EvictionTests
     }
 
     [Fact]
+    public async Task APeek_IsNotARead_TheEvictionHandStillTakesThePeekedEntry()
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "3");
+        await ReadAsync(host, 1);
+        await ReadAsync(host, 2);
+        await ReadAsync(host, 3);
+
+        Assert.NotNull(await host.Cache.Store.PeekAsync("User.1"));
+        await ReadAsync(host, 4);
+
+        Assert.Null(await host.Cache.Store.PeekAsync("User.1"));
+        Assert.NotNull(await host.Cache.Store.PeekAsync("User.2"));
+    }
+
+    [Fact]
     public async Task Capacity_IsHeldExactly_UnderConcurrentPopulatesOfDistinctKeys()
     {
         const int capacity = 500;

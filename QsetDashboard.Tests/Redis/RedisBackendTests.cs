@@ -123,4 +123,20 @@ public sealed class RedisBackendTests(RedisServer redis)
         var after = await host.Generic.ReadAsync<User>(1);
         Assert.True(after.Value!.Name == "new", $"after the write the node served {after.Value.Name} (hit={after.Hit}).\n{Dump(host)}");
     }
+
+    [Fact]
+    public async Task Hybrid_APeekOfAnEntryInL2_DoesNotCopyItIntoL1()
+    {
+        var prefix = NewPrefix();
+        await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
+        await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
+        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
+        await nodeA.Generic.GetAsync<User>(1);
+
+        var peeked = await nodeB.Cache.Store.PeekAsync("User.1");
+
+        Assert.Equal("Alice", ((User)peeked!.Value).Name);
+        Assert.Equal(0, nodeB.Cache.Store.Count);
+        Assert.DoesNotContain(nodeB.Events(), e => e.Kind is CacheEventKind.Hit or CacheEventKind.Populate);
+    }
 }

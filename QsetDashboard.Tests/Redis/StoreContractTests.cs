@@ -160,6 +160,77 @@ public abstract class StoreContractTests
         Assert.Equal(5, host.Events().Count(e => e.Kind == CacheEventKind.Invalidate && e.Key.StartsWith("User.", StringComparison.Ordinal) && e.Detail?.Contains("ExecuteUpdate", StringComparison.Ordinal) == true));
     }
 
+    [Fact]
+    public async Task ListPage_WalksEveryKeyOnce_InPagesOfAtMostTheLimit_AndFiltersByTypeAndText()
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        for (var id = 1; id <= 25; id++)
+        {
+            await store.TryPopulateAsync(Entry($"User.{id}", $"u{id}"), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        for (var id = 1; id <= 3; id++)
+        {
+            var team = new Team { Id = id, Name = $"t{id}" };
+            var now = DateTimeOffset.UtcNow;
+            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        List<string> seen = [];
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await store.ListPageAsync(new CacheListQuery(10, cursor));
+            Assert.InRange(page.Entries.Count, 0, 10);
+            seen.AddRange(page.Entries.Select(e => e.Key));
+            cursor = page.NextCursor;
+            Assert.True(++pages < 50, "the pages end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(28, seen.Count);
+        Assert.Equal(28, seen.Distinct(StringComparer.Ordinal).Count());
+        var teams = await store.ListPageAsync(new CacheListQuery(100, EntityType: "Team"));
+        Assert.Equal(["Team.1", "Team.2", "Team.3"], teams.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Null(teams.NextCursor);
+        var text = await AllAsync(store, new CacheListQuery(100, Text: "uSeR.1"));
+        Assert.Equal(["User.1", .. Enumerable.Range(10, 10).Select(i => $"User.{i}")], text.Order(StringComparer.Ordinal));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor")));
+    }
+
+    [Fact]
+    public async Task Peek_SeesAHeldEntry_AndNothingElse_WithoutCountingARead()
+    {
+        await using var host = await StartAsync();
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        var before = host.Cache.GetStats();
+
+        var held = await host.Cache.Store.PeekAsync("User.1");
+        var missing = await host.Cache.Store.PeekAsync("User.404");
+
+        Assert.Equal("Alice", ((User)held!.Value).Name);
+        Assert.Null(missing);
+        var after = host.Cache.GetStats();
+        Assert.Equal((before.Hits, before.Misses), (after.Hits, after.Misses));
+    }
+
+    private static async Task<List<string>> AllAsync(ICacheStore store, CacheListQuery query)
+    {
+        List<string> keys = [];
+        for (var page = await store.ListPageAsync(query); ; page = await store.ListPageAsync(query with { Cursor = page.NextCursor }))
+        {
+            keys.AddRange(page.Entries.Select(e => e.Key));
+            if (page.NextCursor is null)
+            {
+                return keys;
+            }
+        }
+    }
+
     private static CacheEntry Entry(string key, string name)
     {
         var user = new User { Id = int.Parse(key[5..], System.Globalization.CultureInfo.InvariantCulture), Name = name };

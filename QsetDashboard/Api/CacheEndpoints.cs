@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using System.Text.Json.Nodes;
 using QsetDashboard.Caching;
 
@@ -8,21 +10,63 @@ internal static class CacheEndpoints
 {
     public const int MaxEventPage = 10_000;
 
+    /// <summary>The most entries one page of <c>/api/cache/entries</c> holds.</summary>
+    public const int MaxEntryPage = 10_000;
+
+    /// <summary>The header that carries the cursor of the next page.</summary>
+    public const string NextCursorHeader = "X-Next-Cursor";
+
+    private const int MaxFilterLength = 200;
+
     public static void MapCacheEndpoints(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/cache").WithTags("Cache");
 
-        group.MapGet("/entries", async (QsetCache cache, CancellationToken ct) =>
+        group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, QsetCache cache, HttpContext http, CancellationToken ct) =>
         {
-            var entries = await cache.Store.ListAsync(ct);
-            return entries.Select(e => new CacheEntryDto(
-                e.Key, e.EntityType, JsonNode.Parse(e.Json), e.SizeBytes, e.CreatedAt, e.ExpiresAt(cache.TimeProvider)));
+            if (!ApiProblems.TryParseQuery(limit, "limit", 100, 1, MaxEntryPage, out var size, out var problem))
+            {
+                return problem!;
+            }
+
+            if (q?.Length > MaxFilterLength || type?.Length > MaxFilterLength)
+            {
+                return ApiProblems.BadRequest(q?.Length > MaxFilterLength ? "q" : "type", $"At most {MaxFilterLength} characters.");
+            }
+
+            CachePage page;
+            try
+            {
+                var storeCursor = cursor is null ? null : Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+                page = await cache.Store.ListPageAsync(
+                    new CacheListQuery((int)size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type), ct);
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                return ApiProblems.BadRequest("cursor", "Not a cursor this API gave: pass the X-Next-Cursor of the previous page, or none for the first.");
+            }
+
+            if (page.NextCursor is { } next)
+            {
+                var token = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(next));
+                http.Response.Headers[NextCursorHeader] = token;
+                var link = QueryString.Create(new Dictionary<string, string?>
+                {
+                    ["limit"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["cursor"] = token,
+                    ["q"] = string.IsNullOrEmpty(q) ? null : q,
+                    ["type"] = string.IsNullOrEmpty(type) ? null : type,
+                }.Where(p => p.Value is not null));
+                http.Response.Headers.Link = $"<{http.Request.PathBase}{http.Request.Path}{link}>; rel=\"next\"";
+            }
+
+            return Results.Ok(page.Entries.Select(e => new CacheEntryDto(
+                e.Key, e.EntityType, JsonNode.Parse(e.Json), e.SizeBytes, e.CreatedAt, e.ExpiresAt(cache.TimeProvider))));
         });
 
         group.MapDelete("/entries/{key}", async (string key, QsetCache cache, CancellationToken ct) =>
         {
-            var entry = await cache.Store.ListAsync(ct);
-            var held = entry.FirstOrDefault(e => e.Key == key);
+            var held = await cache.Store.PeekAsync(key, ct);
             if (held is null)
             {
                 return ApiProblems.NotFound($"The cache holds no key '{key}'.");

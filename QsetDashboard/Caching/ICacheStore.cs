@@ -39,11 +39,36 @@ public interface ICacheStore
     ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The live entry under <paramref name="key"/>, or null, with no side effect: no recency mark, no sliding-TTL
+    /// touch, no copy from one level to another, no event. For looking, not for serving.
+    /// </summary>
+    ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the live entries that match <paramref name="query"/>, and the cursor of the next page while more
+    /// may follow. The work is bounded by the page (and, with a text filter, by a scan budget), never by the store.
+    /// </summary>
+    /// <exception cref="ArgumentException">The cursor is not one this store gave.</exception>
+    ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The keys held whose entity type is <paramref name="entityType"/>: what a bulk write of that table touches. The
     /// memory store answers from an index by type, without listing the store.
     /// </summary>
     ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What one page of a store's listing asks for.</summary>
+/// <param name="Limit">The most entries on the page.</param>
+/// <param name="Cursor">Where the previous page ended (from <see cref="CachePage.NextCursor"/>), or null for the first page.</param>
+/// <param name="Text">Only keys containing this text, case-insensitively; null for all.</param>
+/// <param name="EntityType">Only entries of this entity type (<c>User</c>, <c>Query</c>); null for all.</param>
+public sealed record CacheListQuery(int Limit = 100, string? Cursor = null, string? Text = null, string? EntityType = null);
+
+/// <summary>A page of a store's listing.</summary>
+/// <param name="Entries">The page's entries.</param>
+/// <param name="NextCursor">The cursor of the next page, or null when this page is the last.</param>
+public sealed record CachePage(IReadOnlyList<CacheEntry> Entries, string? NextCursor);
 
 /// <summary>Proof of when a populate's database read began, in the store's invalidation order.</summary>
 /// <param name="Key">The key the populate is for.</param>

@@ -13,6 +13,11 @@ namespace QsetDashboard.Caching;
 /// </summary>
 public sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
+    private const char CursorMark = 'm';
+
+    // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
+    private const int ScanBudget = 20_000;
+
     private readonly MemoryCache _cache;
     private readonly ConcurrentDictionary<string, CacheEntry> _index = new(StringComparer.Ordinal);
     private readonly InvalidationStamps _stamps;
@@ -24,7 +29,8 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly ITimer _expirationScan;
     private readonly TimeProviderClock _clock;
     private readonly SieveOrder _order = new();
-    private readonly Dictionary<string, HashSet<string>> _keysByType = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store.</summary>
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
@@ -164,6 +170,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             _stamps.StampAll();
             _order.Clear();
+            _keys.Clear();
             _keysByType.Clear();
             List<string> removed = [];
             foreach (var key in _index.Keys)
@@ -186,6 +193,62 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         var now = _timeProvider.GetUtcNow();
         IReadOnlyList<CacheEntry> live = [.. _index.Values.Where(e => e.ExpiresAt(_timeProvider) > now).OrderBy(e => e.Key, StringComparer.Ordinal)];
         return new ValueTask<IReadOnlyList<CacheEntry>>(live);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        new(_index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > _timeProvider.GetUtcNow() ? entry : null);
+
+    /// <inheritdoc />
+    /// <remarks>Keys in ordinal order from sorted indexes (all keys, and by type): O(log n + page) without a text filter.</remarks>
+    public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        string? after = null;
+        if (query.Cursor is { } cursor)
+        {
+            after = cursor.Length > 0 && cursor[0] == CursorMark
+                ? cursor[1..]
+                : throw new ArgumentException("The cursor was not made by the memory store.", nameof(query));
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        List<CacheEntry> page = [];
+        string? next = null;
+        lock (_writeLock)
+        {
+            var source = query.EntityType is null ? _keys : _keysByType.GetValueOrDefault(query.EntityType);
+            if (source is not { Count: > 0 } || (after is not null && string.CompareOrdinal(after, source.Max) >= 0))
+            {
+                return new ValueTask<CachePage>(new CachePage([], null));
+            }
+
+            var scanned = 0;
+            string? lastSeen = null;
+            foreach (var key in after is null ? source : source.GetViewBetween(after, source.Max!))
+            {
+                if (after is not null && key.Equals(after, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (page.Count == query.Limit || ++scanned > ScanBudget)
+                {
+                    next = CursorMark + lastSeen;
+                    break;
+                }
+
+                lastSeen = key;
+                if ((query.Text is null || key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+                    && _index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > now)
+                {
+                    page.Add(entry);
+                }
+            }
+        }
+
+        return new ValueTask<CachePage>(new CachePage(page, next));
     }
 
     /// <summary>The keys held of <paramref name="entityType"/>, from the index by type: what a bulk write of that table touches.</summary>
@@ -225,9 +288,10 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
     private void Link(CacheEntry entry)
     {
         _order.Add(entry);
+        _keys.Add(entry.Key);
         if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
         {
-            _keysByType[entry.EntityType] = keys = new HashSet<string>(StringComparer.Ordinal);
+            _keysByType[entry.EntityType] = keys = new SortedSet<string>(StringComparer.Ordinal);
         }
 
         keys.Add(entry.Key);
@@ -241,6 +305,7 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         _order.Remove(entry);
+        _keys.Remove(entry.Key);
         if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
         {
             _keysByType.Remove(entry.EntityType);

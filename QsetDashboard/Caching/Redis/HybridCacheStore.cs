@@ -195,6 +195,44 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     }
 
     /// <inheritdoc />
+    /// <remarks>This node's L1 first, then the shared L2; nothing is copied between them.</remarks>
+    public async ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        await _near.PeekAsync(key, cancellationToken).ConfigureAwait(false)
+        ?? (IsNearOnly(key) ? null : await _far.PeekAsync(key, cancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The shared L2's pages (cursor <c>f…</c>), then this node's query results, which live in L1 only (cursor <c>n…</c>).
+    /// </remarks>
+    public async ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var queriesOnly = query.EntityType == QueryKeys.EntityType;
+        var cursor = query.Cursor;
+        if (!queriesOnly && (cursor is null || cursor.StartsWith('f')))
+        {
+            var far = await _far.ListPageAsync(query with { Cursor = cursor?[1..] }, cancellationToken).ConfigureAwait(false);
+            if (far.NextCursor is not null)
+            {
+                return far with { NextCursor = "f" + far.NextCursor };
+            }
+
+            var queriesFollow = query.EntityType is null
+                && (await _near.ListPageAsync(query with { Limit = 1, Cursor = null, EntityType = QueryKeys.EntityType }, cancellationToken).ConfigureAwait(false)).Entries.Count > 0;
+            return far with { NextCursor = queriesFollow ? "n" : null };
+        }
+
+        if (cursor is not null && !cursor.StartsWith('n'))
+        {
+            throw new ArgumentException("The cursor was not made by the Hybrid store.", nameof(query));
+        }
+
+        var near = await _near.ListPageAsync(
+            query with { Cursor = cursor is { Length: > 1 } ? cursor[1..] : null, EntityType = QueryKeys.EntityType }, cancellationToken).ConfigureAwait(false);
+        return near with { NextCursor = near.NextCursor is null ? null : "n" + near.NextCursor };
+    }
+
+    /// <inheritdoc />
     /// <remarks>The shared L2's keys of the type, and this node's L1-only ones (query results).</remarks>
     public async ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
     {

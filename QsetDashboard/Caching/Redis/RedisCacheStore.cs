@@ -177,6 +177,73 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
         }, whenDown: []);
 
     /// <inheritdoc />
+    /// <remarks>A GET; a corrupt value reads as null and is left for a real read to remove and report.</remarks>
+    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        IsQueryKey(key)
+            ? default
+            : FailOpenAsync<CacheEntry?>(async database =>
+            {
+                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+                return payload is not null && RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out _) ? entry : null;
+            }, whenDown: null);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SCAN with the filters as a MATCH pattern on the server, so only matching keys cross the network; at most a few
+    /// SCAN calls per page. Pages follow Redis's hash order, not key order, and a key may repeat on a later page when
+    /// Redis rehashes between two pages (SCAN's own guarantee: every key present throughout is returned).
+    /// </remarks>
+    public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var (scanCursor, skip) = RedisScanCursor.Parse(query.Cursor);
+        var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
+        return FailOpenAsync(async database =>
+        {
+            List<RedisKey> keys = [];
+            var cursor = scanCursor;
+            for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
+            {
+                var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
+                var batch = ((RedisResult[])reply[1]!).Select(r => (RedisKey)(string)r!).Skip(call == 0 ? skip : 0).ToArray();
+                var room = query.Limit - keys.Count;
+                if (batch.Length > room)
+                {
+                    // The page fills inside this batch: the next page runs the same SCAN call and skips what it took.
+                    keys.AddRange(batch[..room]);
+                    return await PageAsync(database, keys, RedisScanCursor.Format(cursor, (call == 0 ? skip : 0) + room)).ConfigureAwait(false);
+                }
+
+                keys.AddRange(batch);
+                cursor = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+                if (cursor == 0)
+                {
+                    return await PageAsync(database, keys, null).ConfigureAwait(false);
+                }
+            }
+
+            return await PageAsync(database, keys, RedisScanCursor.Format(cursor, 0)).ConfigureAwait(false);
+        }, whenDown: new CachePage([], null));
+    }
+
+    private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next)
+    {
+        var payloads = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys]).ConfigureAwait(false);
+        List<CacheEntry> entries = [];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = _connection.CacheKeyOf(keys[i]!)!;
+            if ((byte[]?)payloads[i] is { } payload && RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out _) && entry is not null)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return new CachePage(entries, next);
+    }
+
+    /// <inheritdoc />
     /// <remarks>A SCAN that matches the type's keys on the server (<c>e:User.*</c>): only they cross the network.</remarks>
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
         FailOpenAsync<IReadOnlyList<string>>(async _ =>
