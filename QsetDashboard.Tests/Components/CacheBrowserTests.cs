@@ -7,6 +7,8 @@ namespace QsetDashboard.Tests.Components;
 
 public sealed class CacheBrowserTests : DashboardTestContext
 {
+    protected override void ConfigureEngine(Dictionary<string, string?> settings) => settings["Cache:Capacity"] = "1000";
+
     private async Task SeedAsync()
     {
         await Engine.Generic.SetAsync(1, new User { Name = "Alice" });
@@ -31,7 +33,8 @@ public sealed class CacheBrowserTests : DashboardTestContext
         var value = cut.FindAll("[data-testid=cache-value]")[1].TextContent;
         Assert.Contains("\"name\": \"Alice\"", value, StringComparison.Ordinal);
         Assert.Equal("5:00", cut.FindAll("[data-testid=cache-ttl]")[1].TextContent);
-        Assert.Contains("3 of 3 keys", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("page 1 · 3 shown · 3 keys", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
+        Assert.True(cut.Find("[data-testid=cache-next]").HasAttribute("disabled"));
     }
 
     [Fact]
@@ -81,12 +84,35 @@ public sealed class CacheBrowserTests : DashboardTestContext
         await SeedAsync();
         var cut = RenderWithProviders<CacheBrowser>();
 
-        await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input("bob"));
+        await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input("user.2"));
         cut.WaitForAssertion(() => Assert.Equal(["User.2"], Keys(cut)));
 
         await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input(""));
         await cut.InvokeAsync(() => cut.FindAll("[data-testid=cache-type] .mud-toggle-item").First(b => b.TextContent.Contains("Team", StringComparison.Ordinal)).Click());
         cut.WaitForAssertion(() => Assert.Equal(["Team.1"], Keys(cut)));
+    }
+
+    [Fact]
+    public async Task Paging_ShowsFiftyKeysAPage_InKeyOrder_NextAndPreviousWalkThePages()
+    {
+        for (var id = 100; id < 220; id++)
+        {
+            await Engine.Cache.GetAsync<User, int>(CacheKeys.For<User>(id), id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = $"u{i}" }));
+        }
+
+        var cut = RenderWithProviders<CacheBrowser>();
+        Assert.Equal(Enumerable.Range(100, 50).Select(i => $"User.{i}"), Keys(cut));
+        Assert.True(cut.Find("[data-testid=cache-prev]").HasAttribute("disabled"));
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cache-next]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(Enumerable.Range(150, 50).Select(i => $"User.{i}"), Keys(cut)));
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cache-next]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(Enumerable.Range(200, 20).Select(i => $"User.{i}"), Keys(cut)));
+        Assert.True(cut.Find("[data-testid=cache-next]").HasAttribute("disabled"));
+        Assert.Contains("page 3 · 20 shown · 120 keys", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=cache-prev]").Click());
+        cut.WaitForAssertion(() => Assert.Equal(Enumerable.Range(150, 50).Select(i => $"User.{i}"), Keys(cut)));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace QsetDashboard.Tests.Redis;
 public sealed class NodeDirectoryTests(RedisServer redis)
 {
     [Fact]
-    public async Task Nodes_ListEveryHybridNode_AndWhichKeysEachHolds()
+    public async Task Nodes_ListEveryHybridNode_WithItsKeyCount_AndWhichHoldAKeyIsAskedOnDemand()
     {
         var prefix = $"t{Guid.NewGuid():N}:";
         var database = new TestDatabase();
@@ -37,14 +37,18 @@ public sealed class NodeDirectoryTests(RedisServer redis)
             await Eventually.TrueAsync(async () =>
             {
                 nodes = await clientB.GetFromJsonAsync<JsonElement>("/api/cache/nodes");
-                return nodes.EnumerateArray().Any(n => n.GetProperty("nodeId").GetString() == "node-a"
-                    && n.GetProperty("keys").EnumerateArray().Any(k => k.GetString() == "Team.3"));
-            }, "node B sees node A holding Team.3", 10_000);
+                return nodes.EnumerateArray().Any(n => n.GetProperty("nodeId").GetString() == "node-a" && n.GetProperty("keyCount").GetInt32() == 1);
+            }, "node B sees node A with one key in L1", 10_000);
 
             var self = nodes.EnumerateArray().First();
             Assert.Equal("node-b", self.GetProperty("nodeId").GetString());
             Assert.True(self.GetProperty("isSelf").GetBoolean());
-            Assert.DoesNotContain(self.GetProperty("keys").EnumerateArray(), k => k.GetString() == "Team.3");
+            Assert.Equal(0, self.GetProperty("keyCount").GetInt32());
+            Assert.All(nodes.EnumerateArray(), n => Assert.False(n.TryGetProperty("keys", out _), "a heartbeat carries a count, not keys"));
+
+            // Asked on demand: node A answers for its L1, node B for its own.
+            var holders = await clientB.GetFromJsonAsync<string[]>("/api/cache/entries/Team.3/nodes");
+            Assert.Equal(["node-a"], holders!);
         }
         finally
         {
@@ -53,7 +57,7 @@ public sealed class NodeDirectoryTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task Nodes_WithTheMemoryBackend_IsThisNodeWithItsKeys()
+    public async Task Nodes_WithTheMemoryBackend_IsThisNodeWithItsKeyCount()
     {
         using var app = new AppHost();
         using var client = new HttpClient { BaseAddress = app.BaseAddress };
@@ -68,6 +72,8 @@ public sealed class NodeDirectoryTests(RedisServer redis)
         var nodes = await client.GetFromJsonAsync<JsonElement>("/api/cache/nodes");
 
         var node = Assert.Single(nodes.EnumerateArray());
-        Assert.Contains(node.GetProperty("keys").EnumerateArray(), k => k.GetString() == "User.4");
+        Assert.Equal(1, node.GetProperty("keyCount").GetInt32());
+        Assert.Equal([node.GetProperty("nodeId").GetString()!], (await client.GetFromJsonAsync<string[]>("/api/cache/entries/User.4/nodes"))!);
+        Assert.Empty((await client.GetFromJsonAsync<string[]>("/api/cache/entries/User.5/nodes"))!);
     }
 }

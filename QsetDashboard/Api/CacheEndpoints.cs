@@ -91,6 +91,8 @@ internal static class CacheEndpoints
 
         group.MapGet("/nodes", (QsetDashboard.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.GetNodesAsync(ct));
 
+        group.MapGet("/entries/{key}/nodes", (string key, QsetDashboard.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.HoldersAsync(key, ct));
+
         group.MapPost("/flush", async (QsetCache cache, CancellationToken ct) =>
         {
             await cache.FlushAsync(ct);

@@ -251,6 +251,15 @@ public sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new ValueTask<CachePage>(new CachePage(page, next));
     }
 
+    /// <summary>How many keys of each entity type the store holds, from the index by type (O(types)).</summary>
+    public IReadOnlyDictionary<string, int> CountByType()
+    {
+        lock (_writeLock)
+        {
+            return _keysByType.ToDictionary(t => t.Key, t => t.Value.Count, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The keys held of <paramref name="entityType"/>, from the index by type: what a bulk write of that table touches.</summary>
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
     {

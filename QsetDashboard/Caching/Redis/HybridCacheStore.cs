@@ -22,6 +22,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     private const string TableMessage = "t";
     private const string FlushTarget = "*";
     private const string BarrierMessage = "b";
+    private const string HoldsQuestion = "w";
+    private static readonly TimeSpan s_askWait = TimeSpan.FromMilliseconds(300);
 
     private readonly MemoryCacheStore _near;
     private readonly RedisCacheStore _far;
@@ -251,9 +253,27 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
     public async ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default) =>
         await _channel.PublishAsync(BarrierMessage, string.Empty, confirm: true).ConfigureAwait(false);
 
-    /// <summary>Applies another node's message; the channel acknowledges it once this returns.</summary>
-    private void Apply(NodeMessage message)
+    /// <summary>
+    /// The nodes holding <paramref name="key"/> in their L1, this one included, asked on demand (each node answers for
+    /// itself, with a side-effect-free peek); a node that does not answer within 300 ms is left out.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NodesHoldingAsync(string key, CancellationToken cancellationToken = default)
     {
+        var others = _connection.IsDegraded
+            ? new Dictionary<string, string>()
+            : await _channel.AskAsync(HoldsQuestion, key, s_askWait).ConfigureAwait(false);
+        var self = await _near.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not null ? [NodeId] : Array.Empty<string>();
+        return [.. self.Concat(others.Where(a => a.Value == "1").Select(a => a.Key).Order(StringComparer.Ordinal))];
+    }
+
+    /// <summary>Applies another node's message and answers it when it asks; the channel acknowledges it once this returns.</summary>
+    private string? Apply(NodeMessage message)
+    {
+        if (message.Kind == HoldsQuestion)
+        {
+            return _near.PeekAsync(message.Body).AsTask().GetAwaiter().GetResult() is not null ? "1" : "0";
+        }
+
         if (message.Kind == TableMessage && message.Body.Split('\n') is [var table, var bulk])
         {
             // This node's query results of the table are now stale by version, and its L1 by-id copies too after a bulk write.
@@ -269,6 +289,8 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
             _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
             _recorder.Record(CacheEventKind.Invalidate, message.Body, null, detail: $"L1 copy dropped: invalidated by node {message.Node}", source: "sync");
         }
+
+        return null;
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ internal sealed partial class InvalidationChannel : IDisposable
     private readonly RedisConnection _connection;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Action<NodeMessage> _apply;
+    private readonly Func<NodeMessage, string?> _apply;
     private readonly Action<Exception> _onApplyFailed;
     private readonly RedisChannel _channel;
     private readonly RedisChannel _acks;
@@ -48,7 +48,7 @@ internal sealed partial class InvalidationChannel : IDisposable
     private long _unreachableSince;
 
     public InvalidationChannel(
-        RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Action<NodeMessage> apply, Action<Exception> onApplyFailed)
+        RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Func<NodeMessage, string?> apply, Action<Exception> onApplyFailed)
     {
         _connection = connection;
         _timeProvider = timeProvider;
@@ -130,8 +130,24 @@ internal sealed partial class InvalidationChannel : IDisposable
     /// Sends <paramref name="body"/> as a message of <paramref name="kind"/>; with <paramref name="confirm"/>, returns
     /// once every subscriber has applied it, or after <see cref="Lease"/>. Never throws: an outage is reported.
     /// </summary>
-    public async Task PublishAsync(string kind, string body, bool confirm)
+    public Task PublishAsync(string kind, string body, bool confirm) => SendAsync(kind, body, confirm ? Lease : null);
+
+    /// <summary>
+    /// Asks every other node a question (<paramref name="kind"/> about <paramref name="body"/>) and returns each
+    /// answer by node id, as they came within <paramref name="wait"/>. Nothing when Redis cannot be reached.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> AskAsync(string kind, string body, TimeSpan wait)
     {
+        var answers = await SendAsync(kind, body, wait).ConfigureAwait(false);
+        return answers.Where(a => a.Key != _self).ToDictionary(a => NodeIdOf(a.Key), a => a.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The node id of a sender or acker name (<c>node-a</c> of <c>node-a/0f3c…</c>).</summary>
+    private static string NodeIdOf(string name) => name.LastIndexOf('/') is var slash and > 0 ? name[..slash] : name;
+
+    private async Task<IReadOnlyDictionary<string, string>> SendAsync(string kind, string body, TimeSpan? wait)
+    {
+        var confirm = wait is not null;
         var sequence = Interlocked.Increment(ref _sequence);
         var pending = confirm ? _pending.GetOrAdd(sequence, static _ => new PendingAcks()) : null;
         try
@@ -150,13 +166,16 @@ internal sealed partial class InvalidationChannel : IDisposable
                     await WaitOutTheLeasesAsync().ConfigureAwait(false);
                 }
 
-                return;
+                return new Dictionary<string, string>();
             }
 
-            if (pending is not null)
+            if (pending is null)
             {
-                await WaitForAcksAsync(sequence, pending, receivers).ConfigureAwait(false);
+                return new Dictionary<string, string>();
             }
+
+            await WaitForAcksAsync(sequence, pending, receivers, wait!.Value).ConfigureAwait(false);
+            return pending.Answers;
         }
         finally
         {
@@ -185,7 +204,7 @@ internal sealed partial class InvalidationChannel : IDisposable
         }
     }
 
-    private async Task WaitForAcksAsync(long sequence, PendingAcks pending, long receivers)
+    private async Task WaitForAcksAsync(long sequence, PendingAcks pending, long receivers, TimeSpan wait)
     {
         var started = _timeProvider.GetTimestamp();
         while (true)
@@ -196,7 +215,7 @@ internal sealed partial class InvalidationChannel : IDisposable
                 return;
             }
 
-            var left = Lease - _timeProvider.GetElapsedTime(started);
+            var left = wait - _timeProvider.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
                 // A subscriber that did not answer has heard no heartbeat since this message: its lease has run out.
@@ -256,11 +275,12 @@ internal sealed partial class InvalidationChannel : IDisposable
             return;
         }
 
+        string? answer = null;
         if (node != _self)
         {
             try
             {
-                _apply(new NodeMessage(kind, node, body));
+                answer = _apply(new NodeMessage(kind, NodeIdOf(node), body));
             }
 #pragma warning disable CA1031 // A message this node cannot apply must not stop the channel: it stops trusting its L1 instead.
             catch (Exception ex)
@@ -273,7 +293,7 @@ internal sealed partial class InvalidationChannel : IDisposable
             }
         }
 
-        _ = AcknowledgeAsync(node, sequence);
+        _ = AcknowledgeAsync(node, sequence, answer);
     }
 
     private void RenewLease(long sentTimestamp)
@@ -288,13 +308,14 @@ internal sealed partial class InvalidationChannel : IDisposable
         }
     }
 
-    private async Task AcknowledgeAsync(string node, long sequence)
+    private async Task AcknowledgeAsync(string node, long sequence, string? answer)
     {
         try
         {
+            var ack = $"{_self}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}";
             await _connection.Subscriber.PublishAsync(
                 RedisChannel.Literal($"{_connection.Prefix}acks:{node}"),
-                $"{_self}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+                answer is null ? ack : $"{ack}{Separator}{answer}").ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
@@ -304,12 +325,12 @@ internal sealed partial class InvalidationChannel : IDisposable
 
     private void OnAck(RedisValue value)
     {
-        var parts = ((string?)value)?.Split(Separator);
-        if (parts is [var acker, var text]
+        var parts = ((string?)value)?.Split(Separator, 3);
+        if (parts is [var acker, var text, ..]
             && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
             && _pending.TryGetValue(sequence, out var pending))
         {
-            pending.Add(acker);
+            pending.Add(acker, parts.Length == 3 ? parts[2] : string.Empty);
         }
     }
 
@@ -322,10 +343,10 @@ internal sealed partial class InvalidationChannel : IDisposable
     [LoggerMessage(EventId = 44, Level = LogLevel.Error, Message = "A message on the invalidation channel could not be applied; this node's L1 is cleared and its lease dropped")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception);
 
-    /// <summary>The distinct subscribers that acknowledged one message, and a signal on each new one.</summary>
+    /// <summary>The distinct subscribers that acknowledged one message with their answers, and a signal on each new one.</summary>
     private sealed class PendingAcks
     {
-        private readonly HashSet<string> _ackers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _ackers = new(StringComparer.Ordinal);
         private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task Arrived
@@ -350,12 +371,23 @@ internal sealed partial class InvalidationChannel : IDisposable
             }
         }
 
-        public void Add(string acker)
+        public IReadOnlyDictionary<string, string> Answers
+        {
+            get
+            {
+                lock (_ackers)
+                {
+                    return new Dictionary<string, string>(_ackers, StringComparer.Ordinal);
+                }
+            }
+        }
+
+        public void Add(string acker, string answer)
         {
             TaskCompletionSource signal;
             lock (_ackers)
             {
-                if (!_ackers.Add(acker))
+                if (!_ackers.TryAdd(acker, answer))
                 {
                     return;
                 }

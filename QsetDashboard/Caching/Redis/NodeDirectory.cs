@@ -6,9 +6,10 @@ using StackExchange.Redis;
 namespace QsetDashboard.Caching.Redis;
 
 /// <summary>
-/// Which nodes share the cache and which keys each holds in its L1. A Hybrid node writes a heartbeat with its L1
-/// keys to Redis every second (expiring after five, so a stopped node disappears); the dashboard reads them all.
-/// With the Memory or Redis backend there is one node: this one.
+/// Which nodes share the cache and how many keys each holds in its L1. A Hybrid node writes a heartbeat with its L1
+/// count to Redis every second (expiring after five, so a stopped node disappears); the dashboard reads them all.
+/// A heartbeat carries a count, never the keys: its size does not grow with the cache. With the Memory or Redis
+/// backend there is one node: this one.
 /// </summary>
 public sealed class NodeDirectory(
     ICacheStore store,
@@ -25,11 +26,10 @@ public sealed class NodeDirectory(
         var self = options.Value.NodeId;
         if (store is not HybridCacheStore hybrid)
         {
-            var keys = store is MemoryCacheStore ? (await store.ListAsync(cancellationToken)).Select(e => e.Key).ToArray() : [];
-            return [new CacheNode(self, timeProvider.GetUtcNow(), keys, IsSelf: true)];
+            return [new CacheNode(self, timeProvider.GetUtcNow(), store is MemoryCacheStore ? store.Count : 0, IsSelf: true)];
         }
 
-        var own = new CacheNode(self, timeProvider.GetUtcNow(), [.. (await hybrid.ListNearAsync(cancellationToken)).Select(e => e.Key)], IsSelf: true);
+        var own = new CacheNode(self, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: true);
         var connection = Connection;
         if (connection.Database is not { } database)
         {
@@ -61,6 +61,17 @@ public sealed class NodeDirectory(
         }
     }
 
+    /// <summary>
+    /// The nodes holding <paramref name="key"/>, asked on demand: the memory store is this node; a Hybrid node asks the
+    /// others over the invalidation channel; the Redis backend holds nothing on any node (only in Redis).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => store switch
+    {
+        HybridCacheStore hybrid => await hybrid.NodesHoldingAsync(key, cancellationToken),
+        MemoryCacheStore => await store.PeekAsync(key, cancellationToken) is null ? [] : [options.Value.NodeId],
+        _ => [],
+    };
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -89,8 +100,7 @@ public sealed class NodeDirectory(
 
         try
         {
-            var keys = (await hybrid.ListNearAsync(cancellationToken)).Select(e => e.Key).ToArray();
-            var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), keys, IsSelf: false);
+            var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: false);
             await database.StringSetAsync(
                 $"{connection.Prefix}node:{node.NodeId}",
                 JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode),
@@ -106,9 +116,9 @@ public sealed class NodeDirectory(
 /// <summary>One node sharing the cache.</summary>
 /// <param name="NodeId">The node's id (<c>Cache:NodeId</c>).</param>
 /// <param name="LastSeen">Its latest heartbeat.</param>
-/// <param name="Keys">The keys in its L1.</param>
+/// <param name="KeyCount">How many keys it holds in its L1 (the memory store: in the store).</param>
 /// <param name="IsSelf">True for the node answering.</param>
-public sealed record CacheNode(string NodeId, DateTimeOffset LastSeen, IReadOnlyList<string> Keys, bool IsSelf);
+public sealed record CacheNode(string NodeId, DateTimeOffset LastSeen, int KeyCount, bool IsSelf);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(CacheNode))]
 internal sealed partial class CacheNodeJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -69,9 +69,17 @@ public sealed partial class DemoRunner
 
         _window.Update();
         _events = _window.NewestFirst;
-        var keys = _scenario.Keys;
-        var entries = await Cache.Store.ListAsync();
-        _entries = [.. entries.Where(e => keys.Contains(e.Key)).Select(e => CacheEntryRow.From(e, TimeProvider))];
+        // The demo's own keys, each peeked (no recency mark, no event): a few lookups, whatever the store holds.
+        List<CacheEntryRow> rows = [];
+        foreach (var key in _scenario.Keys.Order(StringComparer.Ordinal))
+        {
+            if (await Cache.Store.PeekAsync(key) is { } entry)
+            {
+                rows.Add(CacheEntryRow.From(entry, TimeProvider));
+            }
+        }
+
+        _entries = rows;
     }
 
     private Task NextAsync() => RunStepAsync(async run =>

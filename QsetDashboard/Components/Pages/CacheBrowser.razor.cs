@@ -7,57 +7,109 @@ using QsetDashboard.Model;
 
 namespace QsetDashboard.Components.Pages;
 
-/// <summary>The key browser: filter, look at values, watch TTLs count down, invalidate one key or flush them all.</summary>
+/// <summary>
+/// The key browser, one page at a time from the store's paged listing (filter by key text and type, in key order):
+/// look at values, watch TTLs count down, invalidate one key or flush them all. A refresh asks for the visible page
+/// only, so it costs the same with a hundred keys or a million.
+/// </summary>
 public sealed partial class CacheBrowser
 {
+    /// <summary>How many keys one page shows.</summary>
+    public const int PageSize = 50;
+
     private const string AllTypes = "";
 
+    private readonly Stack<string?> _earlierPages = new();
     private IReadOnlyList<CacheEntryRow> _rows = [];
     private IReadOnlyList<string> _types = [];
     private string? _text;
     private string _entityType = AllTypes;
+    private string? _pageCursor;
+    private string? _nextCursor;
     private int _total;
     private string? _message;
     private string? _selectedKey;
     private IReadOnlyList<CacheNode> _nodes = [];
+    private IReadOnlyList<string> _holders = [];
 
     [Inject] public required QsetCache Cache { get; init; }
 
     [Inject] public required IDialogService Dialogs { get; init; }
 
-    /// <summary>The nodes sharing the cache, and the keys each holds in L1.</summary>
+    /// <summary>The nodes sharing the cache, with their key counts, and which of them hold a key.</summary>
     [Inject] public required NodeDirectory Nodes { get; init; }
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
 
+    private int PageNumber => _earlierPages.Count + 1;
+
     /// <inheritdoc />
     protected override async Task RefreshAsync()
     {
-        var entries = await Cache.Store.ListAsync();
-        _total = entries.Count;
-        _types = [.. entries.Select(e => e.EntityType).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
-        _rows = CacheEntryRow.Browse(entries, TimeProvider, _text, _entityType);
+        var text = string.IsNullOrWhiteSpace(_text) ? null : _text.Trim();
+        var type = _entityType.Length == 0 ? null : _entityType;
+        var page = await Cache.Store.ListPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type));
+        _rows = [.. page.Entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+        _nextCursor = page.NextCursor;
+        _total = Cache.Store.Count;
+        _types = Cache.Store is MemoryCacheStore memory
+            ? [.. memory.CountByType().Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
+            : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _nodes = await Nodes.GetNodesAsync();
+        _holders = Selected is { } selected && ShowsHolders ? await Nodes.HoldersAsync(selected.Key) : [];
     }
 
-    private IReadOnlyList<string> HeldBy(string key) =>
-        [.. _nodes.Where(n => n.Keys.Contains(key, StringComparer.Ordinal)).Select(n => n.NodeId)];
+    private bool ShowsHolders => _nodes.Count > 1 || Cache.Store.Name == "Hybrid";
 
     // The clicked key while it is listed, else the first row: the detail panel is never blank when there are keys.
     private CacheEntryRow? Selected => _rows.FirstOrDefault(r => r.Key == _selectedKey) ?? _rows.FirstOrDefault();
 
-    private void Select(string key) => _selectedKey = key;
+    private async Task SelectAsync(string key)
+    {
+        _selectedKey = key;
+        _holders = ShowsHolders ? await Nodes.HoldersAsync(key) : [];
+    }
+
+    private async Task FilterAsync()
+    {
+        _earlierPages.Clear();
+        _pageCursor = null;
+        await RefreshAsync();
+    }
 
     private async Task SelectTypeAsync(string? type)
     {
         _entityType = type ?? AllTypes;
+        await FilterAsync();
+    }
+
+    private async Task NextPageAsync()
+    {
+        if (_nextCursor is null)
+        {
+            return;
+        }
+
+        _earlierPages.Push(_pageCursor);
+        _pageCursor = _nextCursor;
+        await RefreshAsync();
+    }
+
+    private async Task PreviousPageAsync()
+    {
+        if (_earlierPages.Count == 0)
+        {
+            return;
+        }
+
+        _pageCursor = _earlierPages.Pop();
         await RefreshAsync();
     }
 
     private async Task InvalidateAsync(string key)
     {
-        var entry = await Cache.Store.GetAsync(key);
+        var entry = await Cache.Store.PeekAsync(key);
         using (CacheContext.Use("dashboard"))
         {
             await Cache.InvalidateAsync(key, entry?.EntityType, "invalidated by hand");
@@ -88,6 +140,6 @@ public sealed partial class CacheBrowser
         }
 
         _message = $"Flushed {removed} keys.";
-        await RefreshAsync();
+        await FilterAsync();
     }
 }

@@ -8,6 +8,7 @@ namespace QsetDashboard.Components.Pages;
 public sealed partial class Compare
 {
     private const int KeyLimit = 8;
+    private const int SampleSize = 1_000;
 
     private IReadOnlyList<string>[] _liveKeys = [.. StyleComparison.Rows.Select(_ => (IReadOnlyList<string>)[])];
 
@@ -16,7 +17,8 @@ public sealed partial class Compare
     /// <inheritdoc />
     protected override async Task RefreshAsync()
     {
-        var entries = await Cache.Store.ListAsync();
+        // A bounded sample in key order (each row shows a few keys), never a listing of the whole store.
+        var entries = (await Cache.Store.ListPageAsync(new CacheListQuery(SampleSize))).Entries;
         _liveKeys =
         [
             .. StyleComparison.Rows.Select(row => (IReadOnlyList<string>)
