@@ -113,6 +113,38 @@ public sealed class CacheEntriesPagingTests : IDisposable
         await Problem.AssertAsync(unknown, HttpStatusCode.NotFound, "User.10");
     }
 
+    [Fact]
+    public async Task Users_PageByIdWithACursor_AndABadCursorIs400()
+    {
+        for (var id = 10; id < 15; id++)
+        {
+            using (await _client.PostAsJsonAsync("/api/users", new { id, name = $"u{id}" }))
+            {
+            }
+        }
+
+        using var first = await _client.GetAsync("/api/users?limit=2");
+        var cursor = Assert.Single(first.Headers.GetValues("X-Next-Cursor"));
+        using var second = await _client.GetAsync($"/api/users?limit=2&cursor={cursor}");
+        var lastCursor = Assert.Single(second.Headers.GetValues("X-Next-Cursor"));
+        using var third = await _client.GetAsync($"/api/users?limit=2&cursor={lastCursor}");
+        using var bad = await _client.GetAsync("/api/users?cursor=eA");
+
+        Assert.Equal([10, 11], await IdsAsync(first));
+        Assert.Equal([12, 13], await IdsAsync(second));
+        Assert.Equal([14], await IdsAsync(third));
+        Assert.False(third.Headers.Contains("X-Next-Cursor"));
+        Assert.Equal($"</api/users?limit=2&cursor={cursor}>; rel=\"next\"", Assert.Single(first.Headers.GetValues("Link")));
+        await Problem.AssertAsync(bad, HttpStatusCode.BadRequest, "cursor");
+    }
+
+    private static async Task<List<int>> IdsAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return [.. rows.EnumerateArray().Select(e => e.GetProperty("id").GetInt32())];
+    }
+
     private async Task CacheUserAsync(int id)
     {
         using (await _client.PostAsJsonAsync("/api/users", new { id, name = $"u{id}" }))

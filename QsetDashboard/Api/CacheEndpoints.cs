@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
 using System.Text.Json.Nodes;
 using QsetDashboard.Caching;
 
@@ -10,12 +8,6 @@ internal static class CacheEndpoints
 {
     public const int MaxEventPage = 10_000;
 
-    /// <summary>The most entries one page of <c>/api/cache/entries</c> holds.</summary>
-    public const int MaxEntryPage = 10_000;
-
-    /// <summary>The header that carries the cursor of the next page.</summary>
-    public const string NextCursorHeader = "X-Next-Cursor";
-
     private const int MaxFilterLength = 200;
 
     public static void MapCacheEndpoints(this IEndpointRouteBuilder api)
@@ -24,7 +16,7 @@ internal static class CacheEndpoints
 
         group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, QsetCache cache, HttpContext http, CancellationToken ct) =>
         {
-            if (!ApiProblems.TryParseQuery(limit, "limit", 100, 1, MaxEntryPage, out var size, out var problem))
+            if (!ApiPaging.TryParseLimit(limit, out var size, out var problem) || !ApiPaging.TryDecodeCursor(cursor, out var storeCursor, out problem))
             {
                 return problem!;
             }
@@ -37,28 +29,15 @@ internal static class CacheEndpoints
             CachePage page;
             try
             {
-                var storeCursor = cursor is null ? null : Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
                 page = await cache.Store.ListPageAsync(
-                    new CacheListQuery((int)size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type), ct);
+                    new CacheListQuery(size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type), ct);
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            catch (ArgumentException)
             {
-                return ApiProblems.BadRequest("cursor", "Not a cursor this API gave: pass the X-Next-Cursor of the previous page, or none for the first.");
+                return ApiPaging.BadCursor();
             }
 
-            if (page.NextCursor is { } next)
-            {
-                var token = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(next));
-                http.Response.Headers[NextCursorHeader] = token;
-                var link = QueryString.Create(new Dictionary<string, string?>
-                {
-                    ["limit"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["cursor"] = token,
-                    ["q"] = string.IsNullOrEmpty(q) ? null : q,
-                    ["type"] = string.IsNullOrEmpty(type) ? null : type,
-                }.Where(p => p.Value is not null));
-                http.Response.Headers.Link = $"<{http.Request.PathBase}{http.Request.Path}{link}>; rel=\"next\"";
-            }
+            ApiPaging.AddNextPage(http, page.NextCursor, size, ("q", q), ("type", type));
 
             return Results.Ok(page.Entries.Select(e => new CacheEntryDto(
                 e.Key, e.EntityType, JsonNode.Parse(e.Json), e.SizeBytes, e.CreatedAt, e.ExpiresAt(cache.TimeProvider))));

@@ -18,7 +18,24 @@ internal static class EntityEndpoints
         var noun = CacheKeys.EntityName<T>();
         var group = api.MapGroup(path).WithTags(noun);
 
-        group.MapGet("/", (EntityRepository repository, CancellationToken ct) => repository.ListAsync<T>(ct));
+        group.MapGet("/", async (string? limit, string? cursor, EntityRepository repository, HttpContext http, CancellationToken ct) =>
+        {
+            if (!ApiPaging.TryParseLimit(limit, out var size, out var problem) || !ApiPaging.TryDecodeCursor(cursor, out var after, out problem))
+            {
+                return problem!;
+            }
+
+            // The cursor is the last id of the previous page: keyset paging, an index seek however many rows there are.
+            var afterId = 0;
+            if (after is not null && !int.TryParse(after, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out afterId))
+            {
+                return ApiPaging.BadCursor();
+            }
+
+            var (rows, more) = await repository.PageAsync<T>(afterId, size, ct);
+            ApiPaging.AddNextPage(http, more ? rows[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, size);
+            return Results.Ok(rows);
+        });
 
         group.MapGet("/{id}", async (string id, GenericCache cache, HttpResponse response, CancellationToken ct) =>
         {

@@ -14,6 +14,19 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         return await db.Set<T>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> rows with ids above <paramref name="afterId"/>, in id order (keyset paging: an
+    /// index seek, whatever the table's size), and whether more follow.
+    /// </summary>
+    public async Task<(IReadOnlyList<T> Rows, bool More)> PageAsync<T>(int afterId, int limit, CancellationToken cancellationToken = default)
+        where T : CacheableModel
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Set<T>().AsNoTracking().Where(e => e.Id > afterId).OrderBy(e => e.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        return rows.Count > limit ? (rows[..limit], true) : (rows, false);
+    }
+
     /// <summary>Every row, ordered by id.</summary>
     public async Task<IReadOnlyList<T>> ListAsync<T>(CancellationToken cancellationToken = default)
         where T : CacheableModel
