@@ -77,17 +77,8 @@ public class ConcurrentHitBenchmarks
 
     private void Split(Action<ConcurrentHitBenchmarks, int> hit)
     {
+        // Dedicated threads in both cases, so that 1 and 2 threads pay the same start-up.
         var share = HitsPerInvocation / Threads;
-        if (Threads == 1)
-        {
-            for (var i = 0; i < share; i++)
-            {
-                hit(this, i);
-            }
-
-            return;
-        }
-
         var threads = new Thread[Threads];
         for (var t = 0; t < Threads; t++)
         {

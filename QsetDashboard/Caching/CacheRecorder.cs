@@ -51,9 +51,14 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
         counters.Count(CacheEventKind.Hit);
         var source = CacheContext.Current(out var capture);
         var timestamp = _clock.UtcNow;
-        var sequence = journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
-        if (capture is not null)
+        if (capture is null)
         {
+            journal.AppendHit(timestamp, key, entityType, source);
+        }
+        else
+        {
+            // A demo step orders what it captured by sequence: its hits take their number now.
+            var sequence = journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
             CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));
         }
 

@@ -17,6 +17,7 @@ public sealed partial class EventJournal : IDisposable
     private readonly Lock _subscriptionsLock = new();
     private readonly ILogger _logger;
     private Subscription[] _subscriptions = [];
+    private readonly HitBuffers _hits;
 
     // An append is one atomic operation: a writer claims the next sequence number, fills its slot, then stamps
     // the slot with the number. Readers work out the published watermark (every event up to it is stamped) by
@@ -36,6 +37,7 @@ public sealed partial class EventJournal : IDisposable
         _ring = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)capacity)];
         _mask = _ring.Length - 1;
         _logger = logger;
+        _hits = new HitBuffers(this);
     }
 
     /// <summary>How many events the journal keeps.</summary>
@@ -46,6 +48,8 @@ public sealed partial class EventJournal : IDisposable
     {
         get
         {
+            // A reader sees every hit that happened before it read.
+            _hits.DrainAll();
             var published = Math.Max(Volatile.Read(ref _publishedHint), Volatile.Read(ref _claimed) - _ring.Length);
             while (true)
             {
@@ -75,11 +79,41 @@ public sealed partial class EventJournal : IDisposable
         return cacheEvent with { Sequence = sequence };
     }
 
+    /// <summary>
+    /// Records a HIT without touching anything another thread writes: it waits in this thread's buffer until the
+    /// next event, read or tick (see <see cref="HitBuffers"/>), which gives it its sequence number.
+    /// </summary>
+    internal void AppendHit(DateTimeOffset timestamp, string key, string entityType, string source) =>
+        _hits.Add(timestamp, key, entityType, source);
+
+    /// <summary>Appends a thread's buffered hits <paramref name="from"/> (inclusive) to <paramref name="to"/>, claiming their numbers at once.</summary>
+    internal void AppendHits(HitBuffers.PendingHit[] ring, long from, long to, int ringMask)
+    {
+        var count = to - from;
+        var first = Interlocked.Add(ref _claimed, count) - count + 1;
+        for (var i = 0L; i < count; i++)
+        {
+            var hit = ring[(from + i) & ringMask];
+            Write(first + i, new CacheEvent(first + i, hit.Timestamp, CacheEventKind.Hit, hit.Key, hit.EntityType, hit.Source, TimeSpan.Zero, null));
+        }
+
+        SignalSubscribers();
+    }
+
     /// <summary>Appends an event made from its fields, in its slot; returns its sequence number.</summary>
     internal long Append(
         DateTimeOffset timestamp, CacheEventKind kind, string key, string? entityType, string source, TimeSpan duration, string? detail)
     {
+        // Hits buffered before this event come before it.
+        _hits.DrainAll();
         var sequence = Interlocked.Increment(ref _claimed);
+        Write(sequence, new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail));
+        SignalSubscribers();
+        return sequence;
+    }
+
+    private void Write(long sequence, in CacheEvent cacheEvent)
+    {
         ref var slot = ref _ring[sequence & _mask];
 
         // The writer one lap earlier must have finished with the slot; it almost always has.
@@ -89,16 +123,17 @@ public sealed partial class EventJournal : IDisposable
             WaitForSlot(ref slot, previous);
         }
 
-        slot.Event = new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail);
+        slot.Event = cacheEvent;
         Volatile.Write(ref slot.Sequence, sequence);
+    }
 
+    private void SignalSubscribers()
+    {
         var subscriptions = Volatile.Read(ref _subscriptions);
         for (var i = 0; i < subscriptions.Length; i++)
         {
             subscriptions[i].Signal();
         }
-
-        return sequence;
     }
 
     /// <summary>The events after sequence number <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>
@@ -163,6 +198,7 @@ public sealed partial class EventJournal : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _hits.Dispose();
         foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
             subscription.Dispose();

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using QsetDashboard.Caching;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Engine;
+
+/// <summary>Hits wait in per-thread buffers; what the journal promises its readers must not change because of it.</summary>
+public sealed class HitBufferTests
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
+
+    [Fact]
+    public async Task AHitOnAnotherThread_IsInTheJournalWhenItIsRead_AndBeforeAnyLaterEvent()
+    {
+        using var journal = new EventJournal(1_000, NullLogger<EventJournal>.Instance);
+
+        await Task.Run(() => journal.AppendHit(At, "User.1", "User", "api"));
+        journal.Append(new CacheEvent(0, At, CacheEventKind.Miss, "User.2", "User", "api", TimeSpan.Zero, null));
+        journal.AppendHit(At, "User.2", "User", "api");
+
+        var events = journal.ReadAfter(0);
+        Assert.Equal([(CacheEventKind.Hit, "User.1"), (CacheEventKind.Miss, "User.2"), (CacheEventKind.Hit, "User.2")], events.Select(e => (e.Kind, e.Key)));
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task BufferedHits_ReachASubscriber_WithNoOtherEventOrRead()
+    {
+        using var journal = new EventJournal(1_000, NullLogger<EventJournal>.Instance);
+        var heard = new List<CacheEvent>();
+        using var subscription = journal.Subscribe(batch => { lock (heard) { heard.AddRange(batch); } });
+
+        journal.AppendHit(At, "User.1", "User", "api");
+
+        await Eventually.TrueAsync(() => { lock (heard) { return heard.Count == 1; } }, "the flush timer delivers the hit");
+        Assert.Equal("User.1", heard[0].Key);
+    }
+
+    [Fact]
+    public void HitsFromManyShortLivedThreads_AreAllJournaled_WithGapFreeSequences()
+    {
+        using var journal = new EventJournal(1_000_000, NullLogger<EventJournal>.Instance);
+        const int threads = 64;
+        const int hitsEach = 1_000;
+
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            for (var i = 0; i < hitsEach; i++)
+            {
+                journal.AppendHit(At, $"User.{t}", "User", "api");
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+
+        var events = journal.ReadAfter(0);
+        Assert.Equal(threads * hitsEach, events.Count);
+        Assert.Equal(Enumerable.Range(1, threads * hitsEach).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.All(Enumerable.Range(0, threads), t => Assert.Equal(hitsEach, events.Count(e => e.Key == $"User.{t}")));
+    }
+}
