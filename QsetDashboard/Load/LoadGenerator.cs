@@ -124,7 +124,9 @@ public sealed partial class LoadGenerator(
         var random = new Random(seed);
         var operations = 0L;
         var lastYield = timeProvider.GetTimestamp();
-        while (!run.IsOver(timeProvider))
+
+        // At least one operation per client, however late the thread pool starts it: a run always measures something.
+        do
         {
             var id = IdOf(run.Chooser.Next(random));
             var isRead = random.Next(100) < run.Settings.ReadPercent;
@@ -161,13 +163,14 @@ public sealed partial class LoadGenerator(
                 lastYield = timeProvider.GetTimestamp();
             }
         }
+        while (!run.IsOver(timeProvider));
     }
 
     private async Task UncachedClientAsync(RunContext run, ClientStats stats, int seed)
     {
         var random = new Random(seed);
         var lastYield = timeProvider.GetTimestamp();
-        while (!run.IsOver(timeProvider))
+        do
         {
             var id = IdOf(run.Chooser.Next(random));
             try
@@ -194,6 +197,7 @@ public sealed partial class LoadGenerator(
                 lastYield = timeProvider.GetTimestamp();
             }
         }
+        while (!run.IsOver(timeProvider));
     }
 
     private long ElapsedNanoseconds(long started) =>
