@@ -19,6 +19,9 @@ public sealed partial class CacheBrowser
 
     private const string AllTypes = "";
 
+    // With a text filter over a million keys, about fifty short scans reach the end.
+    private const int MaxCallsPerPage = 100;
+
     private readonly Stack<string?> _earlierPages = new();
     private IReadOnlyList<CacheEntryRow> _rows = [];
     private IReadOnlyList<string> _types = [];
@@ -49,9 +52,23 @@ public sealed partial class CacheBrowser
     {
         var text = string.IsNullOrWhiteSpace(_text) ? null : _text.Trim();
         var type = _entityType.Length == 0 ? null : _entityType;
-        var page = await Cache.Store.ListPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type));
-        _rows = [.. page.Entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
-        _nextCursor = page.NextCursor;
+        // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
+        // until the page is full or the keys end, in short calls that never hold the store for long.
+        List<CacheEntry> entries = [];
+        var cursor = _pageCursor;
+        for (var call = 0; call < MaxCallsPerPage; call++)
+        {
+            var page = await Cache.Store.ListPageAsync(new CacheListQuery(PageSize - entries.Count, cursor, text, type));
+            entries.AddRange(page.Entries);
+            cursor = page.NextCursor;
+            if (cursor is null || entries.Count == PageSize)
+            {
+                break;
+            }
+        }
+
+        _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+        _nextCursor = cursor;
         _total = Cache.Store.Count;
         _types = Cache.Store is MemoryCacheStore memory
             ? [.. memory.CountByType().Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
