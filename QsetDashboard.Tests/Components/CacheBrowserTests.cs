@@ -88,6 +88,7 @@ public sealed class CacheBrowserTests : DashboardTestContext
         cut.WaitForAssertion(() => Assert.Equal(["User.2"], Keys(cut)));
 
         await cut.InvokeAsync(() => cut.Find("input[data-testid=cache-filter]").Input(""));
+        Assert.Equal(["All types", "Team (1)", "User (2)"], cut.FindAll("[data-testid=cache-type] .mud-toggle-item").Select(b => b.TextContent.Trim()));
         await cut.InvokeAsync(() => cut.FindAll("[data-testid=cache-type] .mud-toggle-item").First(b => b.TextContent.Contains("Team", StringComparison.Ordinal)).Click());
         cut.WaitForAssertion(() => Assert.Equal(["Team.1"], Keys(cut)));
     }

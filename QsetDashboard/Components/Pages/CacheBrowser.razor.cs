@@ -25,6 +25,7 @@ public sealed partial class CacheBrowser
     private readonly Stack<string?> _earlierPages = new();
     private IReadOnlyList<CacheEntryRow> _rows = [];
     private IReadOnlyList<string> _types = [];
+    private IReadOnlyDictionary<string, int>? _typeCounts;
     private string? _text;
     private string _entityType = AllTypes;
     private string? _pageCursor;
@@ -70,12 +71,18 @@ public sealed partial class CacheBrowser
         _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
         _nextCursor = cursor;
         _total = Cache.Store.Count;
-        _types = Cache.Store is MemoryCacheStore memory
-            ? [.. memory.CountByType().Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
+        // The namespaces of the keys: entity types (and cached queries) with their counts, from the store's index by
+        // type where it keeps one (O(types)); otherwise the types seen so far, without counts.
+        _typeCounts = Cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
+        _types = _typeCounts is not null
+            ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
             : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _nodes = await Nodes.GetNodesAsync();
         _holders = Selected is { } selected && ShowsHolders ? await Nodes.HoldersAsync(selected.Key) : [];
     }
+
+    private string TypeLabel(string type) =>
+        _typeCounts?.TryGetValue(type, out var count) == true ? $"{type} ({count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})" : type;
 
     private bool ShowsHolders => _nodes.Count > 1 || Cache.Store.Name == "Hybrid";
 
