@@ -100,13 +100,14 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
+            var index = _connection.TypeIndexKey(entry.EntityType);
             RedisKey[] keys = table is null
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, _connection.TableKey(table)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.TableKey(table)];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
-                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration]).ConfigureAwait(false))!;
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key]).ConfigureAwait(false))!;
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);
@@ -244,12 +245,16 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
     }
 
     /// <inheritdoc />
-    /// <remarks>A SCAN that matches the type's keys on the server (<c>e:User.*</c>): only they cross the network.</remarks>
+    /// <remarks>
+    /// The members of the type's index set, which every populate adds its key to and every invalidation of a by-id
+    /// key removes it from: what a bulk write touches, without a SCAN of the keyspace. A key that expired in Redis
+    /// stays a member until then; invalidating it again costs nothing.
+    /// </remarks>
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
-        FailOpenAsync<IReadOnlyList<string>>(async _ =>
+        FailOpenAsync<IReadOnlyList<string>>(async database =>
         {
-            var keys = await _connection.ScanEntryKeysAsync($"{entityType}.*").ConfigureAwait(false);
-            return [.. keys.Select(k => _connection.CacheKeyOf(k!)!)];
+            var members = await database.SetMembersAsync(_connection.TypeIndexKey(entityType)).ConfigureAwait(false);
+            return [.. members.Select(m => (string)m!)];
         }, whenDown: []);
 
     /// <summary>

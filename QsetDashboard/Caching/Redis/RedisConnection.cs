@@ -133,6 +133,9 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>The flush epoch: bumped by every flush, checked by every populate.</summary>
     public RedisKey EpochKey => $"{Prefix}epoch";
 
+    /// <summary>The set of the cache keys held of an entity type: what a bulk write of that table touches.</summary>
+    public RedisKey TypeIndexKey(string entityType) => $"{Prefix}k:{entityType}";
+
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 
@@ -222,10 +225,10 @@ public sealed partial class RedisConnection : IDisposable
     {
         ArgumentNullException.ThrowIfNull(database);
         var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
-        var deleted = await database.ScriptEvaluateAsync(
-            RedisScripts.Invalidate,
-            [EntryKey(key), GenerationKey(key)],
-            [(long)generationTtl]).ConfigureAwait(false);
+        RedisKey[] keys = TableOf(key) is { } table
+            ? [EntryKey(key), GenerationKey(key), TypeIndexKey(table)]
+            : [EntryKey(key), GenerationKey(key)];
+        var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [(long)generationTtl, key]).ConfigureAwait(false);
         return (long)deleted > 0;
     }
 
