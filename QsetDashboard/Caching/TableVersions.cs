@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace QsetDashboard.Caching;
 
@@ -33,9 +35,10 @@ public readonly record struct TableBump(string Table, bool Bulk);
 /// several nodes sharing one store need no clock sync (a distributed store keeps them with <c>INCR</c>). A cached
 /// value carries the versions its read began at; when one moved on, the value is stale whatever its TTL says.
 /// </summary>
-public sealed class TableVersions
+public sealed class TableVersions(ILogger<TableVersions>? logger = null)
 {
     private readonly ConcurrentDictionary<string, TableCounter> _tables = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
     /// <summary>The current version of <paramref name="table"/>'s counter of <paramref name="kind"/>; 0 before any write.</summary>
     public long Current(string table, TableVersionKind kind) =>
@@ -56,7 +59,7 @@ public sealed class TableVersions
     private long Bump(string table, bool bulk)
     {
         var version = Of(table).Bump(bulk);
-        Bumped?.Invoke(this, new TableBump(table, bulk));
+        GuardedEvent.Raise(Bumped, this, new TableBump(table, bulk), _logger);
         return version;
     }
 

@@ -330,7 +330,7 @@ public sealed partial class RedisConnection : IDisposable
 
             LogRecovered(_logger);
             _recorder.Record(CacheEventKind.Recovered, "*", null, detail: "Redis answers again; missed invalidations replayed", source: "redis");
-            RaiseRestored();
+            GuardedEvent.Raise(Restored, this, _logger);
         }
 #pragma warning disable CA1031 // A failed recovery is an outage still going on; it is tried again.
         catch (Exception ex)
@@ -356,23 +356,6 @@ public sealed partial class RedisConnection : IDisposable
             catch (OperationCanceledException)
             {
                 // Disposed: nothing left to recover.
-            }
-        }
-    }
-
-    private void RaiseRestored()
-    {
-        foreach (var handler in Restored?.GetInvocationList() ?? [])
-        {
-            try
-            {
-                ((EventHandler)handler)(this, EventArgs.Empty);
-            }
-#pragma warning disable CA1031 // A bad subscriber never undoes a recovery.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogSubscriberFailed(_logger, ex);
             }
         }
     }
@@ -403,7 +386,4 @@ public sealed partial class RedisConnection : IDisposable
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Redis answers again; caching resumed")]
     private static partial void LogRecovered(ILogger logger);
-
-    [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "A Restored subscriber threw; the recovery stands")]
-    private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
 }
