@@ -84,6 +84,19 @@ public sealed class DemoRunnerTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task QuerySets_TheCachePanel_ShowsTheCachedQueryResults_WhoseKeysHoldAHash()
+    {
+        var cut = RenderRunner("querysets");
+
+        await ClickAsync(cut, "demo-next");  // creates the users
+        await ClickAsync(cut, "demo-next");  // runs the query once: MISS, then its result is cached
+
+        cut.WaitForAssertion(() => Assert.Contains(
+            cut.FindAll("[data-testid=demo-cache] [data-testid=cache-row]"),
+            r => r.GetAttribute("data-key")!.StartsWith("Query.User.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Reset_PutsTheWalkBeforeItsFirstStep_WithItsKeysCleared()
     {
         var cut = RenderRunner("simple");

@@ -30,6 +30,12 @@ public abstract class DemoScenario
     /// <summary>The cache keys the scenario works on; the dashboard shows these beside the steps.</summary>
     public abstract IReadOnlyList<string> Keys { get; }
 
+    /// <summary>
+    /// For a scenario whose keys cannot be named in advance (a cached query's key holds a hash of its SQL), the page
+    /// of the store that holds them; null when <see cref="Keys"/> names them all.
+    /// </summary>
+    public virtual QsetDashboard.Caching.CacheListQuery? KeyQuery => null;
+
     /// <summary>The steps, in order.</summary>
     public abstract IReadOnlyList<DemoStep> Steps { get; }
 

@@ -30,6 +30,11 @@ public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, Qs
     public override IReadOnlyList<string> Keys { get; } = ["Query.User.<hash of SQL and parameters>"];
 
     /// <inheritdoc />
+    /// <remarks>The cached query results that read the users table.</remarks>
+    public override QsetDashboard.Caching.CacheListQuery? KeyQuery { get; } =
+        new(20, Text: QsetDashboard.Caching.Queries.QueryKeys.Prefix + "User.", EntityType: QsetDashboard.Caching.Queries.QueryKeys.EntityType);
+
+    /// <inheritdoc />
     public override IReadOnlyList<DemoStep> Steps => field ??=
     [
         new($"Creating users Alice, Bob and Anna (ids {FirstId}-{FirstId + 2}) with SaveChanges", async ct =>

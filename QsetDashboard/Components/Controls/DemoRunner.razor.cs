@@ -69,17 +69,7 @@ public sealed partial class DemoRunner
 
         _window.Update();
         _events = _window.NewestFirst;
-        // The demo's own keys, each peeked (no recency mark, no event): a few lookups, whatever the store holds.
-        List<CacheEntryRow> rows = [];
-        foreach (var key in _scenario.Keys.Order(StringComparer.Ordinal))
-        {
-            if (await Cache.Store.PeekAsync(key) is { } entry)
-            {
-                rows.Add(CacheEntryRow.From(entry, TimeProvider));
-            }
-        }
-
-        _entries = rows;
+        _entries = [.. (await DemoKeys.HeldAsync(_scenario, Cache.Store)).Select(e => CacheEntryRow.From(e, TimeProvider))];
     }
 
     private Task NextAsync() => RunStepAsync(async run =>
