@@ -37,7 +37,9 @@ public sealed class OptionsAndMetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == CacheMetrics.MeterName)
+            // This engine's observable instruments only: other tests' engines publish the same names at the same time.
+            if (instrument.Meter.Name == CacheMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, host.Get<System.Diagnostics.Metrics.IMeterFactory>())
+                && instrument.IsObservable)
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -2,11 +2,15 @@ using System.Diagnostics.Metrics;
 
 namespace QsetDashboard.Caching;
 
-/// <summary>Publishes the cache's counters as the <c>QsetDashboard.Cache</c> meter, for dotnet-counters and OpenTelemetry.</summary>
+/// <summary>
+/// Publishes the cache's counters as the <see cref="QsetTelemetry.MeterName"/> meter, for dotnet-counters and
+/// OpenTelemetry: an observable counter per event kind and the entries held (reads by outcome and their durations are
+/// <see cref="ReadTelemetry"/>'s).
+/// </summary>
 public sealed class CacheMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
-    public const string MeterName = "QsetDashboard.Cache";
+    public const string MeterName = QsetTelemetry.MeterName;
 
     private readonly Meter _meter;
 

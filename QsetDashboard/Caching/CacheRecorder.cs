@@ -6,7 +6,8 @@ namespace QsetDashboard.Caching;
 /// The one place a cache event is made: it is counted, appended to the journal, handed to the ambient capture,
 /// and logged in the seed's format (<c>CACHE HIT key=User.1</c>).
 /// </summary>
-public sealed partial class CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger)
+public sealed partial class CacheRecorder(
+    EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
 {
     private readonly TimeProviderClock _clock = new(timeProvider);
 
@@ -20,6 +21,9 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
 
     /// <summary>The counters events are counted in.</summary>
     public CacheCounters Counters => counters;
+
+    /// <summary>The tagged read metrics, when the meter is wired.</summary>
+    internal ReadTelemetry? Telemetry => telemetry;
 
     /// <summary>Records one event and returns it with its sequence number.</summary>
     public CacheEvent Record(
@@ -49,6 +53,7 @@ public sealed partial class CacheRecorder(EventJournal journal, CacheCounters co
     internal void RecordHit(string key, string entityType)
     {
         counters.Count(CacheEventKind.Hit);
+        telemetry?.Hit(entityType);
         var source = CacheContext.Current(out var capture);
         var timestamp = _clock.UtcNow;
         if (capture is null)

@@ -28,6 +28,7 @@ public static class CachingServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CacheOptions>>().Value.JournalCapacity,
             sp.GetRequiredService<ILogger<EventJournal>>()));
         services.TryAddSingleton<CacheCounters>();
+        services.TryAddSingleton<ReadTelemetry>();
         services.TryAddSingleton<CacheRecorder>();
         services.TryAddSingleton<MemoryCacheStore>();
         services.TryAddSingleton<RedisConnection>();

@@ -84,6 +84,9 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             }
         }
 
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
+        activity?.SetTag(QsetTelemetry.KeyTag, key);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         var started = timeProvider.GetTimestamp();
         await store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
         recorder.Record(CacheEventKind.Invalidate, key, entityType, timeProvider.GetElapsedTime(started), detail);
@@ -167,7 +170,9 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         }
 
         var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
-        return new CacheRead<T>(value, false, timeProvider.GetElapsedTime(started));
+        var duration = timeProvider.GetElapsedTime(started);
+        recorder.Telemetry?.Miss(entityType, duration);
+        return new CacheRead<T>(value, false, duration);
     }
 
     private async Task<T?> LoadOnceAsync<T, TState>(
@@ -212,6 +217,9 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
     {
         var key = slot.Key;
         var entityType = policy.EntityType;
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.LoadActivity);
+        activity?.SetTag(QsetTelemetry.KeyTag, key);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         try
         {
             var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
@@ -226,14 +234,20 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             var readStarted = timeProvider.GetTimestamp();
             var value = await load(state, CancellationToken.None).ConfigureAwait(false);
             var readTime = timeProvider.GetElapsedTime(readStarted);
-            if (value is not null && read.SawTransaction)
+            if (value is null)
             {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "not_found");
+            }
+            else if (read.SawTransaction)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "rejected");
                 recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
             }
-            else if (value is not null)
+            else
             {
                 var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
                 var result = await store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
+                activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {
                     recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
@@ -251,6 +265,8 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
             owner.TrySetException(ex);
         }
