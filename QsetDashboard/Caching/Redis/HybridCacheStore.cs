@@ -87,10 +87,6 @@ public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTable
         ? $"Node {NodeId}: Redis is not answering; L1 bypassed, reads go to the database."
         : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
 
-    /// <summary>This node's L1 keys.</summary>
-    public async ValueTask<IReadOnlyList<CacheEntry>> ListNearAsync(CancellationToken cancellationToken = default) =>
-        await _near.ListAsync(cancellationToken).ConfigureAwait(false);
-
     /// <inheritdoc />
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {

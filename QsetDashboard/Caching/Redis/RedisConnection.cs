@@ -217,9 +217,6 @@ public sealed partial class RedisConnection : IDisposable
         ReportFailure("an invalidation waits for Redis");
     }
 
-    /// <summary>How many invalidations wait to be replayed.</summary>
-    public int DeferredCount => _deferred.Count;
-
     /// <summary>Runs the invalidation script: bump the key's generation, drop its entry. True when an entry was dropped.</summary>
     public async Task<bool> InvalidateAsync(IDatabase database, string key)
     {
@@ -232,8 +229,8 @@ public sealed partial class RedisConnection : IDisposable
         return (long)deleted > 0;
     }
 
-    /// <summary>Every entry key under the prefix whose cache key matches <paramref name="keyPattern"/>, found with SCAN (never KEYS).</summary>
-    public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync(string keyPattern = "*")
+    /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
+    public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()
     {
         List<RedisKey> keys = [];
         foreach (var server in Multiplexer.GetServers())
@@ -243,7 +240,7 @@ public sealed partial class RedisConnection : IDisposable
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:{keyPattern}", pageSize: 500).ConfigureAwait(false))
+            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:*", pageSize: 500).ConfigureAwait(false))
             {
                 keys.Add(key);
             }
