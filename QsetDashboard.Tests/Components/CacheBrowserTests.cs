@@ -117,6 +117,27 @@ public sealed class CacheBrowserTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task HottestKeys_ListTheMostReadKeysOfTheLastMinute_AndFilterOnClick()
+    {
+        await SeedAsync();
+        var cut = RenderWithProviders<CacheBrowser>();
+        for (var i = 0; i < 5; i++)
+        {
+            await Engine.Generic.GetAsync<User>(2);
+        }
+
+        await Engine.Generic.GetAsync<User>(1);
+
+        cut.WaitForAssertion(() => Assert.Equal(
+            ["User.2", "User.1"],
+            cut.FindAll("[data-testid=hot-key]").Select(k => k.GetAttribute("data-key"))));
+        Assert.Contains("5 hits", cut.FindAll("[data-testid=hot-key]")[0].TextContent, StringComparison.Ordinal);
+
+        await cut.InvokeAsync(() => cut.Find("[data-testid=hot-key] a").Click());
+        cut.WaitForAssertion(() => Assert.Equal(["User.2"], Keys(cut)));
+    }
+
+    [Fact]
     public async Task Invalidate_OneKey_RemovesIt_AndRecordsInvalidate()
     {
         await SeedAsync();

@@ -33,11 +33,12 @@ internal static class HostingExtensions
         return builder;
     }
 
-    /// <summary>Migrates the database and starts the meter before the first request.</summary>
+    /// <summary>Migrates the database and starts the meter, the ledger and the hot-key counts before the first request.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         app.Services.GetRequiredService<CacheMetrics>();
         app.Services.GetRequiredService<QsetDashboard.Caching.Ledger.SavingsLedger>();
+        app.Services.GetRequiredService<QsetDashboard.Model.HotKeys>();
     }
 }

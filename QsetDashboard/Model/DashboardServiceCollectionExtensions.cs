@@ -11,6 +11,7 @@ public static class DashboardServiceCollectionExtensions
     {
         services.TryAddScoped<DemoSessions>();
         services.TryAddSingleton<PlaygroundOperations>();
+        services.TryAddSingleton<HotKeys>();
         return services;
     }
 }

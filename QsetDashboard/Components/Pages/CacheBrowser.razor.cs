@@ -35,6 +35,7 @@ public sealed partial class CacheBrowser
     private string? _selectedKey;
     private IReadOnlyList<CacheNode> _nodes = [];
     private IReadOnlyList<string> _holders = [];
+    private IReadOnlyList<(string Key, int Hits)> _hottest = [];
 
     [Inject] public required QsetCache Cache { get; init; }
 
@@ -42,6 +43,9 @@ public sealed partial class CacheBrowser
 
     /// <summary>The nodes sharing the cache, with their key counts, and which of them hold a key.</summary>
     [Inject] public required NodeDirectory Nodes { get; init; }
+
+    /// <summary>The keys read most in the last minute.</summary>
+    [Inject] public required HotKeys HotKeys { get; init; }
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
@@ -77,6 +81,7 @@ public sealed partial class CacheBrowser
         _types = _typeCounts is not null
             ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
             : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
+        _hottest = HotKeys.Top(10);
         _nodes = await Nodes.GetNodesAsync();
         _holders = Selected is { } selected && ShowsHolders ? await Nodes.HoldersAsync(selected.Key) : [];
     }
@@ -100,6 +105,14 @@ public sealed partial class CacheBrowser
         _earlierPages.Clear();
         _pageCursor = null;
         await RefreshAsync();
+    }
+
+    private async Task FilterOnAsync(string key)
+    {
+        _text = key;
+        _entityType = AllTypes;
+        _selectedKey = key;
+        await FilterAsync();
     }
 
     private async Task SelectTypeAsync(string? type)
