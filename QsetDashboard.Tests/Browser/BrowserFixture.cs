@@ -53,13 +53,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh page at 1280×720 (the size the dashboard is designed for).</summary>
-    public async Task<IPage> NewPageAsync(IBrowser? browser = null)
+    /// <summary>A fresh page at 1280×720 (the size the dashboard is designed for) on this fixture's app.</summary>
+    public Task<IPage> NewPageAsync(IBrowser? browser = null) => NewPageAsync(browser ?? Browser, App.BaseAddress);
+
+    /// <summary>A fresh page, in a context of its own, at 1280×720 on the app at <paramref name="baseAddress"/>.</summary>
+    public static async Task<IPage> NewPageAsync(IBrowser browser, Uri baseAddress)
     {
-        var context = await (browser ?? Browser).NewContextAsync(new BrowserNewContextOptions
+        ArgumentNullException.ThrowIfNull(browser);
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
-            BaseURL = App.BaseAddress.ToString(),
+            BaseURL = baseAddress.ToString(),
         });
         return await context.NewPageAsync();
     }

@@ -29,12 +29,7 @@ public sealed class CacheAtScaleBrowserTests(ChromiumFixture chromium) : IClassF
             Assert.True(html.Length < 500_000, $"the prerendered page is {html.Length:N0} characters");
         }
 
-        var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
-            BaseURL = app.BaseAddress.ToString(),
-        });
-        var page = await context.NewPageAsync();
+        var page = await BrowserFixture.NewPageAsync(chromium.Browser, app.BaseAddress);
         await page.OpenAsync("/cache");
         var rows = page.Locator("[data-testid=cache-table] [data-testid=cache-row]");
         await Expect(rows).ToHaveCountAsync(50);
@@ -52,6 +47,6 @@ public sealed class CacheAtScaleBrowserTests(ChromiumFixture chromium) : IClassF
         await rows.First.ClickAsync();
         await Expect(page.Locator("[data-testid=cache-detail-json]")).ToContainTextAsync("\"name\": \"user 99999\"");
         Assert.InRange(await page.Locator("[data-testid=cache-row]").CountAsync(), 1, 50);
-        await context.CloseAsync();
+        await page.Context.CloseAsync();
     }
 }

@@ -146,12 +146,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
     {
         using var app = new AppHost();
         var journal = app.Services.GetRequiredService<EventJournal>();
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
-            BaseURL = app.BaseAddress.ToString(),
-        });
-        var page = await context.NewPageAsync();
+        var page = await BrowserFixture.NewPageAsync(fixture.Browser, app.BaseAddress);
         await page.OpenAsync("/events");
 
         for (var i = 1; i <= 10_000; i++)
@@ -167,7 +162,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
         await Expect(page.Locator("[data-testid=events-pause]")).ToHaveTextAsync("Resume");
         await page.Locator("[data-testid=events-list]").EvaluateAsync("el => el.scrollTop = el.scrollHeight");
         await Expect(page.Locator("[data-testid=event-row][data-key='Flood.1']")).ToBeVisibleAsync();
-        await context.CloseAsync();
+        await page.Context.CloseAsync();
     }
 
     [Fact]

@@ -16,20 +16,15 @@ internal static class WorkingDashboard
 
     public static async Task AssertAsync(IBrowser browser, Uri baseAddress)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 1280, Height = 720 },
-            BaseURL = baseAddress.ToString(),
-        });
+        var page = await BrowserFixture.NewPageAsync(browser, baseAddress);
         try
         {
-            var page = await context.NewPageAsync();
             await AssertAssetsAsync(page);
             await AssertDemoStepsAsync(page);
         }
         finally
         {
-            await context.CloseAsync();
+            await page.Context.CloseAsync();
         }
     }
 
