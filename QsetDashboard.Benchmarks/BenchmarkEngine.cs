@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Benchmarks;
 
@@ -33,7 +34,7 @@ public sealed class BenchmarkEngine : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddQsetDbContextFactory(connectionString);
+        services.AddQsetSample(connectionString);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         _services = services.BuildServiceProvider();
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using ZiggyCreatures.Caching.Fusion;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Benchmarks;
 

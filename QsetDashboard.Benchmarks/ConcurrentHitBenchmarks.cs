@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Memory;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using ZiggyCreatures.Caching.Fusion;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Benchmarks;
 

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using StackExchange.Redis;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Benchmarks;
 

@@ -51,7 +51,7 @@ public sealed class SqlTablesTests
     [InlineData(CommandSource.ExecuteSqlRaw, "raw SQL UPDATE on Users")]
     public void WritesOf_NamesTheWritePath(CommandSource source, string what)
     {
-        var write = Assert.Single(BulkWriteInterceptor.WritesOf("UPDATE Users SET Name = 'x'", source, model: null));
+        var write = Assert.Single(BulkWriteInterceptor.WritesOf("UPDATE Users SET Name = 'x'", source, names: null));
 
         Assert.Equal(what, write.What);
         Assert.True(write.Bulk);
@@ -63,7 +63,7 @@ public sealed class SqlTablesTests
     [InlineData(CommandSource.LinqQuery)]
     public void WritesOf_LeavesSaveChangesMigrationsAndReadsAlone(CommandSource source)
     {
-        Assert.Empty(BulkWriteInterceptor.WritesOf("UPDATE Users SET Name = 'x'", source, model: null));
+        Assert.Empty(BulkWriteInterceptor.WritesOf("UPDATE Users SET Name = 'x'", source, names: null));
     }
 
     [Theory]

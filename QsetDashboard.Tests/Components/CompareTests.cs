@@ -1,6 +1,7 @@
 using Bunit;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Tests.Components;
 

@@ -1,6 +1,7 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Tests.Engine;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Tests.Infrastructure;
 
@@ -31,7 +32,7 @@ public sealed class EngineHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddQsetDbContextFactory(ConnectionString);
+        services.AddQsetSample(ConnectionString);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         services.AddQsetDemos();
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

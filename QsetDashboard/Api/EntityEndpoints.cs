@@ -1,6 +1,7 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Api;
 

@@ -1,41 +1,58 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
-using QsetDashboard.Data;
 
 namespace QsetDashboard.Caching;
 
-/// <summary>The JSON form of cached values, source-generated for the app's entities.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
-[JsonSerializable(typeof(User))]
-[JsonSerializable(typeof(Team))]
-public sealed partial class CacheJsonContext : JsonSerializerContext;
-
-/// <summary>Serializes cached values: source-generated where known, reflection for other types.</summary>
+/// <summary>Serializes cached values: any entity, with cycles between navigations written once.</summary>
 public static class CacheJson
 {
-    private static readonly JsonSerializerOptions s_options = new(CacheJsonContext.Default.Options)
+    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web)
     {
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(CacheJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+        WriteIndented = true,
+        ReferenceHandler = ReferenceHandler.IgnoreCycles,
     };
 
     /// <summary>The options every cached value is written with.</summary>
     public static JsonSerializerOptions Options => s_options;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Type> s_types = new(StringComparer.Ordinal)
+    /// <summary>The value as indented JSON.</summary>
+    public static string Serialize(object value)
     {
-        [nameof(User)] = typeof(User),
-        [nameof(Team)] = typeof(Team),
-    };
+        ArgumentNullException.ThrowIfNull(value);
+        return JsonSerializer.Serialize(value, value.GetType(), s_options);
+    }
+}
 
-    /// <summary>Lets a distributed store turn values of <typeparamref name="T"/> back into objects, under their entity-type name.</summary>
-    public static void Register<T>(string entityType) => s_types[entityType] = typeof(T);
+/// <summary>
+/// The CLR type behind each entity-type name a key carries, so a distributed store can turn a value back into an
+/// object. Filled from every EF model the cache meets (each entity type under its per-context name), and by
+/// <see cref="Register{T}"/> for values that are not entities.
+/// </summary>
+public sealed class CacheTypes
+{
+    private readonly ConcurrentDictionary<string, Type> _types = new(StringComparer.Ordinal);
+
+    /// <summary>Lets a distributed store read values of <typeparamref name="T"/> stored under <paramref name="entityType"/>.</summary>
+    public void Register<T>(string entityType) => Register(entityType, typeof(T));
+
+    /// <summary>As <see cref="Register{T}"/>, for a type known at run time.</summary>
+    public void Register(string entityType, Type type)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityType);
+        ArgumentNullException.ThrowIfNull(type);
+        _types[entityType] = type;
+    }
+
+    /// <summary>The type registered under <paramref name="entityType"/>.</summary>
+    public bool TryGet(string entityType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>
+        _types.TryGetValue(entityType, out type);
 
     /// <summary>Reads a value of a registered entity type; false for an unknown type or JSON that does not fit it.</summary>
-    public static bool TryDeserialize(string entityType, JsonElement json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? value, out string? error)
+    public bool TryDeserialize(string entityType, JsonElement json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? value, out string? error)
     {
         value = null;
-        if (!s_types.TryGetValue(entityType, out var type))
+        if (!_types.TryGetValue(entityType, out var type))
         {
             error = $"unknown entity type '{entityType}'";
             return false;
@@ -43,7 +60,7 @@ public static class CacheJson
 
         try
         {
-            value = json.Deserialize(type, s_options);
+            value = json.Deserialize(type, CacheJson.Options);
             error = value is null ? "the value is null" : null;
             return value is not null;
         }
@@ -52,12 +69,10 @@ public static class CacheJson
             error = $"the value is not a {entityType}: {ex.Message}";
             return false;
         }
-    }
-
-    /// <summary>The value as indented JSON.</summary>
-    public static string Serialize(object value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        return JsonSerializer.Serialize(value, value.GetType(), s_options);
+        catch (NotSupportedException ex)
+        {
+            error = $"a {entityType} cannot be read from JSON: {ex.Message}";
+            return false;
+        }
     }
 }

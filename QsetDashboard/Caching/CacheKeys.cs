@@ -23,8 +23,49 @@ public static class CacheKeys
     {
         ArgumentException.ThrowIfNullOrEmpty(entityName);
         ArgumentNullException.ThrowIfNull(id);
-        return string.Create(CultureInfo.InvariantCulture, $"{entityName}.{id}");
+        return string.Concat(entityName, ".", Format(id));
     }
+
+    /// <summary>
+    /// The key of an entity whose primary key has the values <paramref name="keyValues"/>, in the key's property order:
+    /// <c>OrderLine.7,2</c>. In a composite key, <c>%</c> and <c>,</c> inside a value are escaped (<c>%25</c>, <c>%2C</c>),
+    /// so no two keys of one type share a text. Values are written culture-invariant; dates round-trip (<c>O</c>).
+    /// </summary>
+    public static string For(string entityName, IReadOnlyList<object> keyValues)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityName);
+        ArgumentNullException.ThrowIfNull(keyValues);
+        if (keyValues.Count == 1)
+        {
+            return For(entityName, keyValues[0]);
+        }
+
+        var key = new System.Text.StringBuilder(entityName).Append('.');
+        for (var i = 0; i < keyValues.Count; i++)
+        {
+            if (i > 0)
+            {
+                key.Append(',');
+            }
+
+            key.Append(Format(keyValues[i]).Replace("%", "%25", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal));
+        }
+
+        return key.ToString();
+    }
+
+    private static string Format(object value) => value switch
+    {
+        string text => text,
+        int number => number.ToString(CultureInfo.InvariantCulture),
+        long number => number.ToString(CultureInfo.InvariantCulture),
+        Guid guid => guid.ToString("D"),
+        DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        byte[] bytes => Convert.ToHexString(bytes),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 
     /// <summary>The simple style's bare key: the id alone, which every model shares.</summary>
     public static string Bare(int id)

@@ -6,17 +6,17 @@ using QsetDashboard.Caching.Interceptors;
 using QsetDashboard.Caching.Ledger;
 using QsetDashboard.Caching.Queries;
 using QsetDashboard.Caching.Redis;
-using QsetDashboard.Data;
 
 // In the DI namespace, as AddMemoryCache and AddFusionCache are, so that callers find it without a using.
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the Qset cache engine and its three caching styles.</summary>
+/// <summary>Registers the Qset cache engine.</summary>
 public static class CachingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the engine (<see cref="QsetCache"/>), the store chosen by <c>Cache:Backend</c>, the event journal, the counters and meter,
-    /// and the three styles, with <see cref="CacheOptions"/> bound from <paramref name="section"/> and validated at start.
+    /// Adds the engine (<see cref="QsetCache"/>), the store chosen by the section's <c>Backend</c>, the event journal, the
+    /// counters and meter, the EF interceptors <c>UseQsetCache</c> wires into a context, and <see cref="EntityCache{TContext}"/>
+    /// for reads by key, with <see cref="CacheOptions"/> bound from <paramref name="section"/> and validated at start.
     /// </summary>
     public static IServiceCollection AddQsetCache(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
     {
@@ -45,10 +45,9 @@ public static class CachingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
         services.TryAddSingleton<TableVersions>();
         services.TryAddSingleton<QsetCache>();
-        services.TryAddSingleton<EntityRepository>();
-        services.TryAddSingleton<SimpleCache>();
-        services.TryAddSingleton<GenericCache>();
-        services.TryAdd(ServiceDescriptor.Singleton(typeof(ModelCache<>), typeof(ModelCache<>)));
+        services.TryAddSingleton<CacheTypes>();
+        services.TryAddSingleton<ContextNames>();
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(EntityCache<>), typeof(EntityCache<>)));
         services.TryAddSingleton<QueryIndex>();
         services.TryAddSingleton<WriteInvalidator>();
         services.TryAddSingleton<PendingInvalidations>();

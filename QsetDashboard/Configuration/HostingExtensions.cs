@@ -15,7 +15,7 @@ internal static class HostingExtensions
         var connectionString = DatabaseSetup.ResolveConnectionString(
             builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName),
             builder.Environment.ContentRootPath);
-        builder.Services.AddQsetDbContextFactory(connectionString);
+        builder.Services.AddQsetSample(connectionString);
 
         builder.Services.AddQsetCache(builder.Configuration.GetSection(CacheOptions.SectionName));
         builder.Services.AddQsetDemos();

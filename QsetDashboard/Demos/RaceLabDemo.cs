@@ -1,5 +1,6 @@
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Demos;
 

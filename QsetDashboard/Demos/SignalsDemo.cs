@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Demos;
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using QsetDashboard.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Load;
 

@@ -1,4 +1,5 @@
 using QsetDashboard.Caching;
+using QsetDashboard.Styles;
 
 namespace QsetDashboard.Model;
 

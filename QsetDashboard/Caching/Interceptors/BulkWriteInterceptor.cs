@@ -8,7 +8,7 @@ namespace QsetDashboard.Caching.Interceptors;
 /// FromSql), whose rows cannot be named: the statement's target tables are found in its SQL, and each gets a
 /// bulk version bump, so every by-id entry and query result of the table is stale, at commit.
 /// </summary>
-public sealed class BulkWriteInterceptor(PendingInvalidations pending) : DbCommandInterceptor
+internal sealed class BulkWriteInterceptor(PendingInvalidations pending, ContextNames contextNames) : DbCommandInterceptor
 {
     /// <inheritdoc />
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
@@ -56,7 +56,7 @@ public sealed class BulkWriteInterceptor(PendingInvalidations pending) : DbComma
     }
 
     /// <summary>The writes a command made, as the invalidation sees them; empty for reads and for SaveChanges' own commands.</summary>
-    public static IReadOnlyList<TableWrite> WritesOf(string? sql, CommandSource source, Microsoft.EntityFrameworkCore.Metadata.IModel? model)
+    public static IReadOnlyList<TableWrite> WritesOf(string? sql, CommandSource source, ModelNames? names)
     {
         // SaveChanges is handled row by row by its own interceptor; migrations and LINQ reads change no cached data.
         if (source is CommandSource.SaveChanges or CommandSource.Migrations or CommandSource.LinqQuery
@@ -74,7 +74,7 @@ public sealed class BulkWriteInterceptor(PendingInvalidations pending) : DbComma
                 CommandSource.ExecuteDelete => $"ExecuteDelete on {table}",
                 _ => $"raw SQL {verb} on {table}",
             };
-            foreach (var entity in ModelTables.EntitiesOf(model, table))
+            foreach (var entity in names?.EntitiesOf(table) ?? [table])
             {
                 writes.Add(new TableWrite(entity, null, what, Bulk: true));
             }
@@ -85,7 +85,7 @@ public sealed class BulkWriteInterceptor(PendingInvalidations pending) : DbComma
 
     private Task OnExecutedAsync(DbCommand command, CommandExecutedEventData eventData)
     {
-        var writes = WritesOf(command.CommandText, eventData.CommandSource, eventData.Context?.Model);
+        var writes = WritesOf(command.CommandText, eventData.CommandSource, eventData.Context is { } context ? contextNames.Of(context) : null);
         return writes.Count == 0 ? Task.CompletedTask : pending.RouteAsync(command.Transaction, writes, when: null);
     }
 }

@@ -1,24 +1,33 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using QsetDashboard.Caching;
 using QsetDashboard.Caching.Interceptors;
 using QsetDashboard.Caching.Queries;
-using QsetDashboard.Data;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Wires the cache's EF interceptors into a DbContext, one way for the app and the tests.</summary>
+/// <summary>Wires the cache into a DbContext's options.</summary>
 public static class QsetDbContextExtensions
 {
     /// <summary>
-    /// Adds the <see cref="QsetsDbContext"/> factory over SQLite with the cache's interceptors: automatic
-    /// invalidation after commit, bulk and raw-SQL write invalidation, and <c>.Cacheable()</c> queries.
+    /// Adds the cache's interceptors (singletons of the <c>AddQsetCache</c> services in <paramref name="services"/>) to a
+    /// DbContext's options: invalidation after commit of every SaveChanges, ExecuteUpdate, ExecuteDelete and raw SQL
+    /// write, and <c>.Cacheable()</c> queries. <paramref name="configure"/> sets how the context's keys are named.
     /// </summary>
-    public static IServiceCollection AddQsetDbContextFactory(this IServiceCollection services, string connectionString) =>
-        services.AddDbContextFactory<QsetsDbContext>((sp, options) => options.UseSqlite(connectionString).UseQsetCache(sp));
-
-    /// <summary>Adds the cache's interceptors (singletons from <paramref name="services"/>) to a DbContext's options.</summary>
-    public static DbContextOptionsBuilder UseQsetCache(this DbContextOptionsBuilder builder, IServiceProvider services)
+    public static DbContextOptionsBuilder UseQsetCache(
+        this DbContextOptionsBuilder builder, IServiceProvider services, Action<QsetContextOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.GetService<QsetCache>() is null)
+        {
+            throw new InvalidOperationException(
+                "UseQsetCache needs the cache's services: call builder.Services.AddQsetCache(...) before the DbContext is first created.");
+        }
+
+        var options = new QsetContextOptions();
+        configure?.Invoke(options);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new QsetOptionsExtension(options.KeyPrefix));
         return builder.AddInterceptors(
             services.GetRequiredService<SaveChangesInvalidationInterceptor>(),
             services.GetRequiredService<TransactionInvalidationInterceptor>(),

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace QsetDashboard.Caching.Interceptors;
@@ -10,7 +11,7 @@ namespace QsetDashboard.Caching.Interceptors;
 /// invalidate their by-id keys and their table's query results, with no call from the writer. The writes are
 /// collected before SaveChanges and applied only once the data is committed.
 /// </summary>
-public sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pending) : SaveChangesInterceptor
+internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pending, ContextNames contextNames) : SaveChangesInterceptor
 {
     /// <summary>The detail prefix of writes applied right after a SaveChanges outside any transaction.</summary>
     public const string SaveChangesCommitted = "SaveChanges committed";
@@ -79,6 +80,7 @@ public sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pend
         }
 
         var callerInvalidatesKeys = ExplicitInvalidation.IsActive;
+        var names = contextNames.Of(context);
         List<TableWrite> writes = [];
         foreach (var entry in context.ChangeTracker.Entries())
         {
@@ -87,9 +89,12 @@ public sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pend
                 continue;
             }
 
-            var table = entry.Metadata.ClrType.Name;
+            var table = names.NameOf(entry.Metadata);
             var key = callerInvalidatesKeys ? null : ByIdKey(entry, table);
-            writes.Add(new TableWrite(table, key, $"{table} {Verb(entry.State)}", Bulk: false));
+
+            // A row whose key cannot be named (an owned type nested under a collection) makes every by-id entry of its table stale.
+            var bulk = !callerInvalidatesKeys && key is null;
+            writes.Add(new TableWrite(table, key, $"{table} {Verb(entry)}", bulk));
         }
 
         pending.BeginSave(context, writes);
@@ -113,19 +118,51 @@ public sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pend
         }
     }
 
+    /// <summary>
+    /// The by-id key of the entity <paramref name="entry"/> belongs to: its own primary key, or for an owned type the key
+    /// of the entity that owns it (the ownership's foreign key holds the owner's key values). Null when it cannot be named.
+    /// </summary>
     private static string? ByIdKey(EntityEntry entry, string table)
     {
-        if (entry.Metadata.FindPrimaryKey() is not { Properties: [var property] })
+        var type = entry.Metadata;
+        IReadOnlyList<IProperty> properties;
+        if (type.FindOwnership() is { } ownership)
+        {
+            // Only one level up is known from this entry's own values; a deeper owner's key is a key of the middle type.
+            if (ownership.PrincipalEntityType.FindOwnership() is not null)
+            {
+                return null;
+            }
+
+            properties = ownership.Properties;
+        }
+        else if (type.FindPrimaryKey() is { } primaryKey)
+        {
+            properties = primaryKey.Properties;
+        }
+        else
         {
             return null;
         }
 
-        var id = entry.State == EntityState.Deleted ? entry.OriginalValues[property] : entry.CurrentValues[property];
-        return id is null ? null : CacheKeys.For(table, id);
+        var values = new object[properties.Count];
+        for (var i = 0; i < properties.Count; i++)
+        {
+            var value = entry.State == EntityState.Deleted ? entry.OriginalValues[properties[i]] : entry.CurrentValues[properties[i]];
+            if (value is null)
+            {
+                return null;
+            }
+
+            values[i] = value;
+        }
+
+        return CacheKeys.For(table, values);
     }
 
-    private static string Verb(EntityState state) => state switch
+    private static string Verb(EntityEntry entry) => entry.State switch
     {
+        _ when entry.Metadata.IsOwned() => "modified",
         EntityState.Added => "added",
         EntityState.Deleted => "deleted",
         _ => "modified",

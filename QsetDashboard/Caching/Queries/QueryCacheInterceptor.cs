@@ -11,7 +11,7 @@ namespace QsetDashboard.Caching.Queries;
 /// read per key at a time) either plays the cached rows back or runs the command and caches what it read.
 /// Also marks every read made inside a transaction, so the engine never caches uncommitted data.
 /// </summary>
-public sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, CacheRecorder recorder) : DbCommandInterceptor
+internal sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, CacheRecorder recorder, ContextNames contextNames) : DbCommandInterceptor
 {
     /// <summary>The MISS detail of a cacheable query run inside an open transaction.</summary>
     public const string InTransactionDetail = "inside an open transaction: read from the database, never cached";
@@ -64,9 +64,9 @@ public sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, Cac
         }
 
         var fingerprint = QueryKeys.Fingerprint(command.CommandText, command.Parameters);
-        var model = eventData.Context?.Model;
+        var names = eventData.Context is { } context ? contextNames.Of(context) : null;
         string[] tables = [.. SqlTables.Read(command.CommandText)
-            .SelectMany(t => ModelTables.EntitiesOf(model, t))
+            .SelectMany(t => names?.EntitiesOf(t) ?? [t])
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
         var key = QueryKeys.For(fingerprint, tables);

@@ -15,14 +15,16 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
+    private readonly CacheTypes _types;
     private readonly CacheOptions _options;
     private int _lastCount;
     private int _notificationsWired;
 
     /// <summary>Creates the store over the app's Redis connection.</summary>
-    public RedisCacheStore(RedisConnection connection, IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
+    public RedisCacheStore(RedisConnection connection, IOptions<CacheOptions> options, CacheRecorder recorder, CacheTypes types, TimeProvider timeProvider)
     {
         _connection = connection;
+        _types = types;
         _recorder = recorder;
         _timeProvider = timeProvider;
         _options = options.Value;
@@ -185,7 +187,7 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
             : FailOpenAsync<CacheEntry?>(async database =>
             {
                 var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
-                return payload is not null && RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out _) ? entry : null;
+                return payload is not null && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) ? entry : null;
             }, whenDown: null);
 
     /// <inheritdoc />
@@ -235,7 +237,7 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
         for (var i = 0; i < keys.Count; i++)
         {
             var key = _connection.CacheKeyOf(keys[i]!)!;
-            if ((byte[]?)payloads[i] is { } payload && RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out _) && entry is not null)
+            if ((byte[]?)payloads[i] is { } payload && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) && entry is not null)
             {
                 entries.Add(entry);
             }
@@ -301,7 +303,7 @@ public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableG
     /// <summary>The entry in <paramref name="payload"/>; a corrupt or foreign value is deleted, reported, and read as a miss.</summary>
     private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload)
     {
-        if (RedisEnvelope.TryDecode(key, payload, _timeProvider, out var entry, out var error))
+        if (RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out var error))
         {
             return entry;
         }

@@ -30,7 +30,7 @@ internal static class RedisEnvelope
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static bool TryDecode(string key, byte[] payload, TimeProvider timeProvider, out CacheEntry? entry, out string? error)
+    public static bool TryDecode(string key, byte[] payload, CacheTypes types, TimeProvider timeProvider, out CacheEntry? entry, out string? error)
     {
         entry = null;
         try
@@ -49,7 +49,7 @@ internal static class RedisEnvelope
             }
 
             var entityType = type.GetString()!;
-            if (!CacheJson.TryDeserialize(entityType, value, out var instance, out error))
+            if (!types.TryDeserialize(entityType, value, out var instance, out error))
             {
                 return false;
             }

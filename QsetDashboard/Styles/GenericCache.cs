@@ -1,6 +1,7 @@
+using QsetDashboard.Caching;
 using QsetDashboard.Data;
 
-namespace QsetDashboard.Caching;
+namespace QsetDashboard.Styles;
 
 /// <summary>
 /// Style 2, the seed's generic caching: any entity, keys prefixed by the type name (<c>User.1</c>, <c>Team.1</c>),

@@ -1,6 +1,7 @@
+using QsetDashboard.Caching;
 using QsetDashboard.Data;
 
-namespace QsetDashboard.Caching;
+namespace QsetDashboard.Styles;
 
 /// <summary>
 /// Style 3, the seed's cacheable model: the model's own type reaches its cache, as <c>User().get(id)</c> does.

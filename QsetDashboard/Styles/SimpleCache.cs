@@ -1,6 +1,7 @@
+using QsetDashboard.Caching;
 using QsetDashboard.Data;
 
-namespace QsetDashboard.Caching;
+namespace QsetDashboard.Styles;
 
 /// <summary>
 /// Style 1, the seed's simple caching: users only, keyed by the bare id (<c>1</c>). Its flaw is kept on purpose
