@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using ZiggyCreatures.Caching.Fusion;
 using QsetDashboard.Styles;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Memory;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using ZiggyCreatures.Caching.Fusion;
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
-using QsetDashboard.Caching;
+using Qset.Caching;
 
 namespace QsetDashboard.Benchmarks;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using StackExchange.Redis;
 using QsetDashboard.Styles;

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Demos;
 using QsetDashboard.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;

@@ -63,11 +63,11 @@ public sealed class EfDemoTests
         Assert.Equal(["MISS", "POPULATE"], steps[1].Events.Select(e => e.Kind.ToString().ToUpperInvariant()));
         var key = steps[1].Events[0].Key;
         Assert.StartsWith("Query.User.", key, StringComparison.Ordinal);
-        Assert.Equal([(QsetDashboard.Caching.CacheEventKind.Hit, key)], steps[2].Events.Select(e => (e.Kind, e.Key)));
+        Assert.Equal([(Qset.Caching.CacheEventKind.Hit, key)], steps[2].Events.Select(e => (e.Kind, e.Key)));
         Assert.Contains(steps[3].Events, e => e.Key == key && e.Detail == "SaveChanges committed: User added");
         Assert.Equal("Got 3 users: Alice, Anna, Ava", steps[4].Result);
         Assert.Equal(key, steps[4].Events[0].Key);
-        Assert.Equal(QsetDashboard.Caching.CacheEventKind.Hit, Assert.Single(steps[5].Events).Kind);
+        Assert.Equal(Qset.Caching.CacheEventKind.Hit, Assert.Single(steps[5].Events).Kind);
         Assert.Equal("Got 1 user: Bob", steps[6].Result);
         Assert.NotEqual(key, steps[6].Events[0].Key);
     }
@@ -83,7 +83,7 @@ public sealed class EfDemoTests
         var second = new DemoRun(host.Demos.Find(name)!);
         await second.RunAllAsync();
 
-        Assert.Equal(QsetDashboard.Caching.CacheEventKind.Miss, second.Completed[1].Events[0].Kind);
+        Assert.Equal(Qset.Caching.CacheEventKind.Miss, second.Completed[1].Events[0].Kind);
         Assert.Equal(name == "signals" ? "Got User id=1 name=Alice" : "Got 2 users: Alice, Anna", second.Completed[1].Result);
     }
 }

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
-using QsetDashboard.Caching;
-using QsetDashboard.Caching.Queries;
+using Qset.Caching;
+using Qset.Caching.Queries;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

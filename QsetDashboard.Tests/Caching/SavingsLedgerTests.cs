@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using QsetDashboard.Caching;
-using QsetDashboard.Caching.Ledger;
+using Qset.Caching;
+using Qset.Caching.Ledger;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

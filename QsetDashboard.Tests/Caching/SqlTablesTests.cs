@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using QsetDashboard.Caching.Interceptors;
-using QsetDashboard.Caching.Queries;
+using Qset.Caching.Interceptors;
+using Qset.Caching.Queries;
 
 namespace QsetDashboard.Tests.Caching;
 

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Bunit;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 

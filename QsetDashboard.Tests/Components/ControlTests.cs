@@ -1,6 +1,6 @@
 using Bunit;
 using MudBlazor;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Components.Controls;
 using QsetDashboard.Components.Dialogs;
 using QsetDashboard.Model;

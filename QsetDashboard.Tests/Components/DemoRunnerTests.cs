@@ -1,6 +1,6 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Components.Controls;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Demos;

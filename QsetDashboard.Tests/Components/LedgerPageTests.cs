@@ -1,6 +1,6 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
-using QsetDashboard.Caching.Ledger;
+using Qset.Caching.Ledger;
 using QsetDashboard.Components.Layout;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;

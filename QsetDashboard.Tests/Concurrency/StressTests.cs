@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Engine;

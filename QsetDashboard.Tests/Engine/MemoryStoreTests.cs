@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using QsetDashboard.Caching;
+using Qset.Caching;
 
 namespace QsetDashboard.Tests.Engine;
 

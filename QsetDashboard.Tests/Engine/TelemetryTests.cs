@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Styles;
 using QsetDashboard.Tests.Infrastructure;
 using QsetDashboard.Tests.Redis;

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 

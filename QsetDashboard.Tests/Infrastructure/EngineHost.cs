@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
 using QsetDashboard.Styles;

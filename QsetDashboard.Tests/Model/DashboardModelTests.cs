@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Model;
 using QsetDashboard.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
-using QsetDashboard.Caching;
-using QsetDashboard.Caching.Redis;
+using Qset.Caching;
+using Qset.Caching.Redis;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 using StackExchange.Redis;

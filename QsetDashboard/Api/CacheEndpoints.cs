@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using QsetDashboard.Caching;
+using Qset.Caching;
 
 namespace QsetDashboard.Api;
 
@@ -68,9 +68,9 @@ internal static class CacheEndpoints
 
         group.MapGet("/stats", (QsetCache cache) => cache.GetStats());
 
-        group.MapGet("/nodes", (QsetDashboard.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.GetNodesAsync(ct));
+        group.MapGet("/nodes", (Qset.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.GetNodesAsync(ct));
 
-        group.MapGet("/entries/{key}/nodes", (string key, QsetDashboard.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.HoldersAsync(key, ct));
+        group.MapGet("/entries/{key}/nodes", (string key, Qset.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.HoldersAsync(key, ct));
 
         group.MapPost("/flush", async (QsetCache cache, CancellationToken ct) =>
         {

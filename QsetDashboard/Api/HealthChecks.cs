@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 
 namespace QsetDashboard.Api;

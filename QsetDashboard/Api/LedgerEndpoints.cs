@@ -1,4 +1,4 @@
-using QsetDashboard.Caching.Ledger;
+using Qset.Caching.Ledger;
 
 namespace QsetDashboard.Api;
 

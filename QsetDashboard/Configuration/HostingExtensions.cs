@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using QsetDashboard.Api;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Security;
 
@@ -38,7 +38,7 @@ internal static class HostingExtensions
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         app.Services.GetRequiredService<CacheMetrics>();
-        app.Services.GetRequiredService<QsetDashboard.Caching.Ledger.SavingsLedger>();
+        app.Services.GetRequiredService<Qset.Caching.Ledger.SavingsLedger>();
         app.Services.GetRequiredService<QsetDashboard.Model.HotKeys>();
     }
 }

@@ -1,4 +1,4 @@
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 
 namespace QsetDashboard.Demos;
@@ -34,7 +34,7 @@ public abstract class DemoScenario
     /// For a scenario whose keys cannot be named in advance (a cached query's key holds a hash of its SQL), the page
     /// of the store that holds them; null when <see cref="Keys"/> names them all.
     /// </summary>
-    public virtual QsetDashboard.Caching.CacheListQuery? KeyQuery => null;
+    public virtual Qset.Caching.CacheListQuery? KeyQuery => null;
 
     /// <summary>The steps, in order.</summary>
     public abstract IReadOnlyList<DemoStep> Steps { get; }

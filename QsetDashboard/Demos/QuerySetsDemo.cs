@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Data;
 
 namespace QsetDashboard.Demos;
@@ -31,8 +31,8 @@ public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, Qs
 
     /// <inheritdoc />
     /// <remarks>The cached query results that read the users table.</remarks>
-    public override QsetDashboard.Caching.CacheListQuery? KeyQuery { get; } =
-        new(20, Text: QsetDashboard.Caching.Queries.QueryKeys.Prefix + "User.", EntityType: QsetDashboard.Caching.Queries.QueryKeys.EntityType);
+    public override Qset.Caching.CacheListQuery? KeyQuery { get; } =
+        new(20, Text: Qset.Caching.Queries.QueryKeys.Prefix + "User.", EntityType: Qset.Caching.Queries.QueryKeys.EntityType);
 
     /// <inheritdoc />
     public override IReadOnlyList<DemoStep> Steps => field ??=

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using QsetDashboard.Caching;
+using Qset.Caching;
 
 namespace QsetDashboard.Model;
 

@@ -1,4 +1,4 @@
-using QsetDashboard.Caching;
+using Qset.Caching;
 
 namespace QsetDashboard.Model;
 

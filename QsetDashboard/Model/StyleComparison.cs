@@ -1,4 +1,4 @@
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Styles;
 
 namespace QsetDashboard.Model;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Components;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Demos;
 using QsetDashboard.Model;
 

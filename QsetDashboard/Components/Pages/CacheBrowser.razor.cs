@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using QsetDashboard.Caching;
-using QsetDashboard.Caching.Redis;
+using Qset.Caching;
+using Qset.Caching.Redis;
 using QsetDashboard.Components.Dialogs;
 using QsetDashboard.Model;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Components.Pages;

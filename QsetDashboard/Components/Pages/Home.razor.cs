@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using QsetDashboard.Caching;
+using Qset.Caching;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Components.Pages;

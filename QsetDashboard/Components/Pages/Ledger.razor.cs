@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using QsetDashboard.Caching;
-using QsetDashboard.Caching.Ledger;
+using Qset.Caching;
+using Qset.Caching.Ledger;
 
 namespace QsetDashboard.Components.Pages;
 

@@ -1,0 +1,112 @@
+namespace Qset.Caching;
+
+/// <summary>One cached value with what the dashboard shows of it.</summary>
+public sealed class CacheEntry
+{
+    private long _lastAccessTimestamp;
+    private bool _visited;
+
+    /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
+    public CacheEntry(
+        string key,
+        string entityType,
+        object value,
+        string json,
+        DateTimeOffset createdAt,
+        long createdTimestamp,
+        DateTimeOffset absoluteExpiration,
+        TimeSpan? slidingExpiration)
+    {
+        Key = key;
+        EntityType = entityType;
+        Value = value;
+        Json = json;
+        SizeBytes = System.Text.Encoding.UTF8.GetByteCount(json);
+        CreatedAt = createdAt;
+        CreatedTimestamp = createdTimestamp;
+        AbsoluteExpiration = absoluteExpiration;
+        SlidingExpiration = slidingExpiration;
+        _lastAccessTimestamp = createdTimestamp;
+    }
+
+    /// <summary>The cache key (<c>User.1</c>, or <c>1</c> in the simple style).</summary>
+    public string Key { get; }
+
+    /// <summary>The entity type of the value (<c>User</c>).</summary>
+    public string EntityType { get; }
+
+    /// <summary>The cached value. Shared by every reader: treat it as read-only.</summary>
+    public object Value { get; }
+
+    /// <summary>The value as JSON.</summary>
+    public string Json { get; }
+
+    /// <summary>The size of <see cref="Json"/> in UTF-8 bytes.</summary>
+    public int SizeBytes { get; }
+
+    /// <summary>When the entry was populated.</summary>
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at population.</summary>
+    public long CreatedTimestamp { get; }
+
+    /// <summary>When the entry expires whatever its use.</summary>
+    public DateTimeOffset AbsoluteExpiration { get; }
+
+    /// <summary>When set, the entry also expires after going unread this long.</summary>
+    public TimeSpan? SlidingExpiration { get; }
+
+    /// <summary>
+    /// The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read of a sliding entry (of any other
+    /// entry, its population), from which <see cref="ExpiresAt"/> is computed.
+    /// </summary>
+    public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
+
+    /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
+    public IReadOnlyList<TableStamp> Stamps { get; init; } = [];
+
+    /// <summary>
+    /// Read since the eviction hand last passed it (SIEVE's visited bit). A hit sets it only when it is clear, so a
+    /// hot entry's cache line is written once per pass of the hand, not once per hit, and nothing shared is written.
+    /// </summary>
+    internal bool Visited
+    {
+        get => Volatile.Read(ref _visited);
+        set => Volatile.Write(ref _visited, value);
+    }
+
+    /// <summary>Marks the entry read; a plain store, and none at all when it is already marked.</summary>
+    internal void MarkVisited()
+    {
+        if (!_visited)
+        {
+            _visited = true;
+        }
+    }
+
+    /// <summary>The next newer entry in the memory store's insertion order (null at the newest).</summary>
+    internal CacheEntry? Newer { get; set; }
+
+    /// <summary>The next older entry in the memory store's insertion order (null at the oldest).</summary>
+    internal CacheEntry? Older { get; set; }
+
+    /// <summary>True while the entry is in the memory store's eviction order.</summary>
+    internal bool Linked { get; set; }
+
+    internal bool EvictedForCapacity { get; set; }
+
+    /// <summary>When the entry expires, given the time provider that timed its reads.</summary>
+    public DateTimeOffset ExpiresAt(TimeProvider timeProvider)
+    {
+        if (SlidingExpiration is not { } sliding)
+        {
+            return AbsoluteExpiration;
+        }
+
+        var lastAccess = CreatedAt + timeProvider.GetElapsedTime(CreatedTimestamp, LastAccessTimestamp);
+        var slidingEnd = lastAccess + sliding;
+        return slidingEnd < AbsoluteExpiration ? slidingEnd : AbsoluteExpiration;
+    }
+
+    internal void Touch(long timestamp) => Volatile.Write(ref _lastAccessTimestamp, timestamp);
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Qset.Caching;
+
+/// <summary>Serializes cached values: any entity, with cycles between navigations written once.</summary>
+public static class CacheJson
+{
+    private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        ReferenceHandler = ReferenceHandler.IgnoreCycles,
+    };
+
+    /// <summary>The options every cached value is written with.</summary>
+    public static JsonSerializerOptions Options => s_options;
+
+    /// <summary>The value as indented JSON.</summary>
+    public static string Serialize(object value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return JsonSerializer.Serialize(value, value.GetType(), s_options);
+    }
+}
+
+/// <summary>
+/// The CLR type behind each entity-type name a key carries, so a distributed store can turn a value back into an
+/// object. Filled from every EF model the cache meets (each entity type under its per-context name), and by
+/// <see cref="Register{T}"/> for values that are not entities.
+/// </summary>
+public sealed class CacheTypes
+{
+    private readonly ConcurrentDictionary<string, Type> _types = new(StringComparer.Ordinal);
+
+    /// <summary>Lets a distributed store read values of <typeparamref name="T"/> stored under <paramref name="entityType"/>.</summary>
+    public void Register<T>(string entityType) => Register(entityType, typeof(T));
+
+    /// <summary>As <see cref="Register{T}"/>, for a type known at run time.</summary>
+    public void Register(string entityType, Type type)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityType);
+        ArgumentNullException.ThrowIfNull(type);
+        _types[entityType] = type;
+    }
+
+    /// <summary>The type registered under <paramref name="entityType"/>.</summary>
+    public bool TryGet(string entityType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>
+        _types.TryGetValue(entityType, out type);
+
+    /// <summary>Reads a value of a registered entity type; false for an unknown type or JSON that does not fit it.</summary>
+    public bool TryDeserialize(string entityType, JsonElement json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? value, out string? error)
+    {
+        value = null;
+        if (!_types.TryGetValue(entityType, out var type))
+        {
+            error = $"unknown entity type '{entityType}'";
+            return false;
+        }
+
+        try
+        {
+            value = json.Deserialize(type, CacheJson.Options);
+            error = value is null ? "the value is null" : null;
+            return value is not null;
+        }
+        catch (JsonException ex)
+        {
+            error = $"the value is not a {entityType}: {ex.Message}";
+            return false;
+        }
+        catch (NotSupportedException ex)
+        {
+            error = $"a {entityType} cannot be read from JSON: {ex.Message}";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Options;
+
+namespace Qset.Caching;
+
+/// <summary>Where cached values live.</summary>
+public enum CacheBackend
+{
+    /// <summary>An in-process memory cache (the seed's LocMemCache).</summary>
+    Memory,
+
+    /// <summary>Redis, shared by every node (the seed's uWSGI cache2, grown up).</summary>
+    Redis,
+
+    /// <summary>A memory L1 on each node over a shared Redis L2, with invalidations broadcast to every node.</summary>
+    Hybrid,
+}
+
+/// <summary>The cache's settings, bound from the <c>Cache</c> configuration section.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "Cache";
+
+    /// <summary>The most entries the store holds, like the seed's <c>--cache2 items=100</c>.</summary>
+    public int Capacity { get; set; } = 100;
+
+    /// <summary>How long an entry lives after it is populated.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>When set, an entry also expires after going unread this long (sliding expiration).</summary>
+    public TimeSpan? SlidingTtl { get; set; }
+
+    /// <summary>How many of the latest events the in-memory journal keeps.</summary>
+    public int JournalCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Refuse a populate whose key was invalidated after its database read began. Turn off only to watch the
+    /// cache-aside race happen (the race lab does).
+    /// </summary>
+    public bool GuardPopulate { get; set; } = true;
+
+    /// <summary>How often the memory store looks for entries whose TTL ran out, so that EXPIRE shows without a read.</summary>
+    public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where values live: <c>Memory</c> (default), <c>Redis</c> or <c>Hybrid</c>.</summary>
+    public CacheBackend Backend { get; set; } = CacheBackend.Memory;
+
+    /// <summary>The StackExchange.Redis connection string (<c>localhost:6379</c>), for the Redis and Hybrid backends.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The prefix of every Redis key and channel this app uses, so that apps can share a server.</summary>
+    public string RedisPrefix { get; set; } = "qset:";
+
+    /// <summary>How long a Redis command may take before the cache gives up on it and reads the database.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long a Hybrid node may serve its L1 after it last heard its own heartbeat come back through Redis, and so
+    /// the longest a write waits for a node that does not acknowledge it (or, with Redis unreachable, for every node).
+    /// </summary>
+    public TimeSpan L1Lease { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
+    public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
+}
+
+/// <summary>Rejects settings the cache cannot run with, with a message that names the key and the allowed range.</summary>
+public sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, CacheOptions options)
+    {
+        List<string> failures = [];
+        if (options.Capacity is < 1 or > 1_000_000)
+        {
+            failures.Add($"Cache:Capacity must be between 1 and 1000000 (got {options.Capacity}).");
+        }
+
+        if (options.DefaultTtl <= TimeSpan.Zero || options.DefaultTtl > TimeSpan.FromDays(365))
+        {
+            failures.Add($"Cache:DefaultTtl must be a positive time span of at most 365 days, such as 00:05:00 (got {options.DefaultTtl}).");
+        }
+
+        if (options.SlidingTtl is { } sliding && (sliding <= TimeSpan.Zero || sliding > options.DefaultTtl))
+        {
+            failures.Add($"Cache:SlidingTtl must be positive and no longer than Cache:DefaultTtl (got {sliding}).");
+        }
+
+        if (options.JournalCapacity is < 16 or > 1_000_000)
+        {
+            failures.Add($"Cache:JournalCapacity must be between 16 and 1000000 (got {options.JournalCapacity}).");
+        }
+
+        if (options.ExpirationScanInterval < TimeSpan.FromMilliseconds(10) || options.ExpirationScanInterval > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Cache:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
+        }
+
+        if (!Enum.IsDefined(options.Backend))
+        {
+            failures.Add($"Cache:Backend must be Memory, Redis or Hybrid (got {options.Backend}).");
+        }
+
+        if (options.Backend != CacheBackend.Memory)
+        {
+            if (string.IsNullOrWhiteSpace(options.Redis))
+            {
+                failures.Add($"Cache:Redis must be a StackExchange.Redis connection string such as localhost:6379 when Cache:Backend is {options.Backend}.");
+            }
+
+            if (options.Backend == CacheBackend.Redis && options.SlidingTtl is not null)
+            {
+                failures.Add("Cache:SlidingTtl is not supported by the Redis backend (a sliding TTL would write on every read); use Hybrid or Memory, or remove it.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.RedisPrefix) || options.RedisPrefix.Contains('*', StringComparison.Ordinal))
+            {
+                failures.Add("Cache:RedisPrefix must be non-empty and must not contain '*'.");
+            }
+
+            if (options.RedisTimeout < TimeSpan.FromMilliseconds(10) || options.RedisTimeout > TimeSpan.FromSeconds(30))
+            {
+                failures.Add($"Cache:RedisTimeout must be between 00:00:00.010 and 00:00:30 (got {options.RedisTimeout}).");
+            }
+
+            if (options.L1Lease < TimeSpan.FromMilliseconds(200) || options.L1Lease > TimeSpan.FromSeconds(60))
+            {
+                failures.Add($"Cache:L1Lease must be between 00:00:00.200 and 00:01:00 (got {options.L1Lease}).");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.NodeId) || options.NodeId.Contains('\n', StringComparison.Ordinal))
+            {
+                failures.Add("Cache:NodeId must be a non-empty single line.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

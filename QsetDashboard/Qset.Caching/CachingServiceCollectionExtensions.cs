@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Qset.Caching;
+using Qset.Caching.Interceptors;
+using Qset.Caching.Ledger;
+using Qset.Caching.Queries;
+using Qset.Caching.Redis;
+
+// In the DI namespace, as AddMemoryCache and AddFusionCache are, so that callers find it without a using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Qset cache engine.</summary>
+public static class CachingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine (<see cref="QsetCache"/>), the store chosen by the section's <c>Backend</c>, the event journal, the
+    /// counters and meter, the EF interceptors <c>UseQsetCache</c> wires into a context, and <see cref="EntityCache{TContext}"/>
+    /// for reads by key, with <see cref="CacheOptions"/> bound from <paramref name="section"/> and validated at start.
+    /// </summary>
+    public static IServiceCollection AddQsetCache(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        services.AddOptions<CacheOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new EventJournal(
+            sp.GetRequiredService<IOptions<CacheOptions>>().Value.JournalCapacity,
+            sp.GetRequiredService<ILogger<EventJournal>>()));
+        services.TryAddSingleton<CacheCounters>();
+        services.TryAddSingleton<ReadTelemetry>();
+        services.TryAddSingleton<CacheRecorder>();
+        services.TryAddSingleton<MemoryCacheStore>();
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<RedisCacheStore>();
+        services.TryAddSingleton<HybridCacheStore>();
+        services.TryAddSingleton<ICacheStore>(sp => sp.GetRequiredService<IOptions<CacheOptions>>().Value.Backend switch
+        {
+            CacheBackend.Redis => sp.GetRequiredService<RedisCacheStore>(),
+            CacheBackend.Hybrid => sp.GetRequiredService<HybridCacheStore>(),
+            _ => sp.GetRequiredService<MemoryCacheStore>(),
+        });
+        services.TryAddSingleton<CacheMetrics>();
+        services.TryAddSingleton<NodeDirectory>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
+        services.TryAddSingleton<TableVersions>();
+        services.TryAddSingleton<QsetCache>();
+        services.TryAddSingleton<CacheTypes>();
+        services.TryAddSingleton<ContextNames>();
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(EntityCache<>), typeof(EntityCache<>)));
+        services.TryAddSingleton<QueryIndex>();
+        services.TryAddSingleton<WriteInvalidator>();
+        services.TryAddSingleton<PendingInvalidations>();
+        services.TryAddSingleton<SaveChangesInvalidationInterceptor>();
+        services.TryAddSingleton<TransactionInvalidationInterceptor>();
+        services.TryAddSingleton<BulkWriteInterceptor>();
+        services.TryAddSingleton<QueryCacheInterceptor>();
+        services.TryAddSingleton<SavingsLedger>();
+        return services;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace Qset.Caching;
+
+/// <summary>
+/// The names the cache gives one model's entity types under one prefix (<c>ShopDb:Product</c>), built once per model
+/// and prefix. Every entity type gets its CLR name, or its full name where two share a CLR name; an owned type is
+/// named as the entity that owns it, whose row it lives in. Building them registers each type for distributed stores.
+/// </summary>
+internal sealed class ContextNames(CacheTypes types)
+{
+    private readonly ConditionalWeakTable<IModel, ConcurrentDictionary<string, ModelNames>> _models = [];
+
+    /// <summary>The names of <paramref name="context"/>'s model under its prefix.</summary>
+    public ModelNames Of(DbContext context) => Of(context.Model, QsetOptionsExtension.PrefixOf(context));
+
+    /// <summary>The names of <paramref name="model"/> under <paramref name="prefix"/>.</summary>
+    public ModelNames Of(IModel model, string prefix) =>
+        _models.GetValue(model, static _ => new(StringComparer.Ordinal)).GetOrAdd(prefix, static (p, s) => s.Self.Build(s.Model, p), (Self: this, Model: model));
+
+    private ModelNames Build(IModel model, string prefix)
+    {
+        var all = model.GetEntityTypes().ToList();
+        var ambiguous = all.Where(e => !e.HasSharedClrType).GroupBy(e => e.ClrType.Name, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        Dictionary<IReadOnlyEntityType, string> names = [];
+        foreach (var type in all)
+        {
+            var root = type;
+            while (root.FindOwnership() is { } ownership)
+            {
+                root = ownership.PrincipalEntityType;
+            }
+
+            var bare = root.HasSharedClrType ? root.ShortName()
+                : ambiguous.Contains(root.ClrType.Name) ? root.ClrType.FullName ?? root.Name
+                : root.ClrType.Name;
+            names[type] = prefix + bare;
+            if (!type.IsOwned() && !type.HasSharedClrType)
+            {
+                types.Register(prefix + bare, type.ClrType);
+            }
+        }
+
+        var tables = all.Where(e => e.GetTableName() is not null)
+            .GroupBy(e => e.GetTableName()!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Select(e => names[e]).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.OrdinalIgnoreCase);
+        return new ModelNames(prefix, names, tables);
+    }
+}
+
+/// <summary>One model's names under one prefix.</summary>
+internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, string> names, Dictionary<string, string[]> tables)
+{
+    /// <summary>The prefix every name starts with.</summary>
+    public string Prefix => prefix;
+
+    /// <summary>The name of <paramref name="type"/> (its owner's, for an owned type).</summary>
+    public string NameOf(IReadOnlyEntityType type) => names.TryGetValue(type, out var name) ? name : prefix + type.ClrType.Name;
+
+    /// <summary>The names of the entity types stored in <paramref name="table"/>; the prefixed table name when the model has none.</summary>
+    public IReadOnlyList<string> EntitiesOf(string table) => tables.TryGetValue(table, out var entities) ? entities : [prefix + table];
+}

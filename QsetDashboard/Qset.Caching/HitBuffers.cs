@@ -1,0 +1,113 @@
+namespace Qset.Caching;
+
+/// <summary>
+/// Where HIT events wait before they reach the journal: one small single-producer ring per thread, so a hit writes
+/// only memory its own thread owns. A thread's buffer is drained into the journal in one batch, claiming all its
+/// sequence numbers with one atomic add, when it fills, and by anyone before any other event is appended or the
+/// journal is read (so a reader never misses a hit that happened before it read, and a thread's events keep their
+/// order), and by a timer, so that subscribers see hits within a tenth of a second when nothing else happens.
+/// </summary>
+internal sealed class HitBuffers : IDisposable
+{
+    private const int Size = 256;
+    private const int Mask = Size - 1;
+
+    private readonly EventJournal _journal;
+    private readonly ThreadLocal<Buffer> _own;
+    private readonly Lock _registryLock = new();
+    private readonly Timer _flush;
+    private Buffer[] _all = [];
+
+    public HitBuffers(EventJournal journal)
+    {
+        _journal = journal;
+        _own = new ThreadLocal<Buffer>(Register);
+        _flush = new Timer(static state => ((HitBuffers)state!).DrainAll(), this, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>Buffers one hit on the calling thread.</summary>
+    public void Add(DateTimeOffset timestamp, string key, string entityType, string source)
+    {
+        var buffer = _own.Value!;
+        var written = buffer.Written;
+        if (written - Volatile.Read(ref buffer.Read) == Size)
+        {
+            buffer.Drain(_journal);
+        }
+
+        buffer.Ring[written & Mask] = new PendingHit(timestamp, key, entityType, source);
+        Volatile.Write(ref buffer.Written, written + 1);
+    }
+
+    /// <summary>Moves every buffered hit of every thread into the journal.</summary>
+    public void DrainAll()
+    {
+        foreach (var buffer in Volatile.Read(ref _all))
+        {
+            if (Volatile.Read(ref buffer.Written) != Volatile.Read(ref buffer.Read))
+            {
+                buffer.Drain(_journal);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _flush.Dispose();
+        _own.Dispose();
+    }
+
+    private Buffer Register()
+    {
+        var buffer = new Buffer(Thread.CurrentThread);
+        lock (_registryLock)
+        {
+            // Threads come and go (the pool's are reused; others are not): the buffers of finished threads are
+            // drained and dropped, so the registry holds about one buffer per live thread.
+            var all = _all;
+            if (all.Length >= 2 * Environment.ProcessorCount + 16)
+            {
+                foreach (var finished in all.Where(b => !b.Owner.IsAlive))
+                {
+                    finished.Drain(_journal);
+                }
+
+                all = [.. all.Where(b => b.Owner.IsAlive || Volatile.Read(ref b.Written) != Volatile.Read(ref b.Read))];
+            }
+
+            _all = [.. all, buffer];
+        }
+
+        return buffer;
+    }
+
+    /// <summary>A hit waiting for its journal slot.</summary>
+    internal readonly record struct PendingHit(DateTimeOffset Timestamp, string Key, string EntityType, string Source);
+
+    /// <summary>One thread's ring: that thread writes, any thread drains (drainers take turns).</summary>
+    private sealed class Buffer(Thread owner)
+    {
+        public readonly Thread Owner = owner;
+        public readonly PendingHit[] Ring = new PendingHit[Size];
+        public readonly Lock DrainLock = new();
+        public long Written;
+        public long Read;
+
+        public void Drain(EventJournal journal)
+        {
+            lock (DrainLock)
+            {
+                var from = Read;
+                var to = Volatile.Read(ref Written);
+                if (to == from)
+                {
+                    return;
+                }
+
+                journal.AppendHits(Ring, from, to, Mask);
+                Volatile.Write(ref Read, to);
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Qset.Caching.Interceptors;
+
+/// <summary>Applies the writes held for a transaction when it commits, and drops them when it rolls back.</summary>
+public sealed class TransactionInvalidationInterceptor(PendingInvalidations pending) : DbTransactionInterceptor
+{
+    /// <inheritdoc />
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+        pending.CommitAsync(transaction).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        pending.CommitAsync(transaction);
+
+    /// <inheritdoc />
+    public override void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) =>
+        pending.Discard(transaction);
+
+    /// <inheritdoc />
+    public override Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        pending.Discard(transaction);
+        return Task.CompletedTask;
+    }
+}

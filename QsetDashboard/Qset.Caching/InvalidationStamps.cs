@@ -1,0 +1,53 @@
+namespace Qset.Caching;
+
+/// <summary>
+/// The populate guard's bookkeeping for one process: a logical clock that ticks on every invalidation, and the
+/// tick of each key's latest invalidation. A populate whose ticket is older than its key's latest invalidation
+/// carries a value read before the write, and is refused (the lease idea of "Scaling Memcache at Facebook").
+/// </summary>
+/// <remarks>
+/// Memory stays bounded: past <c>maxKeys</c> the oldest stamps are forgotten and folded into a floor that stands
+/// for every forgotten key. A forgotten key is then judged by the floor, which can only refuse more, never less.
+/// Not thread-safe: the memory store calls it under its write lock, so a check and the store it allows are atomic.
+/// </remarks>
+internal sealed class InvalidationStamps(int maxKeys)
+{
+    private readonly Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
+    private readonly Queue<(string Key, long Stamp)> _order = new();
+    private long _clock;
+    private long _floor;
+
+    public long Now => _clock;
+
+    public int TrackedKeys => _stamps.Count;
+
+    public long Stamp(string key)
+    {
+        var stamp = ++_clock;
+        _stamps[key] = stamp;
+        _order.Enqueue((key, stamp));
+        while (_stamps.Count > maxKeys || _order.Count > 2 * maxKeys)
+        {
+            var (oldKey, oldStamp) = _order.Dequeue();
+            if (_stamps.TryGetValue(oldKey, out var current) && current == oldStamp)
+            {
+                _stamps.Remove(oldKey);
+                _floor = Math.Max(_floor, oldStamp);
+            }
+        }
+
+        return stamp;
+    }
+
+    /// <summary>Invalidates every key at once (a flush): every populate that began before now is refused, even of keys never seen.</summary>
+    public long StampAll()
+    {
+        _floor = ++_clock;
+        _stamps.Clear();
+        _order.Clear();
+        return _floor;
+    }
+
+    /// <summary>The stamp of <paramref name="key"/>'s latest invalidation, as far as it is still known.</summary>
+    public long LastInvalidation(string key) => _stamps.TryGetValue(key, out var stamp) ? stamp : _floor;
+}

@@ -1,0 +1,358 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Qset.Caching;
+
+/// <summary>
+/// The default store: an <see cref="MemoryCache"/> holds the values, bounded to <see cref="CacheOptions.Capacity"/>
+/// entries. When full, a new key evicts the entry <see cref="SieveOrder"/> chooses (O(1), whatever the capacity), so
+/// the store never holds more than its capacity. A hit writes nothing shared: it reads a lock-free index and sets the
+/// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
+/// store. TTL expiry and eviction reach the journal as EXPIRE and EVICT from the cache's eviction callbacks.
+/// </summary>
+public sealed class MemoryCacheStore : ICacheStore, IDisposable
+{
+    private const char CursorMark = 'm';
+
+    // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
+    private const int ScanBudget = 20_000;
+
+    private readonly MemoryCache _cache;
+    private readonly ConcurrentDictionary<string, CacheEntry> _index = new(StringComparer.Ordinal);
+    private readonly InvalidationStamps _stamps;
+    private readonly Lock _writeLock = new();
+    private readonly CacheRecorder _recorder;
+    private readonly TimeProvider _timeProvider;
+    private readonly CacheOptions _options;
+    private readonly PostEvictionDelegate _onEvicted;
+    private readonly ITimer _expirationScan;
+    private readonly TimeProviderClock _clock;
+    private readonly SieveOrder _order = new();
+    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the store.</summary>
+    public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
+    {
+        _options = options.Value;
+        _recorder = recorder;
+        _timeProvider = timeProvider;
+        _stamps = new InvalidationStamps(Math.Max(4 * _options.Capacity, 1_024));
+        _onEvicted = OnEvicted;
+        _cache = new MemoryCache(new MemoryCacheOptions
+        {
+            Clock = _clock = new TimeProviderClock(timeProvider),
+            ExpirationScanFrequency = _options.ExpirationScanInterval,
+        });
+        _expirationScan = timeProvider.CreateTimer(
+            static state => ((MemoryCacheStore)state!).ScanForExpired(),
+            this,
+            _options.ExpirationScanInterval,
+            _options.ExpirationScanInterval);
+    }
+
+    /// <inheritdoc />
+    public string Name => "Memory";
+
+    /// <inheritdoc />
+    public int Capacity => _options.Capacity;
+
+    /// <summary>How many keys' invalidation stamps are held (bounded: the rest fold into a floor).</summary>
+    internal int TrackedInvalidations
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _stamps.TrackedKeys;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public int Count => _index.Count;
+
+    /// <inheritdoc />
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        // An entry with an absolute TTL only is read from the index, with the TTL checked here: the same answer as
+        // MemoryCache gives, without its bookkeeping. A sliding entry goes through MemoryCache, which slides it;
+        // an expired one too, so that MemoryCache removes it and raises EXPIRE.
+        if (_index.TryGetValue(key, out var indexed) && indexed.SlidingExpiration is null && _clock.UtcNow < indexed.AbsoluteExpiration)
+        {
+            indexed.MarkVisited();
+            return new ValueTask<CacheEntry?>(indexed);
+        }
+
+        if (_cache.TryGetValue(key, out var value) && value is CacheEntry entry)
+        {
+            // Only a sliding entry needs the time of its latest read; recency for eviction is the visited bit.
+            entry.MarkVisited();
+            if (entry.SlidingExpiration is not null)
+            {
+                entry.Touch(_timeProvider.GetTimestamp());
+            }
+
+            return new ValueTask<CacheEntry?>(entry);
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            return new ValueTask<PopulateTicket>(new PopulateTicket(key, _stamps.Now));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (_writeLock)
+        {
+            var invalidatedAt = _stamps.LastInvalidation(entry.Key);
+            if (_options.GuardPopulate && ticket.Guarded && invalidatedAt > ticket.Stamp)
+            {
+                return new ValueTask<PopulateResult>(PopulateResult.Rejected(
+                    $"key invalidated (stamp {invalidatedAt}) after this read began (stamp {ticket.Stamp}): the value may be stale"));
+            }
+
+            if (_index.TryGetValue(entry.Key, out var replaced))
+            {
+                Unlink(replaced);
+            }
+            else if (_order.Count >= _options.Capacity)
+            {
+                EvictOne();
+            }
+
+            var options = new MemoryCacheEntryOptions { AbsoluteExpiration = entry.AbsoluteExpiration };
+            if (entry.SlidingExpiration is { } sliding)
+            {
+                options.SlidingExpiration = sliding;
+            }
+
+            options.RegisterPostEvictionCallback(_onEvicted, entry);
+            Link(entry);
+            _index[entry.Key] = entry;
+            _cache.Set(entry.Key, entry, options);
+            return new ValueTask<PopulateResult>(PopulateResult.StoredOver(
+                replaced is not null && replaced.EntityType != entry.EntityType ? replaced.EntityType : null));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            _stamps.Stamp(key);
+            var held = _index.TryRemove(key, out var removed);
+            if (held)
+            {
+                Unlink(removed!);
+            }
+
+            _cache.Remove(key);
+            return new ValueTask<bool>(held);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            _stamps.StampAll();
+            _order.Clear();
+            _keys.Clear();
+            _keysByType.Clear();
+            List<string> removed = [];
+            foreach (var key in _index.Keys)
+            {
+                if (_index.TryRemove(key, out _))
+                {
+                    removed.Add(key);
+                }
+
+                _cache.Remove(key);
+            }
+
+            return new ValueTask<IReadOnlyList<string>>(removed);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _timeProvider.GetUtcNow();
+        IReadOnlyList<CacheEntry> live = [.. _index.Values.Where(e => e.ExpiresAt(_timeProvider) > now).OrderBy(e => e.Key, StringComparer.Ordinal)];
+        return new ValueTask<IReadOnlyList<CacheEntry>>(live);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        new(_index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > _timeProvider.GetUtcNow() ? entry : null);
+
+    /// <inheritdoc />
+    /// <remarks>Keys in ordinal order from sorted indexes (all keys, and by type): O(log n + page) without a text filter.</remarks>
+    public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        string? after = null;
+        if (query.Cursor is { } cursor)
+        {
+            after = cursor.Length > 0 && cursor[0] == CursorMark
+                ? cursor[1..]
+                : throw new ArgumentException("The cursor was not made by the memory store.", nameof(query));
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        List<CacheEntry> page = [];
+        string? next = null;
+        lock (_writeLock)
+        {
+            var source = query.EntityType is null ? _keys : _keysByType.GetValueOrDefault(query.EntityType);
+            if (source is not { Count: > 0 } || (after is not null && string.CompareOrdinal(after, source.Max) >= 0))
+            {
+                return new ValueTask<CachePage>(new CachePage([], null));
+            }
+
+            var scanned = 0;
+            string? lastSeen = null;
+            foreach (var key in after is null ? source : source.GetViewBetween(after, source.Max!))
+            {
+                if (after is not null && key.Equals(after, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                if (page.Count == query.Limit || ++scanned > ScanBudget)
+                {
+                    next = CursorMark + lastSeen;
+                    break;
+                }
+
+                lastSeen = key;
+                if ((query.Text is null || key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+                    && _index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > now)
+                {
+                    page.Add(entry);
+                }
+            }
+        }
+
+        return new ValueTask<CachePage>(new CachePage(page, next));
+    }
+
+    /// <summary>How many keys of each entity type the store holds, from the index by type (O(types)).</summary>
+    public IReadOnlyDictionary<string, int> CountByType()
+    {
+        lock (_writeLock)
+        {
+            return _keysByType.ToDictionary(t => t.Key, t => t.Value.Count, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The keys held of <paramref name="entityType"/>, from the index by type: what a bulk write of that table touches.</summary>
+    public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            IReadOnlyList<string> keys = _keysByType.TryGetValue(entityType, out var set) ? [.. set] : [];
+            return new ValueTask<IReadOnlyList<string>>(keys);
+        }
+    }
+
+    /// <summary>Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE.</summary>
+    public void ScanForExpired() => _cache.Compact(0);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _expirationScan.Dispose();
+        _cache.Dispose();
+    }
+
+    /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; its EVICT comes from the callback.</summary>
+    private void EvictOne()
+    {
+        if (_order.ChooseVictim() is not { } victim)
+        {
+            return;
+        }
+
+        victim.EvictedForCapacity = true;
+        Unlink(victim);
+        _index.TryRemove(new KeyValuePair<string, CacheEntry>(victim.Key, victim));
+        _cache.Remove(victim.Key);
+    }
+
+    private void Link(CacheEntry entry)
+    {
+        _order.Add(entry);
+        _keys.Add(entry.Key);
+        if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
+        {
+            _keysByType[entry.EntityType] = keys = new SortedSet<string>(StringComparer.Ordinal);
+        }
+
+        keys.Add(entry.Key);
+    }
+
+    private void Unlink(CacheEntry entry)
+    {
+        if (!entry.Linked)
+        {
+            return;
+        }
+
+        _order.Remove(entry);
+        _keys.Remove(entry.Key);
+        if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
+        {
+            _keysByType.Remove(entry.EntityType);
+        }
+    }
+
+    private void OnEvicted(object key, object? value, EvictionReason reason, object? state)
+    {
+        if (state is not CacheEntry entry)
+        {
+            return;
+        }
+
+        switch (reason)
+        {
+            case EvictionReason.Expired or EvictionReason.TokenExpired:
+                lock (_writeLock)
+                {
+                    if (_index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry)))
+                    {
+                        Unlink(entry);
+                    }
+                }
+
+                _recorder.Record(CacheEventKind.Expire, entry.Key, entry.EntityType, detail: ExpiryReason(entry), source: "store");
+                break;
+            case EvictionReason.Removed when entry.EvictedForCapacity:
+                _recorder.Record(CacheEventKind.Evict, entry.Key, entry.EntityType,
+                    detail: $"capacity of {_options.Capacity} entries reached; the eviction hand chose the oldest entry not read since its last pass", source: "store");
+                break;
+        }
+    }
+
+    private string ExpiryReason(CacheEntry entry)
+    {
+        var now = _timeProvider.GetUtcNow();
+        return entry.SlidingExpiration is { } sliding && now < entry.AbsoluteExpiration
+            ? $"sliding TTL of {sliding} passed without a read"
+            : $"absolute TTL reached at {entry.AbsoluteExpiration:O}";
+    }
+}

@@ -1,0 +1,302 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Qset.Caching;
+
+/// <summary>
+/// The engine the three caching styles share: cache-aside reads with one database read per key at a time,
+/// invalidation, and the statistics. It knows tables only as version stamps: each read brings its own loader
+/// and, in its <see cref="CacheReadPolicy"/>, the tables whose versions its entry is checked against.
+/// </summary>
+public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+{
+    private readonly ConcurrentDictionary<(string Key, Type Type), Task<object?>> _inflight = new();
+    private readonly CacheOptions _options = options.Value;
+
+    /// <summary>The store values live in.</summary>
+    public ICacheStore Store => store;
+
+    /// <summary>The journal of events.</summary>
+    public EventJournal Journal => recorder.Journal;
+
+    /// <summary>The time provider every TTL and timestamp is read from.</summary>
+    public TimeProvider TimeProvider => timeProvider;
+
+    /// <summary>
+    /// A cache-aside read: HIT when the key holds a <typeparamref name="T"/>; otherwise MISS, then one database
+    /// read through <paramref name="load"/> (concurrent misses of the key wait for it), then POPULATE unless the
+    /// row is missing. A key holding another type is reported as a CLASH and read as a miss.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public ValueTask<CacheRead<T>> GetAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CancellationToken cancellationToken = default)
+        where T : class =>
+        GetAsync(key, state, load, CacheReadPolicy.ById<T>(), cancellationToken);
+
+    /// <summary>As the by-id read, with the entity type, table dependencies and TTL of <paramref name="policy"/>.</summary>
+    /// <remarks>
+    /// A hit the store answers synchronously (the memory store) takes no async state machine and no clock read
+    /// of its own: it is not timed (two precise clock reads cost more than the hit) and reports a zero duration.
+    /// A hit whose tables moved on since its read is stale: it is invalidated and read again.
+    /// </remarks>
+    public ValueTask<CacheRead<T>> GetAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        ArgumentNullException.ThrowIfNull(policy);
+        var pending = store.GetAsync(key, cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
+            return ReadAsync(key, state, load, policy, timeProvider.GetTimestamp(), pending, cancellationToken);
+        }
+
+        var entry = pending.Result;
+        if (entry?.Value is T cached && !IsStale(entry))
+        {
+            recorder.RecordHit(key, policy.EntityType);
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
+        }
+
+        return MissAsync(key, state, load, policy, timeProvider.GetTimestamp(), entry, cancellationToken);
+    }
+
+    /// <summary>How many database loads are in flight (each shared by the readers of its key).</summary>
+    internal int LoadsInFlight => _inflight.Count;
+
+    /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
+    public async ValueTask InvalidateAsync(string key, string? entityType, string? detail = null, CancellationToken cancellationToken = default)
+    {
+        // New readers must not join a load that began before this write: detach it (its own populate is refused).
+        foreach (var inflight in _inflight)
+        {
+            if (inflight.Key.Key == key)
+            {
+                _inflight.TryRemove(inflight);
+            }
+        }
+
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
+        activity?.SetTag(QsetTelemetry.KeyTag, key);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+        var started = timeProvider.GetTimestamp();
+        await store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        recorder.Record(CacheEventKind.Invalidate, key, entityType, timeProvider.GetElapsedTime(started), detail);
+    }
+
+    /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
+    public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        var types = entries.ToDictionary(e => e.Key, e => e.EntityType, StringComparer.Ordinal);
+        _inflight.Clear();
+        var removed = await store.ClearAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var key in removed)
+        {
+            recorder.Record(CacheEventKind.Invalidate, key, types.GetValueOrDefault(key), detail: "flush");
+        }
+
+        return removed.Count;
+    }
+
+    /// <summary>The counters and the store's size.</summary>
+    public CacheStats GetStats()
+    {
+        var c = recorder.Counters;
+        return new CacheStats(
+            store.Name,
+            c.Of(CacheEventKind.Hit),
+            c.Of(CacheEventKind.Miss),
+            c.Of(CacheEventKind.Populate),
+            c.Of(CacheEventKind.Invalidate),
+            c.Of(CacheEventKind.Evict),
+            c.Of(CacheEventKind.Expire),
+            c.Of(CacheEventKind.Reject),
+            c.Of(CacheEventKind.Clash),
+            c.Of(CacheEventKind.Error),
+            c.DbQueries,
+            store.Count,
+            store.Capacity);
+    }
+
+    private async ValueTask<CacheRead<T>> ReadAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        ValueTask<CacheEntry?> pending,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entry = await pending.ConfigureAwait(false);
+        if (entry?.Value is T cached && !IsStale(entry))
+        {
+            var elapsed = timeProvider.GetElapsedTime(started);
+            recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
+            return new CacheRead<T>(cached, true, elapsed);
+        }
+
+        return await MissAsync(key, state, load, policy, started, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<CacheRead<T>> MissAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        CacheEntry? entry,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = policy.EntityType;
+        if (entry is not null && IsStale(entry))
+        {
+            await InvalidateStaleAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        else if (entry is not null)
+        {
+            recorder.Record(CacheEventKind.Clash, key, entityType,
+                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+        }
+
+        var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
+        var duration = timeProvider.GetElapsedTime(started);
+        recorder.Telemetry?.Miss(entityType, duration);
+        return new CacheRead<T>(value, false, duration);
+    }
+
+    private async Task<T?> LoadOnceAsync<T, TState>(
+        string key,
+        CacheReadPolicy policy,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        long started,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = policy.EntityType;
+        var slot = (key, typeof(T));
+        while (true)
+        {
+            if (_inflight.TryGetValue(slot, out var running))
+            {
+                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started),
+                    detail: "joined the database read already under way for this key");
+                return (T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inflight.TryAdd(slot, owner.Task))
+            {
+                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started));
+
+                // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
+                _ = ReadAndPopulateAsync(slot, policy, state, load, owner);
+                return (T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReadAndPopulateAsync<T, TState>(
+        (string Key, Type Type) slot,
+        CacheReadPolicy policy,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        TaskCompletionSource<object?> owner)
+        where T : class
+    {
+        var key = slot.Key;
+        var entityType = policy.EntityType;
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.LoadActivity);
+        activity?.SetTag(QsetTelemetry.KeyTag, key);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+        try
+        {
+            var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
+            if (CacheContext.PopulateGuardOff)
+            {
+                ticket = ticket with { Guarded = false };
+            }
+
+            recorder.Counters.CountDbQuery();
+            var stamps = _versions.Capture(policy.DependsOn);
+            using var read = UncommittedReads.Begin();
+            var readStarted = timeProvider.GetTimestamp();
+            var value = await load(state, CancellationToken.None).ConfigureAwait(false);
+            var readTime = timeProvider.GetElapsedTime(readStarted);
+            if (value is null)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "not_found");
+            }
+            else if (read.SawTransaction)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "rejected");
+                recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
+            }
+            else
+            {
+                var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
+                var result = await store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
+                activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
+                if (result.Stored)
+                {
+                    recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
+                        result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
+                }
+                else
+                {
+                    recorder.Record(CacheEventKind.Reject, key, entityType, readTime, result.Reason);
+                }
+            }
+
+            owner.TrySetResult(value);
+        }
+#pragma warning disable CA1031 // The failure is handed to every waiter through the task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
+            owner.TrySetException(ex);
+        }
+        finally
+        {
+            _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+        }
+    }
+
+    private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)
+    {
+        var now = timeProvider.GetUtcNow();
+        return new CacheEntry(
+            key,
+            entityType,
+            value,
+            CacheJson.Serialize(value),
+            now,
+            timeProvider.GetTimestamp(),
+            now + (ttl ?? _options.DefaultTtl),
+            _options.SlidingTtl)
+        {
+            Stamps = stamps,
+        };
+    }
+}
+
+/// <summary>The outcome of a cache-aside read.</summary>
+/// <param name="Value">The entity, or null when the database has no such row.</param>
+/// <param name="Hit">True when the cache answered without the database.</param>
+/// <param name="Duration">How long the read took.</param>
+public readonly record struct CacheRead<T>(T? Value, bool Hit, TimeSpan Duration)
+    where T : class;

@@ -1,0 +1,314 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Qset.Caching.Queries;
+
+namespace Qset.Caching.Redis;
+
+/// <summary>
+/// A memory L1 on each node over the shared Redis L2. Reads try L1, then L2 (copying into L1), then the database.
+/// Every invalidation is applied to both levels and sent to the other nodes over an <see cref="InvalidationChannel"/>;
+/// the write returns once each of them has dropped its L1 copy (or has stopped serving its L1 for want of a lease),
+/// so no node serves a value older than an acknowledged write. While Redis is down, L1 is bypassed: this node could
+/// not hear other nodes' invalidations, so it reads the database; its recovery clears L1 before caching resumes.
+/// </summary>
+/// <remarks>
+/// Query results (<c>.Cacheable()</c>, keys <c>Query.*</c>) live in L1 only: they depend on per-table versions, which
+/// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
+/// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
+/// </remarks>
+public sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations, IConfirmsInvalidations, IDisposable
+{
+    private const string KeyMessage = "k";
+    private const string TableMessage = "t";
+    private const string FlushTarget = "*";
+    private const string BarrierMessage = "b";
+    private const string HoldsQuestion = "w";
+    private static readonly TimeSpan s_askWait = TimeSpan.FromMilliseconds(300);
+
+    private readonly MemoryCacheStore _near;
+    private readonly RedisCacheStore _far;
+    private readonly RedisConnection _connection;
+    private readonly CacheRecorder _recorder;
+    private readonly TableVersions _versions;
+    private readonly InvalidationChannel _channel;
+
+    /// <summary>Creates the store and subscribes to the invalidation channel.</summary>
+    public HybridCacheStore(
+        MemoryCacheStore near,
+        RedisCacheStore far,
+        RedisConnection connection,
+        CacheRecorder recorder,
+        TableVersions versions,
+        TimeProvider timeProvider,
+        IOptions<CacheOptions> options,
+        ILogger<HybridCacheStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _near = near;
+        _far = far;
+        _connection = connection;
+        _recorder = recorder;
+        _versions = versions;
+
+        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, logger, Apply,
+            _ => ClearNear("a message on the invalidation channel could not be applied"));
+
+        // Sent as the write commits, before its keys are invalidated: the key's confirmed message, later on the same
+        // ordered channel, confirms the table's too.
+        _versions.Bumped += (_, bump) => _ = _channel.PublishAsync(TableMessage, $"{bump.Table}\n{(bump.Bulk ? 1 : 0)}", confirm: false);
+        _connection.AddRecoveryStep(RecoverNearAsync);
+        _ = _channel.StartAsync();
+    }
+
+    /// <summary>True while this node may serve its L1: it hears the channel and is not behind on it.</summary>
+    public bool HoldsLease => _channel.HoldsLease;
+
+    /// <summary>A test seam: awaited between the two levels of a key's invalidation, so a test can read in the gap.</summary>
+    internal Func<string, Task>? BetweenLevels { get; set; }
+
+    /// <inheritdoc />
+    public string Name => "Hybrid";
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => _connection.NodeId;
+
+    /// <inheritdoc />
+    public int Capacity => _near.Capacity;
+
+    /// <inheritdoc />
+    /// <remarks>This node's L1.</remarks>
+    public int Count => _near.Count;
+
+    /// <inheritdoc />
+    public bool IsDegraded => _connection.IsDegraded;
+
+    /// <inheritdoc />
+    public string HealthDescription => IsDegraded
+        ? $"Node {NodeId}: Redis is not answering; L1 bypassed, reads go to the database."
+        : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
+
+    /// <inheritdoc />
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.IsDegraded)
+        {
+            return null;
+        }
+
+        // Without a lease this node may be behind on other nodes' invalidations: its L1 waits, L2 answers.
+        if (_channel.HoldsLease && await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
+        {
+            return near;
+        }
+
+        if (IsNearOnly(key))
+        {
+            return null;
+        }
+
+        var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (await _far.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } far)
+        {
+            return null;
+        }
+
+        // Guarded like a database read: an invalidation broadcast while L2 was being read wins.
+        await _near.TryPopulateAsync(far, nearTicket, cancellationToken).ConfigureAwait(false);
+        return far;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var near = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (IsNearOnly(key))
+        {
+            return _connection.IsDegraded ? new PopulateTicket(key, -1) : near with { NearStamp = near.Stamp };
+        }
+
+        var far = await _far.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        return far with { NearStamp = near.Stamp };
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (IsNearOnly(entry.Key))
+        {
+            return ticket.Stamp < 0 || _connection.IsDegraded
+                ? PopulateResult.Rejected("Redis unavailable: read from the database, not cached")
+                : await _near.TryPopulateAsync(entry, ticket with { Stamp = ticket.NearStamp }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var far = await _far.TryPopulateAsync(entry, ticket, cancellationToken).ConfigureAwait(false);
+        if (!far.Stored)
+        {
+            return far;
+        }
+
+        return await _near.TryPopulateAsync(entry, ticket with { Stamp = ticket.NearStamp }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
+        _far.BumpBulkWriteAsync(table, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// L2 first, then L1: a read that misses L1 after the L1 drop then finds L2 already empty. The other order let a
+    /// reader copy the old L2 value into L1 between the two, where it stayed; a copy that began before the L1 drop is
+    /// refused by the L1 stamp, as a database read is.
+    /// </remarks>
+    public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var far = !IsNearOnly(key) && await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (BetweenLevels is { } between)
+        {
+            await between(key).ConfigureAwait(false);
+        }
+
+        var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        await _channel.PublishAsync(KeyMessage, key, confirm: true).ConfigureAwait(false);
+        return near || far;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives.</remarks>
+    public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
+        var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
+        await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
+        return [.. near.Union(far, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The shared L2, which is what every node can serve, and this node's query results.</remarks>
+    public async ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var far = await _far.ListAsync(cancellationToken).ConfigureAwait(false);
+        var queries = (await _near.ListAsync(cancellationToken).ConfigureAwait(false)).Where(e => IsNearOnly(e.Key));
+        return [.. far.Concat(queries).OrderBy(e => e.Key, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>This node's L1 first, then the shared L2; nothing is copied between them.</remarks>
+    public async ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        await _near.PeekAsync(key, cancellationToken).ConfigureAwait(false)
+        ?? (IsNearOnly(key) ? null : await _far.PeekAsync(key, cancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The shared L2's pages (cursor <c>f…</c>), then this node's query results, which live in L1 only (cursor <c>n…</c>).
+    /// </remarks>
+    public async ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var queriesOnly = query.EntityType == QueryKeys.EntityType;
+        var cursor = query.Cursor;
+        if (!queriesOnly && (cursor is null || cursor.StartsWith('f')))
+        {
+            var far = await _far.ListPageAsync(query with { Cursor = cursor?[1..] }, cancellationToken).ConfigureAwait(false);
+            if (far.NextCursor is not null)
+            {
+                return far with { NextCursor = "f" + far.NextCursor };
+            }
+
+            var queriesFollow = query.EntityType is null
+                && (await _near.ListPageAsync(query with { Limit = 1, Cursor = null, EntityType = QueryKeys.EntityType }, cancellationToken).ConfigureAwait(false)).Entries.Count > 0;
+            return far with { NextCursor = queriesFollow ? "n" : null };
+        }
+
+        if (cursor is not null && !cursor.StartsWith('n'))
+        {
+            throw new ArgumentException("The cursor was not made by the Hybrid store.", nameof(query));
+        }
+
+        var near = await _near.ListPageAsync(
+            query with { Cursor = cursor is { Length: > 1 } ? cursor[1..] : null, EntityType = QueryKeys.EntityType }, cancellationToken).ConfigureAwait(false);
+        return near with { NextCursor = near.NextCursor is null ? null : "n" + near.NextCursor };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The shared L2's keys of the type, and this node's L1-only ones (query results).</remarks>
+    public async ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        var far = await _far.KeysOfTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        var near = await _near.KeysOfTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        return [.. far.Union(near.Where(IsNearOnly), StringComparer.Ordinal)];
+    }
+
+    private static bool IsNearOnly(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
+
+    /// <inheritdoc />
+    /// <remarks>A confirmed message after the write's table bumps: the channel is ordered, so it confirms them too.</remarks>
+    public async ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default) =>
+        await _channel.PublishAsync(BarrierMessage, string.Empty, confirm: true).ConfigureAwait(false);
+
+    /// <summary>
+    /// The nodes holding <paramref name="key"/> in their L1, this one included, asked on demand (each node answers for
+    /// itself, with a side-effect-free peek); a node that does not answer within 300 ms is left out.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NodesHoldingAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var others = _connection.IsDegraded
+            ? new Dictionary<string, string>()
+            : await _channel.AskAsync(HoldsQuestion, key, s_askWait).ConfigureAwait(false);
+        var self = await _near.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not null ? [NodeId] : Array.Empty<string>();
+        return [.. self.Concat(others.Where(a => a.Value == "1").Select(a => a.Key).Order(StringComparer.Ordinal))];
+    }
+
+    /// <summary>Applies another node's message and answers it when it asks; the channel acknowledges it once this returns.</summary>
+    private string? Apply(NodeMessage message)
+    {
+        if (message.Kind == HoldsQuestion)
+        {
+            return _near.PeekAsync(message.Body).AsTask().GetAwaiter().GetResult() is not null ? "1" : "0";
+        }
+
+        if (message.Kind == TableMessage && message.Body.Split('\n') is [var table, var bulk])
+        {
+            // This node's query results of the table are now stale by version, and its L1 by-id copies too after a bulk write.
+            _versions.ApplyRemote(table, bulk: bulk == "1");
+        }
+        else if (message.Kind == KeyMessage && message.Body == FlushTarget)
+        {
+            ClearNear($"flush broadcast by node {message.Node}");
+        }
+        else if (message.Kind == KeyMessage)
+        {
+            // The memory store completes at once, so the copy is gone before the acknowledgement is sent.
+            _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            _recorder.Record(CacheEventKind.Invalidate, message.Body, null, detail: $"L1 copy dropped: invalidated by node {message.Node}", source: "sync");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Part of every recovery, before reads resume: this node may have missed other nodes' invalidations while it
+    /// could not hear them, so it subscribes again, makes sure it hears the channel, and drops its whole L1.
+    /// </summary>
+    private async Task RecoverNearAsync()
+    {
+        // Proves this node hears the channel again (and has applied all that came before its own fresh heartbeat).
+        await _channel.ResynchronizeAsync().ConfigureAwait(false);
+        ClearNear("Redis reconnected: this node may have missed invalidations");
+
+        // The other nodes may hold L1 copies that this node's writes during the outage made stale (their
+        // invalidations were only deferred here): they drop their L1 too, before this node's reads resume.
+        await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
+    }
+
+    private void ClearNear(string reason)
+    {
+        foreach (var key in _near.ClearAsync().AsTask().GetAwaiter().GetResult())
+        {
+            _recorder.Record(CacheEventKind.Invalidate, key, null, detail: reason, source: "sync");
+        }
+    }
+}

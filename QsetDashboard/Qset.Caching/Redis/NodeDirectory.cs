@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Qset.Caching.Redis;
+
+/// <summary>
+/// Which nodes share the cache and how many keys each holds in its L1. A Hybrid node writes a heartbeat with its L1
+/// count to Redis every second (expiring after five, so a stopped node disappears); the dashboard reads them all.
+/// A heartbeat carries a count, never the keys: its size does not grow with the cache. With the Memory or Redis
+/// backend there is one node: this one.
+/// </summary>
+public sealed class NodeDirectory(
+    ICacheStore store,
+    IServiceProvider services,
+    IOptions<CacheOptions> options,
+    TimeProvider timeProvider) : BackgroundService
+{
+    private static readonly TimeSpan s_beat = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_expiry = TimeSpan.FromSeconds(5);
+
+    /// <summary>The nodes seen now, this one first.</summary>
+    public async Task<IReadOnlyList<CacheNode>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var self = options.Value.NodeId;
+        if (store is not HybridCacheStore hybrid)
+        {
+            return [new CacheNode(self, timeProvider.GetUtcNow(), store is MemoryCacheStore ? store.Count : 0, IsSelf: true)];
+        }
+
+        var own = new CacheNode(self, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: true);
+        var connection = Connection;
+        if (connection.Database is not { } database)
+        {
+            return [own];
+        }
+
+        try
+        {
+            List<CacheNode> nodes = [own];
+            foreach (var server in connection.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+            {
+                await foreach (var key in server.KeysAsync(pattern: $"{connection.Prefix}node:*", pageSize: 100).WithCancellation(cancellationToken))
+                {
+                    var payload = (string?)await database.StringGetAsync(key);
+                    if (payload is null || JsonSerializer.Deserialize(payload, CacheNodeJsonContext.Default.CacheNode) is not { } node || node.NodeId == self)
+                    {
+                        continue;
+                    }
+
+                    nodes.Add(node with { IsSelf = false });
+                }
+            }
+
+            return nodes;
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex) || ex is JsonException)
+        {
+            return [own];
+        }
+    }
+
+    /// <summary>
+    /// The nodes holding <paramref name="key"/>, asked on demand: the memory store is this node; a Hybrid node asks the
+    /// others over the invalidation channel; the Redis backend holds nothing on any node (only in Redis).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => store switch
+    {
+        HybridCacheStore hybrid => await hybrid.NodesHoldingAsync(key, cancellationToken),
+        MemoryCacheStore => await store.PeekAsync(key, cancellationToken) is null ? [] : [options.Value.NodeId],
+        _ => [],
+    };
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (store is not HybridCacheStore hybrid)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(s_beat, timeProvider);
+        do
+        {
+            await BeatAsync(hybrid, stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private RedisConnection Connection => (RedisConnection)services.GetService(typeof(RedisConnection))!;
+
+    private async Task BeatAsync(HybridCacheStore hybrid, CancellationToken cancellationToken)
+    {
+        var connection = Connection;
+        if (connection.Database is not { } database)
+        {
+            return;
+        }
+
+        try
+        {
+            var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: false);
+            await database.StringSetAsync(
+                $"{connection.Prefix}node:{node.NodeId}",
+                JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode),
+                s_expiry);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            connection.ReportFailure(ex);
+        }
+    }
+}
+
+/// <summary>One node sharing the cache.</summary>
+/// <param name="NodeId">The node's id (<c>Cache:NodeId</c>).</param>
+/// <param name="LastSeen">Its latest heartbeat.</param>
+/// <param name="KeyCount">How many keys it holds in its L1 (the memory store: in the store).</param>
+/// <param name="IsSelf">True for the node answering.</param>
+public sealed record CacheNode(string NodeId, DateTimeOffset LastSeen, int KeyCount, bool IsSelf);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(CacheNode))]
+internal sealed partial class CacheNodeJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,352 @@
+using Microsoft.Extensions.Options;
+using Qset.Caching.Queries;
+using StackExchange.Redis;
+
+namespace Qset.Caching.Redis;
+
+/// <summary>
+/// Values in Redis, shared by every node. TTL is set on write; the guarded populate is one Lua script that compares
+/// the key's generation with the one the read began at; listing uses SCAN over the prefix. When the server has
+/// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
+/// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
+/// </summary>
+public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
+{
+    private readonly RedisConnection _connection;
+    private readonly CacheRecorder _recorder;
+    private readonly TimeProvider _timeProvider;
+    private readonly CacheTypes _types;
+    private readonly CacheOptions _options;
+    private int _lastCount;
+    private int _notificationsWired;
+
+    /// <summary>Creates the store over the app's Redis connection.</summary>
+    public RedisCacheStore(RedisConnection connection, IOptions<CacheOptions> options, CacheRecorder recorder, CacheTypes types, TimeProvider timeProvider)
+    {
+        _connection = connection;
+        _types = types;
+        _recorder = recorder;
+        _timeProvider = timeProvider;
+        _options = options.Value;
+        _connection.Restored += (_, _) => _ = WireKeyspaceNotificationsAsync();
+        _ = WireKeyspaceNotificationsAsync();
+    }
+
+    /// <inheritdoc />
+    public string Name => "Redis";
+
+    /// <inheritdoc />
+    public int Capacity => _options.Capacity;
+
+    /// <inheritdoc />
+    /// <remarks>As of the latest listing: counting Redis keys takes a SCAN, which a property must not run.</remarks>
+    public int Count => Volatile.Read(ref _lastCount);
+
+    /// <inheritdoc />
+    public bool IsDegraded => _connection.IsDegraded;
+
+    /// <inheritdoc />
+    public string HealthDescription => IsDegraded
+        ? "Redis is not answering: reads go to the database, nothing is cached."
+        : $"Redis answers; prefix '{_connection.Prefix}'.";
+
+    /// <inheritdoc />
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        IsQueryKey(key)
+            ? default
+            : FailOpenAsync<CacheEntry?>(async database =>
+            {
+                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+                return payload is null ? null : await DecodeOrDropAsync(database, key, payload).ConfigureAwait(false);
+            }, whenDown: null);
+
+    /// <inheritdoc />
+    public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default) =>
+        FailOpenAsync(async database =>
+        {
+            var table = RedisConnection.TableOf(key);
+            RedisKey[] keys = table is null
+                ? [_connection.GenerationKey(key), _connection.EpochKey]
+                : [_connection.GenerationKey(key), _connection.EpochKey, _connection.TableKey(table)];
+            var values = await database.StringGetAsync(keys).ConfigureAwait(false);
+            return new PopulateTicket(
+                key,
+                Generation(values[0]),
+                Epoch: Generation(values[1]),
+                TableGeneration: table is null ? -1 : Generation(values[2]));
+        }, whenDown: new PopulateTicket(key, -1));
+
+    /// <inheritdoc />
+    public ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (IsQueryKey(entry.Key))
+        {
+            return new(PopulateResult.Rejected(
+                "the Redis backend does not hold query results (they depend on per-node table versions): use Hybrid, whose L1 holds them"));
+        }
+
+        var unavailable = PopulateResult.Rejected("Redis unavailable: read from the database, not cached");
+        var ttl = entry.AbsoluteExpiration - _timeProvider.GetUtcNow();
+        if (ticket.Stamp < 0)
+        {
+            return new(unavailable);
+        }
+
+        if (ttl <= TimeSpan.Zero)
+        {
+            return new(PopulateResult.Rejected("the entry's TTL ran out before it could be stored"));
+        }
+
+        return FailOpenAsync(async database =>
+        {
+            var guarded = _options.GuardPopulate && ticket.Guarded;
+            var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
+            var index = _connection.TypeIndexKey(entry.EntityType);
+            RedisKey[] keys = table is null
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.TableKey(table)];
+            var result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Populate,
+                keys,
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key]).ConfigureAwait(false))!;
+            if ((long)result[0] == 1)
+            {
+                return PopulateResult.StoredOver(null);
+            }
+
+            var (seenKey, seenTable, seenEpoch) = ((string?)result[1], (string?)result[2], (string?)result[3]);
+            return seenKey != Text(ticket.Stamp)
+                ? PopulateResult.Rejected($"key invalidated (generation {seenKey}) after this read began (generation {ticket.Stamp}): the value may be stale")
+                : seenEpoch != Text(Math.Max(ticket.Epoch, 0))
+                    ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
+                    : PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
+        }, whenDown: unavailable);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
+        await InvalidateOrDeferAsync(
+            async database => await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false),
+            whenDown: 0L,
+            defer: _connection.DeferAll).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) =>
+        InvalidateOrDeferAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, defer: () => _connection.Defer(key));
+
+    /// <inheritdoc />
+    /// <remarks>A flush that cannot reach Redis drops every entry under the prefix when it comes back.</remarks>
+    public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default) =>
+        InvalidateOrDeferAsync<IReadOnlyList<string>>(async database =>
+        {
+            // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
+            await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
+            List<string> removed = [];
+            foreach (var entryKey in await _connection.ScanEntryKeysAsync().ConfigureAwait(false))
+            {
+                var key = _connection.CacheKeyOf(entryKey!)!;
+                if (await _connection.InvalidateAsync(database, key).ConfigureAwait(false))
+                {
+                    removed.Add(key);
+                }
+            }
+
+            Volatile.Write(ref _lastCount, 0);
+            return removed;
+        }, whenDown: [], defer: _connection.DeferAll);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyList<CacheEntry>>(async database =>
+        {
+            var keys = await _connection.ScanEntryKeysAsync().ConfigureAwait(false);
+            List<CacheEntry> entries = [];
+            foreach (var chunk in keys.Chunk(200))
+            {
+                var payloads = await database.StringGetAsync(chunk).ConfigureAwait(false);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if ((byte[]?)payloads[i] is { } payload
+                        && await DecodeOrDropAsync(database, _connection.CacheKeyOf(chunk[i]!)!, payload).ConfigureAwait(false) is { } entry)
+                    {
+                        entries.Add(entry);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _lastCount, entries.Count);
+            return [.. entries.OrderBy(e => e.Key, StringComparer.Ordinal)];
+        }, whenDown: []);
+
+    /// <inheritdoc />
+    /// <remarks>A GET; a corrupt value reads as null and is left for a real read to remove and report.</remarks>
+    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
+        IsQueryKey(key)
+            ? default
+            : FailOpenAsync<CacheEntry?>(async database =>
+            {
+                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+                return payload is not null && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) ? entry : null;
+            }, whenDown: null);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SCAN with the filters as a MATCH pattern on the server, so only matching keys cross the network; at most a few
+    /// SCAN calls per page. Pages follow Redis's hash order, not key order, and a key may repeat on a later page when
+    /// Redis rehashes between two pages (SCAN's own guarantee: every key present throughout is returned).
+    /// </remarks>
+    public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        var (scanCursor, skip) = RedisScanCursor.Parse(query.Cursor);
+        var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
+        return FailOpenAsync(async database =>
+        {
+            List<RedisKey> keys = [];
+            var cursor = scanCursor;
+            for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
+            {
+                var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
+                var batch = ((RedisResult[])reply[1]!).Select(r => (RedisKey)(string)r!).Skip(call == 0 ? skip : 0).ToArray();
+                var room = query.Limit - keys.Count;
+                if (batch.Length > room)
+                {
+                    // The page fills inside this batch: the next page runs the same SCAN call and skips what it took.
+                    keys.AddRange(batch[..room]);
+                    return await PageAsync(database, keys, RedisScanCursor.Format(cursor, (call == 0 ? skip : 0) + room)).ConfigureAwait(false);
+                }
+
+                keys.AddRange(batch);
+                cursor = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+                if (cursor == 0)
+                {
+                    return await PageAsync(database, keys, null).ConfigureAwait(false);
+                }
+            }
+
+            return await PageAsync(database, keys, RedisScanCursor.Format(cursor, 0)).ConfigureAwait(false);
+        }, whenDown: new CachePage([], null));
+    }
+
+    private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next)
+    {
+        var payloads = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys]).ConfigureAwait(false);
+        List<CacheEntry> entries = [];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = _connection.CacheKeyOf(keys[i]!)!;
+            if ((byte[]?)payloads[i] is { } payload && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) && entry is not null)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        return new CachePage(entries, next);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The members of the type's index set, which every populate adds its key to and every invalidation of a by-id
+    /// key removes it from: what a bulk write touches, without a SCAN of the keyspace. A key that expired in Redis
+    /// stays a member until then; invalidating it again costs nothing.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyList<string>>(async database =>
+        {
+            var members = await database.SetMembersAsync(_connection.TypeIndexKey(entityType)).ConfigureAwait(false);
+            return [.. members.Select(m => (string)m!)];
+        }, whenDown: []);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> against Redis; while Redis is down or failing, answers <paramref name="whenDown"/>
+    /// instead (and runs <paramref name="onDown"/>), having recorded the outage. No caller ever sees a Redis failure.
+    /// </summary>
+    private ValueTask<T> RunOrFallBackAsync<T>(IDatabase? database, Func<IDatabase, Task<T>> action, T whenDown, Action? onDown)
+    {
+        return database is null ? Down() : RunAsync(database);
+
+        async ValueTask<T> RunAsync(IDatabase db)
+        {
+            try
+            {
+                return await action(db).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                // Deferred first: the deferral itself keeps the connection degraded until it is replayed.
+                onDown?.Invoke();
+                _connection.ReportFailure(ex);
+                return whenDown;
+            }
+        }
+
+        ValueTask<T> Down()
+        {
+            onDown?.Invoke();
+            return new(whenDown);
+        }
+    }
+
+    /// <summary>A read or a populate: runs only while Redis is connected and recovered (<see cref="RedisConnection.Database"/>).</summary>
+    private ValueTask<T> FailOpenAsync<T>(Func<IDatabase, Task<T>> action, T whenDown) =>
+        RunOrFallBackAsync(_connection.Database, action, whenDown, onDown: null);
+
+    /// <summary>
+    /// An invalidation: sent whenever Redis is connected, even before a recovery has finished; when it cannot be sent,
+    /// <paramref name="defer"/> keeps it for the replay, and reads stay off Redis until then.
+    /// </summary>
+    private ValueTask<T> InvalidateOrDeferAsync<T>(Func<IDatabase, Task<T>> action, T whenDown, Action defer) =>
+        RunOrFallBackAsync(_connection.InvalidationDatabase, action, whenDown, defer);
+
+    /// <summary>The entry in <paramref name="payload"/>; a corrupt or foreign value is deleted, reported, and read as a miss.</summary>
+    private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload)
+    {
+        if (RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out var error))
+        {
+            return entry;
+        }
+
+        await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
+        _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
+        return null;
+    }
+
+    private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
+
+    private static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool IsQueryKey(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
+
+    private async Task WireKeyspaceNotificationsAsync()
+    {
+        // Subscribing costs nothing when the server has notifications off (no message ever comes), and reading
+        // its CONFIG would need admin mode: so subscribe always, and hear Redis's expiries and evictions when it tells.
+        try
+        {
+            if (!_connection.Multiplexer.IsConnected || Interlocked.Exchange(ref _notificationsWired, 1) == 1)
+            {
+                return;
+            }
+
+            var db = _connection.Multiplexer.GetDatabase().Database;
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:expired"),
+                (_, key) => OnKeyspaceEvent(CacheEventKind.Expire, key, "Redis expired the key at its TTL")).ConfigureAwait(false);
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:evicted"),
+                (_, key) => OnKeyspaceEvent(CacheEventKind.Evict, key, "Redis evicted the key under its maxmemory policy")).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            Interlocked.Exchange(ref _notificationsWired, 0);
+        }
+    }
+
+    private void OnKeyspaceEvent(CacheEventKind kind, RedisValue redisKey, string detail)
+    {
+        if (_connection.CacheKeyOf(redisKey!) is { } key)
+        {
+            _recorder.Record(kind, key, null, detail: detail, source: "redis");
+        }
+    }
+}

@@ -1,0 +1,386 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Qset.Caching.Redis;
+
+/// <summary>
+/// The app's one Redis connection, and its health as the cache sees it. Commands fail fast while Redis is down
+/// (no backlog), so a read goes to the database at once. An invalidation that could not reach Redis is kept (bounded)
+/// and replayed when the connection comes back; past the bound, every entry under the prefix is dropped instead.
+/// </summary>
+/// <remarks>
+/// Every recovery drops every entry under the prefix (a new flush epoch and a SCAN): whichever node's writes went
+/// uninvalidated during the outage, nothing from before it is served after it.
+/// The rule that keeps values true across an outage: while an invalidation is waiting to be replayed, or a store's
+/// recovery step (a Hybrid node's L1 clear) has not run, the connection counts as degraded and <see cref="Database"/>
+/// hands out nothing, so no value is read from Redis or stored in it. <see cref="Defer"/> and the end of a recovery
+/// take one lock, so a deferral can never slip between the last replay and the moment reads resume.
+/// </remarks>
+public sealed partial class RedisConnection : IDisposable
+{
+    private const int MaxDeferredInvalidations = 10_000;
+    private static readonly TimeSpan RecoveryRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    private readonly CacheOptions _options;
+    private readonly CacheRecorder _recorder;
+    private readonly ILogger<RedisConnection> _logger;
+    // Each deferred key with the sequence of its latest deferral: a replay removes only the deferral it replayed.
+    private readonly ConcurrentDictionary<string, long> _deferred = new(StringComparer.Ordinal);
+    private readonly Lock _deferLock = new();
+    private readonly List<Func<Task>> _recoverySteps = [];
+    private long _deferSequence;
+    private readonly Lazy<ConnectionMultiplexer> _multiplexer;
+    private readonly CancellationTokenSource _disposed = new();
+    private int _degraded;
+    private int _deferredOverflow;
+    private int _recovering;
+
+    // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
+    private int _degradedReported;
+
+    /// <summary>Creates the connection; it connects on first use and keeps reconnecting by itself.</summary>
+    public RedisConnection(IOptions<CacheOptions> options, CacheRecorder recorder, ILogger<RedisConnection> logger)
+    {
+        _options = options.Value;
+        _recorder = recorder;
+        _logger = logger;
+        Prefix = _options.RedisPrefix;
+        _multiplexer = new Lazy<ConnectionMultiplexer>(Connect, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Raised after the connection comes back, deferred invalidations were replayed and every recovery step ran.</summary>
+    public event EventHandler? Restored;
+
+    /// <summary>The prefix of every key and channel.</summary>
+    public string Prefix { get; }
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => _options.NodeId;
+
+    /// <summary>True while Redis is not answering.</summary>
+    public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected;
+
+    /// <summary>The multiplexer.</summary>
+    public ConnectionMultiplexer Multiplexer => _multiplexer.Value;
+
+    /// <summary>
+    /// The database for reads and populates, or null while Redis is down or not yet recovered (the caller then falls
+    /// back to the database). Connected but still degraded (a stall that ended, a first connection after a failed
+    /// start, a deferral waiting), it starts the recovery and still answers null until the recovery has finished.
+    /// </summary>
+    public IDatabase? Database
+    {
+        get
+        {
+            if (!Multiplexer.IsConnected)
+            {
+                ReportFailure("not connected");
+                return null;
+            }
+
+            if (Volatile.Read(ref _degraded) == 1)
+            {
+                _ = RecoverAsync();
+                return null;
+            }
+
+            return Multiplexer.GetDatabase();
+        }
+    }
+
+    /// <summary>
+    /// The database for invalidations, or null while Redis is not connected: an invalidation is sent whenever it can
+    /// reach Redis, recovered or not, so it never waits behind a replay.
+    /// </summary>
+    public IDatabase? InvalidationDatabase
+    {
+        get
+        {
+            if (Multiplexer.IsConnected)
+            {
+                return Multiplexer.GetDatabase();
+            }
+
+            ReportFailure("not connected");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Adds a step every recovery runs after the replay and before reads resume (a Hybrid node clears its L1 and
+    /// resubscribes here). A step that throws ends the recovery as failed; the next access tries again.
+    /// </summary>
+    public void AddRecoveryStep(Func<Task> step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        lock (_recoverySteps)
+        {
+            _recoverySteps.Add(step);
+        }
+    }
+
+    /// <summary>The pub/sub subscriber.</summary>
+    public ISubscriber Subscriber => Multiplexer.GetSubscriber();
+
+    /// <summary>The entry key of a cache key.</summary>
+    public RedisKey EntryKey(string key) => $"{Prefix}e:{key}";
+
+    /// <summary>The generation key of a cache key: bumped by every invalidation, checked by every populate.</summary>
+    public RedisKey GenerationKey(string key) => $"{Prefix}g:{key}";
+
+    /// <summary>The flush epoch: bumped by every flush, checked by every populate.</summary>
+    public RedisKey EpochKey => $"{Prefix}epoch";
+
+    /// <summary>The set of the cache keys held of an entity type: what a bulk write of that table touches.</summary>
+    public RedisKey TypeIndexKey(string entityType) => $"{Prefix}k:{entityType}";
+
+    /// <summary>The bulk-write generation key of a table.</summary>
+    public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
+
+    /// <summary>The table of a by-id key (<c>User</c> of <c>User.1</c>), or null for a bare or query key.</summary>
+    public static string? TableOf(string key)
+    {
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && !key.StartsWith(Queries.QueryKeys.Prefix, StringComparison.Ordinal) ? key[..dot] : null;
+    }
+
+    /// <summary>
+    /// A write whose effect on Redis could not be recorded (a bulk write during an outage): on reconnect, drop every
+    /// entry under the prefix, since which of them went stale is unknown.
+    /// </summary>
+    public void DeferAll()
+    {
+        lock (_deferLock)
+        {
+            Volatile.Write(ref _deferredOverflow, 1);
+            Volatile.Write(ref _degraded, 1);
+        }
+
+        ReportFailure("a bulk write's invalidation waits for Redis");
+    }
+
+    /// <summary>The cache key of an entry key, or null when it is not one of ours.</summary>
+    public string? CacheKeyOf(string redisKey) =>
+        redisKey.StartsWith($"{Prefix}e:", StringComparison.Ordinal) ? redisKey[(Prefix.Length + 2)..] : null;
+
+    /// <summary>True when <paramref name="exception"/> means Redis is unreachable or slow, which the cache survives.</summary>
+    public static bool IsOutage(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
+
+    /// <summary>Records that Redis failed a command; the first failure of an outage raises DEGRADED.</summary>
+    public void ReportFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ReportFailure($"{exception.GetType().Name}: {exception.Message}");
+    }
+
+    /// <summary>Records that Redis is unreachable, for <paramref name="reason"/>.</summary>
+    public void ReportFailure(string reason)
+    {
+        // Another node may have acknowledged writes whose invalidations wait on that node: this one cannot know which
+        // entries they made stale (an AOF-restored or stalled server still holds them), so its recovery drops them all.
+        lock (_deferLock)
+        {
+            Volatile.Write(ref _deferredOverflow, 1);
+            Volatile.Write(ref _degraded, 1);
+        }
+
+        if (Interlocked.Exchange(ref _degradedReported, 1) == 0)
+        {
+            LogDegraded(_logger, reason);
+            _recorder.Record(CacheEventKind.Degraded, "*", null, detail: $"Redis unavailable ({reason}); reading from the database", source: "redis");
+        }
+    }
+
+    /// <summary>
+    /// Keeps an invalidation that could not reach Redis, to replay on reconnect; until it is replayed the connection
+    /// is degraded, so no read is served from Redis in between.
+    /// </summary>
+    public void Defer(string key)
+    {
+        lock (_deferLock)
+        {
+            if (_deferred.Count < MaxDeferredInvalidations || _deferred.ContainsKey(key))
+            {
+                _deferred[key] = ++_deferSequence;
+            }
+            else
+            {
+                Volatile.Write(ref _deferredOverflow, 1);
+            }
+
+            Volatile.Write(ref _degraded, 1);
+        }
+
+        ReportFailure("an invalidation waits for Redis");
+    }
+
+    /// <summary>Runs the invalidation script: bump the key's generation, drop its entry. True when an entry was dropped.</summary>
+    public async Task<bool> InvalidateAsync(IDatabase database, string key)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
+        RedisKey[] keys = TableOf(key) is { } table
+            ? [EntryKey(key), GenerationKey(key), TypeIndexKey(table)]
+            : [EntryKey(key), GenerationKey(key)];
+        var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [(long)generationTtl, key]).ConfigureAwait(false);
+        return (long)deleted > 0;
+    }
+
+    /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
+    public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()
+    {
+        List<RedisKey> keys = [];
+        foreach (var server in Multiplexer.GetServers())
+        {
+            if (!server.IsConnected || server.IsReplica)
+            {
+                continue;
+            }
+
+            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:*", pageSize: 500).ConfigureAwait(false))
+            {
+                keys.Add(key);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        if (_multiplexer.IsValueCreated)
+        {
+            _multiplexer.Value.Dispose();
+        }
+    }
+
+    private ConnectionMultiplexer Connect()
+    {
+        var configuration = ConfigurationOptions.Parse(_options.Redis!);
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = (int)Math.Max(1_000, _options.RedisTimeout.TotalMilliseconds * 2);
+        configuration.SyncTimeout = (int)_options.RedisTimeout.TotalMilliseconds;
+        configuration.AsyncTimeout = (int)_options.RedisTimeout.TotalMilliseconds;
+        configuration.ClientName ??= $"qset-{_options.NodeId}";
+        configuration.ReconnectRetryPolicy = new LinearRetry(500);
+        var multiplexer = ConnectionMultiplexer.Connect(configuration);
+        // Either connection counts: a node whose subscription is down misses other nodes' invalidations.
+        multiplexer.ConnectionFailed += (_, e) =>
+            ReportFailure(e.Exception?.Message is { } message ? $"{e.ConnectionType} {e.FailureType}: {message}" : $"{e.ConnectionType} {e.FailureType}");
+        multiplexer.ConnectionRestored += (_, _) =>
+        {
+            if (Volatile.Read(ref _degraded) == 1)
+            {
+                _ = RecoverAsync();
+            }
+        };
+        if (!multiplexer.IsConnected)
+        {
+            ReportFailure($"cannot reach {_options.Redis}");
+        }
+
+        return multiplexer;
+    }
+
+    private async Task RecoverAsync()
+    {
+        if (Interlocked.Exchange(ref _recovering, 1) == 1)
+        {
+            return;
+        }
+
+        var retry = false;
+        try
+        {
+            var database = Multiplexer.GetDatabase();
+            while (true)
+            {
+                await ReplayDeferredAsync(database).ConfigureAwait(false);
+                Func<Task>[] steps;
+                lock (_recoverySteps)
+                {
+                    steps = [.. _recoverySteps];
+                }
+
+                foreach (var step in steps)
+                {
+                    await step().ConfigureAwait(false);
+                }
+
+                // Reads resume only with nothing left to replay; a deferral made during the steps goes round again.
+                lock (_deferLock)
+                {
+                    if (_deferred.IsEmpty && Volatile.Read(ref _deferredOverflow) == 0)
+                    {
+                        Volatile.Write(ref _degraded, 0);
+                        Volatile.Write(ref _degradedReported, 0);
+                        break;
+                    }
+                }
+            }
+
+            LogRecovered(_logger);
+            _recorder.Record(CacheEventKind.Recovered, "*", null, detail: "Redis answers again; missed invalidations replayed", source: "redis");
+            GuardedEvent.Raise(Restored, this, _logger);
+        }
+#pragma warning disable CA1031 // A failed recovery is an outage still going on; it is tried again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            ReportFailure(ex);
+            retry = true;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _recovering, 0);
+        }
+
+        // Connected but not recovered (the subscription not back yet, a replay that timed out): try again shortly, so
+        // an idle node recovers without waiting for traffic. The next access would also start it.
+        if (retry && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
+        {
+            try
+            {
+                await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
+                _ = RecoverAsync();
+            }
+            catch (OperationCanceledException)
+            {
+                // Disposed: nothing left to recover.
+            }
+        }
+    }
+
+    private async Task ReplayDeferredAsync(IDatabase database)
+    {
+        var pending = _deferred.ToArray();
+        if (Interlocked.Exchange(ref _deferredOverflow, 0) == 1)
+        {
+            // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it,
+            // and every entry under the prefix goes.
+            await database.StringIncrementAsync(EpochKey).ConfigureAwait(false);
+            foreach (var entryKey in await ScanEntryKeysAsync().ConfigureAwait(false))
+            {
+                await InvalidateAsync(database, CacheKeyOf(entryKey!)!).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var (key, sequence) in pending)
+        {
+            await InvalidateAsync(database, key).ConfigureAwait(false);
+            _deferred.TryRemove(KeyValuePair.Create(key, sequence));
+        }
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Redis unavailable, reading from the database: {Reason}")]
+    private static partial void LogDegraded(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Redis answers again; caching resumed")]
+    private static partial void LogRecovered(ILogger logger);
+}

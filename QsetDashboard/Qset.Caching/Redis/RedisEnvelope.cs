@@ -1,0 +1,78 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Qset.Caching.Redis;
+
+/// <summary>
+/// How an entry is written to Redis: <c>{"qset":1,"t":"User","c":created,"a":expires,"v":{...}}</c>. The marker and
+/// the type let a reader tell our values from a foreign or corrupt one, which is dropped and reported, never thrown.
+/// </summary>
+internal static class RedisEnvelope
+{
+    private const int Version = 1;
+
+    public static byte[] Encode(CacheEntry entry)
+    {
+        var buffer = new ArrayBufferWriter<byte>(entry.SizeBytes + 128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("qset", Version);
+            writer.WriteString("t", entry.EntityType);
+            writer.WriteString("c", entry.CreatedAt);
+            writer.WriteString("a", entry.AbsoluteExpiration);
+            writer.WritePropertyName("v");
+            writer.WriteRawValue(entry.Json, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static bool TryDecode(string key, byte[] payload, CacheTypes types, TimeProvider timeProvider, out CacheEntry? entry, out string? error)
+    {
+        entry = null;
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("qset", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != Version
+                || !root.TryGetProperty("t", out var type) || type.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("c", out var created) || !created.TryGetDateTimeOffset(out var createdAt)
+                || !root.TryGetProperty("a", out var absolute) || !absolute.TryGetDateTimeOffset(out var expiresAt)
+                || !root.TryGetProperty("v", out var value))
+            {
+                error = "not a Qset cache value";
+                return false;
+            }
+
+            var entityType = type.GetString()!;
+            if (!types.TryDeserialize(entityType, value, out var instance, out error))
+            {
+                return false;
+            }
+
+            entry = new CacheEntry(key, entityType, instance, CacheJson.Serialize(instance), createdAt, timeProvider.GetTimestamp(), expiresAt, null);
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            error = $"not JSON: {ex.Message}";
+            return false;
+        }
+        catch (FormatException ex)
+        {
+            error = $"malformed: {ex.Message}";
+            return false;
+        }
+        catch (InvalidOperationException ex)
+        {
+            error = $"malformed: {ex.Message}";
+            return false;
+        }
+    }
+
+    public static string Describe(byte[] payload) => Encoding.UTF8.GetString(payload.AsSpan(0, Math.Min(payload.Length, 64)));
+}
