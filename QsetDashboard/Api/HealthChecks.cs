@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Qset.Caching;
 using QsetDashboard.Data;
 
 namespace QsetDashboard.Api;
@@ -25,32 +24,6 @@ internal sealed class DatabaseHealthCheck(EntityRepository repository) : IHealth
 #pragma warning restore CA1031
         {
             return HealthCheckResult.Unhealthy("SQLite failed.", ex);
-        }
-    }
-}
-
-/// <summary>Healthy when the cache store answers a read.</summary>
-internal sealed class CacheStoreHealthCheck(ICacheStore store) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await store.GetAsync("health-probe", cancellationToken);
-            if (store is IReportsHealth health)
-            {
-                return health.IsDegraded
-                    ? HealthCheckResult.Degraded($"{store.Name} store degraded: {health.HealthDescription}")
-                    : HealthCheckResult.Healthy($"{store.Name} store: {health.HealthDescription}");
-            }
-
-            return HealthCheckResult.Healthy($"{store.Name} store: {store.Count}/{store.Capacity} entries.");
-        }
-#pragma warning disable CA1031 // Any failure is the answer.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            return HealthCheckResult.Unhealthy($"{store.Name} store failed.", ex);
         }
     }
 }

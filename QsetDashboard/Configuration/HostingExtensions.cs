@@ -24,7 +24,7 @@ internal static class HostingExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
-            .AddCheck<CacheStoreHealthCheck>("cache");
+            .AddQsetCache("cache");
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
