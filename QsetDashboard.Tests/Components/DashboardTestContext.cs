@@ -31,6 +31,7 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PlaygroundOperations>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<QsetDashboard.Load.LoadGenerator>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<HotKeys>(Engine.Services));
+        Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<CacheView>(Engine.Services));
         Services.AddFallbackServiceProvider(Engine.Services);
 
         // Last: it builds the renderer, after which no service may be added.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Qset.Caching;
+using QsetDashboard.Model;
 
 namespace QsetDashboard.Api;
 
@@ -14,7 +15,7 @@ internal static class CacheEndpoints
     {
         var group = api.MapGroup("/cache").WithTags("Cache");
 
-        group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, QsetCache cache, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, CacheView cache, HttpContext http, CancellationToken ct) =>
         {
             if (!ApiPaging.TryParseLimit(limit, out var size, out var problem) || !ApiPaging.TryDecodeCursor(cursor, out var storeCursor, out problem))
             {
@@ -29,7 +30,7 @@ internal static class CacheEndpoints
             CachePage page;
             try
             {
-                page = await cache.Store.ListPageAsync(
+                page = await cache.PageAsync(
                     new CacheListQuery(size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type), ct);
             }
             catch (ArgumentException)
@@ -43,17 +44,8 @@ internal static class CacheEndpoints
                 e.Key, e.EntityType, JsonNode.Parse(e.Json), e.SizeBytes, e.CreatedAt, e.ExpiresAt(cache.TimeProvider))));
         });
 
-        group.MapDelete("/entries/{key}", async (string key, QsetCache cache, CancellationToken ct) =>
-        {
-            var held = await cache.Store.PeekAsync(key, ct);
-            if (held is null)
-            {
-                return ApiProblems.NotFound($"The cache holds no key '{key}'.");
-            }
-
-            await cache.InvalidateAsync(key, held.EntityType, "invalidated by hand", ct);
-            return Results.NoContent();
-        });
+        group.MapDelete("/entries/{key}", async (string key, CacheView cache, CancellationToken ct) =>
+            await cache.InvalidateAsync(key, CacheContext.Source, ct) ? Results.NoContent() : ApiProblems.NotFound($"The cache holds no key '{key}'."));
 
         group.MapGet("/events", (string? after, string? limit, EventJournal journal) =>
         {
@@ -66,15 +58,15 @@ internal static class CacheEndpoints
             return Results.Ok(journal.ReadAfter(afterValue, (int)limitValue).Select(CacheEventDto.From));
         });
 
-        group.MapGet("/stats", (QsetCache cache) => cache.GetStats());
+        group.MapGet("/stats", (CacheView cache) => cache.Stats());
 
-        group.MapGet("/nodes", (Qset.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.GetNodesAsync(ct));
+        group.MapGet("/nodes", (CacheView cache, CancellationToken ct) => cache.NodesAsync(ct));
 
-        group.MapGet("/entries/{key}/nodes", (string key, Qset.Caching.Redis.NodeDirectory nodes, CancellationToken ct) => nodes.HoldersAsync(key, ct));
+        group.MapGet("/entries/{key}/nodes", (string key, CacheView cache, CancellationToken ct) => cache.HoldersAsync(key, ct));
 
-        group.MapPost("/flush", async (QsetCache cache, CancellationToken ct) =>
+        group.MapPost("/flush", async (CacheView cache, CancellationToken ct) =>
         {
-            await cache.FlushAsync(ct);
+            await cache.FlushAsync(CacheContext.Source, ct);
             return Results.NoContent();
         });
     }

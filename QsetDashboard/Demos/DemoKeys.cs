@@ -1,4 +1,5 @@
 using Qset.Caching;
+using QsetDashboard.Model;
 
 namespace QsetDashboard.Demos;
 
@@ -9,13 +10,13 @@ public static class DemoKeys
     /// The scenario's held entries in key order: its named keys, each peeked (no recency mark, no event), or the page
     /// its <see cref="DemoScenario.KeyQuery"/> asks for.
     /// </summary>
-    public static async Task<IReadOnlyList<CacheEntry>> HeldAsync(DemoScenario scenario, ICacheStore store, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<CacheEntry>> HeldAsync(DemoScenario scenario, CacheView store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(store);
         if (scenario.KeyQuery is { } query)
         {
-            return (await store.ListPageAsync(query, cancellationToken).ConfigureAwait(false)).Entries;
+            return (await store.PageAsync(query, cancellationToken).ConfigureAwait(false)).Entries;
         }
 
         List<CacheEntry> held = [];

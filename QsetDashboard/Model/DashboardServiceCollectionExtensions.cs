@@ -12,6 +12,7 @@ public static class DashboardServiceCollectionExtensions
         services.TryAddScoped<DemoSessions>();
         services.TryAddSingleton<PlaygroundOperations>();
         services.TryAddSingleton<HotKeys>();
+        services.TryAddSingleton<CacheView>();
         return services;
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class DemoRunner
 
     [Inject] public required DemoSessions Sessions { get; init; }
 
-    [Inject] public required QsetCache Cache { get; init; }
+    [Inject] public required CacheView View { get; init; }
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
@@ -69,7 +69,7 @@ public sealed partial class DemoRunner
 
         _window.Update();
         _events = _window.NewestFirst;
-        _entries = [.. (await DemoKeys.HeldAsync(_scenario, Cache.Store)).Select(e => CacheEntryRow.From(e, TimeProvider))];
+        _entries = [.. (await DemoKeys.HeldAsync(_scenario, View)).Select(e => CacheEntryRow.From(e, TimeProvider))];
     }
 
     private Task NextAsync() => RunStepAsync(async run =>

@@ -19,6 +19,8 @@ public sealed partial class CacheBrowser
 
     private const string AllTypes = "";
 
+    private const string DashboardSource = "dashboard";
+
     // With a text filter over a million keys, about fifty short scans reach the end.
     private const int MaxCallsPerPage = 100;
 
@@ -37,12 +39,10 @@ public sealed partial class CacheBrowser
     private IReadOnlyList<string> _holders = [];
     private IReadOnlyList<(string Key, int Hits)> _hottest = [];
 
-    [Inject] public required QsetCache Cache { get; init; }
+    /// <summary>The dashboard's view of the cache: pages of keys, peeks, counts, nodes.</summary>
+    [Inject] public required CacheView Cache { get; init; }
 
     [Inject] public required IDialogService Dialogs { get; init; }
-
-    /// <summary>The nodes sharing the cache, with their key counts, and which of them hold a key.</summary>
-    [Inject] public required NodeDirectory Nodes { get; init; }
 
     /// <summary>The keys read most in the last minute.</summary>
     [Inject] public required HotKeys HotKeys { get; init; }
@@ -59,37 +59,27 @@ public sealed partial class CacheBrowser
         var type = _entityType.Length == 0 ? null : _entityType;
         // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
         // until the page is full or the keys end, in short calls that never hold the store for long.
-        List<CacheEntry> entries = [];
-        var cursor = _pageCursor;
-        for (var call = 0; call < MaxCallsPerPage; call++)
-        {
-            var page = await Cache.Store.ListPageAsync(new CacheListQuery(PageSize - entries.Count, cursor, text, type));
-            entries.AddRange(page.Entries);
-            cursor = page.NextCursor;
-            if (cursor is null || entries.Count == PageSize)
-            {
-                break;
-            }
-        }
-
+        var page = await Cache.FillPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type), MaxCallsPerPage);
+        var entries = page.Entries;
+        var cursor = page.NextCursor;
         _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
         _nextCursor = cursor;
-        _total = Cache.Store.Count;
+        _total = Cache.Count;
         // The namespaces of the keys: entity types (and cached queries) with their counts, from the store's index by
         // type where it keeps one (O(types)); otherwise the types seen so far, without counts.
-        _typeCounts = Cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
+        _typeCounts = Cache.CountByType();
         _types = _typeCounts is not null
             ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
             : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _hottest = HotKeys.Top(10);
-        _nodes = await Nodes.GetNodesAsync();
-        _holders = Selected is { } selected && ShowsHolders ? await Nodes.HoldersAsync(selected.Key) : [];
+        _nodes = await Cache.NodesAsync();
+        _holders = Selected is { } selected && ShowsHolders ? await Cache.HoldersAsync(selected.Key) : [];
     }
 
     private string TypeLabel(string type) =>
         _typeCounts?.TryGetValue(type, out var count) == true ? $"{type} ({count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})" : type;
 
-    private bool ShowsHolders => _nodes.Count > 1 || Cache.Store.Name == "Hybrid";
+    private bool ShowsHolders => _nodes.Count > 1 || Cache.Backend == "Hybrid";
 
     // The clicked key while it is listed, else the first row: the detail panel is never blank when there are keys.
     private CacheEntryRow? Selected => _rows.FirstOrDefault(r => r.Key == _selectedKey) ?? _rows.FirstOrDefault();
@@ -97,7 +87,7 @@ public sealed partial class CacheBrowser
     private async Task SelectAsync(string key)
     {
         _selectedKey = key;
-        _holders = ShowsHolders ? await Nodes.HoldersAsync(key) : [];
+        _holders = ShowsHolders ? await Cache.HoldersAsync(key) : [];
     }
 
     private async Task FilterAsync()
@@ -146,13 +136,7 @@ public sealed partial class CacheBrowser
 
     private async Task InvalidateAsync(string key)
     {
-        var entry = await Cache.Store.PeekAsync(key);
-        using (CacheContext.Use("dashboard"))
-        {
-            await Cache.InvalidateAsync(key, entry?.EntityType, "invalidated by hand");
-        }
-
-        _message = $"Invalidated {key}.";
+        _message = await Cache.InvalidateAsync(key, DashboardSource) ? $"Invalidated {key}." : $"{key} was no longer cached.";
         await RefreshAsync();
     }
 
@@ -170,11 +154,7 @@ public sealed partial class CacheBrowser
             return;
         }
 
-        int removed;
-        using (CacheContext.Use("dashboard"))
-        {
-            removed = await Cache.FlushAsync();
-        }
+        var removed = await Cache.FlushAsync(DashboardSource);
 
         _message = $"Flushed {removed} keys.";
         await FilterAsync();

@@ -12,13 +12,13 @@ public sealed partial class Compare
 
     private IReadOnlyList<string>[] _liveKeys = [.. StyleComparison.Rows.Select(_ => (IReadOnlyList<string>)[])];
 
-    [Inject] public required QsetCache Cache { get; init; }
+    [Inject] public required CacheView Cache { get; init; }
 
     /// <inheritdoc />
     protected override async Task RefreshAsync()
     {
         // A bounded sample in key order (each row shows a few keys), never a listing of the whole store.
-        var entries = (await Cache.Store.ListPageAsync(new CacheListQuery(SampleSize))).Entries;
+        var entries = (await Cache.PageAsync(new CacheListQuery(SampleSize))).Entries;
         _liveKeys =
         [
             .. StyleComparison.Rows.Select(row => (IReadOnlyList<string>)

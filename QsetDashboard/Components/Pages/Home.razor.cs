@@ -17,7 +17,7 @@ public sealed partial class Home
     private IReadOnlyList<CacheEvent> _latest = [];
     private JournalWindow? _reads;
 
-    [Inject] public required QsetCache Cache { get; init; }
+    [Inject] public required CacheView Cache { get; init; }
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
@@ -42,7 +42,7 @@ public sealed partial class Home
     /// <inheritdoc />
     protected override Task RefreshAsync()
     {
-        _stats = Cache.GetStats();
+        _stats = Cache.Stats();
         _reads ??= new JournalWindow(Journal, Journal.Capacity, e => e.Kind is CacheEventKind.Hit or CacheEventKind.Miss);
         _reads.Update();
         _buckets = HitMissSeries.Build(_reads.NewestFirst, TimeProvider.GetUtcNow());
