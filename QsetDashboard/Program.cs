@@ -1,7 +1,5 @@
 using QsetDashboard.Api;
-using QsetDashboard.Components;
 using QsetDashboard.Configuration;
-using QsetDashboard.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,13 +18,18 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePages();
-app.UseDashboardSecurity();
+
+// The sample's own endpoints get the dashboard's guards too: it is all one dashboard to its users.
+app.UseQsetDashboardGuards();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapQsetApi();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+
+// The dashboard at the root, so the sample's URLs (/, /cache, /events, /api/cache/*) are the dashboard's.
+app.MapQsetDashboard("/");
 
 await app.PrepareDatabaseAsync();
 await app.RunAsync();

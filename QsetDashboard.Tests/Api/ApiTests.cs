@@ -33,7 +33,8 @@ public sealed class ApiTests(AppHostFixture host) : IClassFixture<AppHostFixture
     [Fact]
     public async Task WebRoot_ServesTheDashboardsOwnStylesheet()
     {
-        using var response = await _client.GetAsync("/app.css");
+        // The dashboard's own files are the Qset.Dashboard library's static web assets.
+        using var response = await _client.GetAsync("/_content/Qset.Dashboard/app.css");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(".qset-transcript", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -36,7 +36,7 @@ public sealed class DashboardBrowserTests(BrowserFixture fixture) : IClassFixtur
                 await Expect(page.Locator("[data-testid=demo-progress]")).ToHaveTextAsync($"Step {step} of {scenario.Steps.Count}");
 
                 // The page agrees with the engine: the cached keys of the demo, and its newest event on top of the timeline.
-                var cached = (await DemoKeys.HeldAsync(scenario, fixture.App.Services.GetRequiredService<QsetDashboard.Model.CacheView>())).Select(e => e.Key).ToArray();
+                var cached = (await DemoKeys.HeldAsync(scenario, fixture.App.Services.GetRequiredService<Qset.Dashboard.Model.CacheView>())).Select(e => e.Key).ToArray();
                 var rows = page.Locator("[data-testid=demo-cache] [data-testid=cache-key]");
                 if (cached.Length == 0)
                 {

@@ -1,5 +1,6 @@
 using Bunit;
 using Qset.Caching;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 

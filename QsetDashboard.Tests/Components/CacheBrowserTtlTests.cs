@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.Extensions.Time.Testing;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 

@@ -1,8 +1,10 @@
 using Bunit;
 using MudBlazor;
 using Qset.Caching;
+using Qset.Dashboard.Components.Controls;
 using QsetDashboard.Components.Controls;
-using QsetDashboard.Components.Dialogs;
+using Qset.Dashboard.Components.Dialogs;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Tests.Components;

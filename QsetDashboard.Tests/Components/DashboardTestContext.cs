@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 using QsetDashboard.Tests.Infrastructure;
 
@@ -32,6 +33,11 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<QsetDashboard.Load.LoadGenerator>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<HotKeys>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<CacheView>(Engine.Services));
+        Services.Configure<Qset.Dashboard.QsetDashboardOptions>(o =>
+        {
+            o.AdditionalAssemblies.Add(typeof(Program).Assembly);
+            o.NavigationExtension = typeof(QsetDashboard.Components.Layout.SampleNav);
+        });
         Services.AddFallbackServiceProvider(Engine.Services);
 
         // Last: it builds the renderer, after which no service may be added.

@@ -1,7 +1,9 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Qset.Caching;
+using Qset.Dashboard.Components.Controls;
 using QsetDashboard.Components.Controls;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Demos;
 

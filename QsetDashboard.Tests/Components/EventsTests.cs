@@ -1,5 +1,6 @@
 using Bunit;
 using Qset.Caching;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 
 namespace QsetDashboard.Tests.Components;

@@ -1,4 +1,5 @@
 using Bunit;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 

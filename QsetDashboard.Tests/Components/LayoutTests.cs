@@ -1,4 +1,5 @@
 using Bunit;
+using Qset.Dashboard.Components.Layout;
 using QsetDashboard.Components.Layout;
 
 namespace QsetDashboard.Tests.Components;
@@ -13,7 +14,7 @@ public sealed class LayoutTests : DashboardTestContext
         Assert.Contains("Qset Dashboard", cut.Markup, StringComparison.Ordinal);
         foreach (var scenario in Engine.Demos.All)
         {
-            Assert.Equal(scenario.Name, Assert.Single(cut.FindAll($"a[href='/demos/{scenario.Name}']")).TextContent.Trim());
+            Assert.Equal(scenario.Name, Assert.Single(cut.FindAll($"a[href='demos/{scenario.Name}']")).TextContent.Trim());
         }
 
         Assert.Equal("Toggle dark mode", cut.Find("[data-testid=theme-toggle]").GetAttribute("aria-label"));

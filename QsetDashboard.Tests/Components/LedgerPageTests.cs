@@ -1,7 +1,9 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching.Ledger;
+using Qset.Dashboard.Components.Layout;
 using QsetDashboard.Components.Layout;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 
@@ -49,6 +51,6 @@ public sealed class LedgerPageTests : DashboardTestContext
     {
         var cut = Render<MainLayout>();
 
-        Assert.Equal("Savings ledger", cut.Find("a[href='/ledger']").TextContent.Trim());
+        Assert.Equal("Savings ledger", cut.Find("a[href='ledger']").TextContent.Trim());
     }
 }

@@ -1,6 +1,8 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Qset.Dashboard.Components.Layout;
 using QsetDashboard.Components.Layout;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Load;
 
@@ -51,6 +53,6 @@ public sealed class LoadLabTests : DashboardTestContext
     {
         var cut = Render<NavMenu>();
 
-        Assert.Equal("Load lab", cut.Find("a[href='/load']").TextContent.Trim());
+        Assert.Equal("Load lab", cut.Find("a[href='load']").TextContent.Trim());
     }
 }

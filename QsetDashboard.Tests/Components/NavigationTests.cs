@@ -1,4 +1,5 @@
 using Bunit;
+using Qset.Dashboard.Components.Layout;
 using QsetDashboard.Components.Layout;
 
 namespace QsetDashboard.Tests.Components;
@@ -10,11 +11,13 @@ public sealed class NavigationTests : DashboardTestContext
     {
         var cut = Render<NavMenu>();
 
-        foreach (var href in new[] { "/", "/cache", "/events", "/playground", "/compare" })
+        // Relative links, so that they resolve under wherever the host mounts the dashboard; the sample's pages come
+        // from its navigation extension.
+        foreach (var href in new[] { "./", "cache", "events", "ledger", "playground", "compare", "race-lab", "load" })
         {
             Assert.Single(cut.FindAll($"a[href='{href}']"));
         }
 
-        Assert.Equal(Engine.Demos.All.Count, cut.FindAll("a[href^='/demos/']").Count);
+        Assert.Equal(Engine.Demos.All.Count, cut.FindAll("a[href^='demos/']").Count);
     }
 }

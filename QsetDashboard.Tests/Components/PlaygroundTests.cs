@@ -1,8 +1,10 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Tests.Components;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using QsetDashboard.Security;
+using Qset.Dashboard.Security;
 
 namespace QsetDashboard.Tests.Model;
 

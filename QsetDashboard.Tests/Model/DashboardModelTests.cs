@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Qset.Caching;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 using QsetDashboard.Tests.Infrastructure;
 

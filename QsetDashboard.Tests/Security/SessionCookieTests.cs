@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using QsetDashboard.Security;
+using Qset.Dashboard.Security;
 using QsetDashboard.Tests.Api;
 using QsetDashboard.Tests.Infrastructure;
 
@@ -35,12 +35,12 @@ public sealed class SessionCookieTests : IClassFixture<SessionCookieTests.Host>
     private string CookieIssuedFor(string? token)
     {
         var options = _host.App.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
-            .Get(CookieAuthenticationDefaults.AuthenticationScheme);
+            .Get(DashboardSecurityExtensions.CookieScheme);
         var principal = token is null
             ? new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-                [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "dashboard-browser")], CookieAuthenticationDefaults.AuthenticationScheme))
-            : DashboardSession.PrincipalFor(token);
-        var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IsPersistent = true }, CookieAuthenticationDefaults.AuthenticationScheme);
+                [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "dashboard-browser")], DashboardSecurityExtensions.CookieScheme))
+            : DashboardSession.PrincipalFor(token, DashboardSecurityExtensions.CookieScheme);
+        var ticket = new AuthenticationTicket(principal, new AuthenticationProperties { IsPersistent = true }, DashboardSecurityExtensions.CookieScheme);
         return $"{DashboardSecurityExtensions.CookieName}={options.TicketDataFormat.Protect(ticket)}";
     }
 
@@ -104,13 +104,13 @@ public sealed class SessionCookieTests : IClassFixture<SessionCookieTests.Host>
     {
         var cookie = await LoginCookieAsync();
         var options = _host.App.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
-            .Get(CookieAuthenticationDefaults.AuthenticationScheme);
+            .Get(DashboardSecurityExtensions.CookieScheme);
 
         var ticket = options.TicketDataFormat.Unprotect(cookie[(DashboardSecurityExtensions.CookieName.Length + 1)..]);
 
         Assert.NotNull(ticket);
         Assert.Equal(
-            DashboardSession.PrincipalFor(Token).FindFirst(DashboardSession.TokenHashClaim)!.Value,
+            DashboardSession.PrincipalFor(Token, DashboardSecurityExtensions.CookieScheme).FindFirst(DashboardSession.TokenHashClaim)!.Value,
             ticket.Principal.FindFirst(DashboardSession.TokenHashClaim)?.Value);
     }
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Qset.Caching;
 using QsetDashboard.Data;
-using QsetDashboard.Security;
+using Qset.Dashboard;
+using Qset.Dashboard.Security;
 
 namespace QsetDashboard.Api;
 
@@ -15,7 +17,8 @@ internal static class ApiEndpoints
         // anonymous caller only the status (the checks name the node, its host and process).
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
 
-        var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        // The sample's API is the dashboard's to its users: the same gate guards it.
+        var api = app.MapGroup("/api").RequireAuthorization(QsetDashboardDefaults.Policy).AddEndpointFilter(async (context, next) =>
         {
             using (CacheContext.Use("api"))
             {
@@ -25,24 +28,24 @@ internal static class ApiEndpoints
         api.MapDemoEndpoints();
         api.MapEntityEndpoints("/users", (id, name) => new User { Id = id, Name = name });
         api.MapEntityEndpoints("/teams", (id, name) => new Team { Id = id, Name = name });
-        api.MapCacheEndpoints();
-        api.MapLedgerEndpoints();
         return app;
     }
 
-    private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    private static async Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
     {
         context.Response.ContentType = "application/json";
 
         // Trust follows the bind and the token, not the caller's address: behind a reverse proxy on the same
         // machine every caller would look like loopback.
-        var detailed = context.RequestServices.GetRequiredService<DashboardGate>().IsOpen || context.User.Identity?.IsAuthenticated == true;
+        var detailed = context.RequestServices.GetRequiredService<DashboardGate>().IsOpen
+            || (await context.AuthenticateAsync(QsetDashboardDefaults.AuthenticationScheme)).Succeeded;
         if (!detailed)
         {
-            return JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, cancellationToken: context.RequestAborted);
+            await JsonSerializer.SerializeAsync(context.Response.Body, new { status = report.Status.ToString() }, cancellationToken: context.RequestAborted);
+            return;
         }
 
-        return JsonSerializer.SerializeAsync(context.Response.Body, new
+        await JsonSerializer.SerializeAsync(context.Response.Body, new
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(

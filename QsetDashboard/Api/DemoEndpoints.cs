@@ -1,3 +1,4 @@
+using Qset.Dashboard.Api;
 using Qset.Caching;
 using QsetDashboard.Demos;
 

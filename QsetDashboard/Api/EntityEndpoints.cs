@@ -1,3 +1,4 @@
+using Qset.Dashboard.Api;
 using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Demos;
@@ -40,7 +41,7 @@ internal static class EntityEndpoints
 
         group.MapGet("/{id}", async (string id, GenericCache cache, HttpResponse response, CancellationToken ct) =>
         {
-            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            if (!SampleProblems.TryParseId(id, out var value, out var problem))
             {
                 return problem!;
             }
@@ -60,25 +61,25 @@ internal static class EntityEndpoints
 
             if (DemoIds.WhyReserved<T>(input.Id!.Value) is { } reserved)
             {
-                return ApiProblems.Reserved(reserved);
+                return SampleProblems.Reserved(reserved);
             }
 
             var entity = create(input.Id.Value, input.Name);
             return await cache.CreateAsync(entity, ct)
                 ? Results.Created($"{request.PathBase}{request.Path.Value!.TrimEnd('/')}/{entity.Id}", entity)
-                : ApiProblems.Conflict($"A {noun} with id={entity.Id} already exists.");
+                : SampleProblems.Conflict($"A {noun} with id={entity.Id} already exists.");
         });
 
         group.MapPut("/{id}", async (string id, HttpRequest request, GenericCache cache, CancellationToken ct) =>
         {
-            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            if (!SampleProblems.TryParseId(id, out var value, out var problem))
             {
                 return problem!;
             }
 
             if (DemoIds.WhyReserved<T>(value) is { } reserved)
             {
-                return ApiProblems.Reserved(reserved);
+                return SampleProblems.Reserved(reserved);
             }
 
             var (input, bodyProblem) = await EntityInput.ReadAsync(request, requireId: false, ct);
@@ -93,14 +94,14 @@ internal static class EntityEndpoints
 
         group.MapDelete("/{id}", async (string id, GenericCache cache, CancellationToken ct) =>
         {
-            if (!ApiProblems.TryParseId(id, out var value, out var problem))
+            if (!SampleProblems.TryParseId(id, out var value, out var problem))
             {
                 return problem!;
             }
 
             if (DemoIds.WhyReserved<T>(value) is { } reserved)
             {
-                return ApiProblems.Reserved(reserved);
+                return SampleProblems.Reserved(reserved);
             }
 
             return await cache.RemoveAsync<T>(value, ct) ? Results.NoContent() : ApiProblems.NotFound($"No {noun} with id={value}.");

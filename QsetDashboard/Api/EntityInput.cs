@@ -1,3 +1,4 @@
+using Qset.Dashboard.Api;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using QsetDashboard.Data;
@@ -15,12 +16,12 @@ internal sealed record EntityInput(int? Id, string Name)
         // A cross-site page can send text/plain without a preflight; only a JSON body is accepted.
         if (!request.HasJsonContentType())
         {
-            return (null, ApiProblems.UnsupportedMediaType(request.ContentType));
+            return (null, SampleProblems.UnsupportedMediaType(request.ContentType));
         }
 
         if (request.ContentLength > MaxBodyBytes)
         {
-            return (null, ApiProblems.TooLarge(MaxBodyBytes));
+            return (null, SampleProblems.TooLarge(MaxBodyBytes));
         }
 
         // Kestrel then refuses (413) a chunked body that grows past the limit, instead of reading up to its 30 MB default.
@@ -41,7 +42,7 @@ internal sealed record EntityInput(int? Id, string Name)
         catch (BadHttpRequestException ex)
         {
             // Too large (413), a malformed chunk or a body shorter than its Content-Length (400), too slow (408).
-            return (null, ApiProblems.FromBadRequest(ex));
+            return (null, SampleProblems.FromBadRequest(ex));
         }
 
         using (document)

@@ -1,9 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using MudBlazor.Services;
 using QsetDashboard.Api;
 using Qset.Caching;
 using QsetDashboard.Data;
-using QsetDashboard.Security;
 
 namespace QsetDashboard.Configuration;
 
@@ -26,10 +24,13 @@ internal static class HostingExtensions
             .AddCheck<DatabaseHealthCheck>("database")
             .AddQsetCache("cache");
 
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
-        builder.Services.AddQsetDashboardModel();
-        builder.AddDashboardSecurity();
+        // The dashboard, with the sample's pages (demos, race lab, playground, compare, load lab) joined to it.
+        builder.Services.AddQsetDashboard(o =>
+        {
+            o.AdditionalAssemblies.Add(typeof(Program).Assembly);
+            o.NavigationExtension = typeof(Components.Layout.SampleNav);
+        });
+        builder.Services.AddQsetSampleModel();
         return builder;
     }
 
@@ -39,6 +40,5 @@ internal static class HostingExtensions
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         app.Services.GetRequiredService<CacheMetrics>();
         app.Services.GetRequiredService<Qset.Caching.Ledger.SavingsLedger>();
-        app.Services.GetRequiredService<QsetDashboard.Model.HotKeys>();
     }
 }

@@ -1,4 +1,5 @@
 using Qset.Caching;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Demos;

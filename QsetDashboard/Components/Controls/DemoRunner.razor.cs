@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Qset.Caching;
 using QsetDashboard.Demos;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Components.Controls;

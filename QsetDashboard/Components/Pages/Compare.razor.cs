@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Qset.Caching;
+using Qset.Dashboard.Model;
 using QsetDashboard.Model;
 
 namespace QsetDashboard.Components.Pages;

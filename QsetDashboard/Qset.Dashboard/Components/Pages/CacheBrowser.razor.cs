@@ -1,0 +1,162 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Qset.Caching;
+using Qset.Caching.Redis;
+using Qset.Dashboard.Components.Dialogs;
+using Qset.Dashboard.Model;
+
+namespace Qset.Dashboard.Components.Pages;
+
+/// <summary>
+/// The key browser, one page at a time from the store's paged listing (filter by key text and type, in key order):
+/// look at values, watch TTLs count down, invalidate one key or flush them all. A refresh asks for the visible page
+/// only, so it costs the same with a hundred keys or a million.
+/// </summary>
+public sealed partial class CacheBrowser
+{
+    /// <summary>How many keys one page shows.</summary>
+    public const int PageSize = 50;
+
+    private const string AllTypes = "";
+
+    private const string DashboardSource = "dashboard";
+
+    // With a text filter over a million keys, about fifty short scans reach the end.
+    private const int MaxCallsPerPage = 100;
+
+    private readonly Stack<string?> _earlierPages = new();
+    private IReadOnlyList<CacheEntryRow> _rows = [];
+    private IReadOnlyList<string> _types = [];
+    private IReadOnlyDictionary<string, int>? _typeCounts;
+    private string? _text;
+    private string _entityType = AllTypes;
+    private string? _pageCursor;
+    private string? _nextCursor;
+    private int _total;
+    private string? _message;
+    private string? _selectedKey;
+    private IReadOnlyList<CacheNode> _nodes = [];
+    private IReadOnlyList<string> _holders = [];
+    private IReadOnlyList<(string Key, int Hits)> _hottest = [];
+
+    /// <summary>The dashboard's view of the cache: pages of keys, peeks, counts, nodes.</summary>
+    [Inject] public required CacheView Cache { get; init; }
+
+    [Inject] public required IDialogService Dialogs { get; init; }
+
+    /// <summary>The keys read most in the last minute.</summary>
+    [Inject] public required HotKeys HotKeys { get; init; }
+
+    /// <inheritdoc />
+    protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
+
+    private int PageNumber => _earlierPages.Count + 1;
+
+    /// <inheritdoc />
+    protected override async Task RefreshAsync()
+    {
+        var text = string.IsNullOrWhiteSpace(_text) ? null : _text.Trim();
+        var type = _entityType.Length == 0 ? null : _entityType;
+        // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
+        // until the page is full or the keys end, in short calls that never hold the store for long.
+        var page = await Cache.FillPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type), MaxCallsPerPage);
+        var entries = page.Entries;
+        var cursor = page.NextCursor;
+        _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+        _nextCursor = cursor;
+        _total = Cache.Count;
+        // The namespaces of the keys: entity types (and cached queries) with their counts, from the store's index by
+        // type where it keeps one (O(types)); otherwise the types seen so far, without counts.
+        _typeCounts = Cache.CountByType();
+        _types = _typeCounts is not null
+            ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
+            : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
+        _hottest = HotKeys.Top(10);
+        _nodes = await Cache.NodesAsync();
+        _holders = Selected is { } selected && ShowsHolders ? await Cache.HoldersAsync(selected.Key) : [];
+    }
+
+    private string TypeLabel(string type) =>
+        _typeCounts?.TryGetValue(type, out var count) == true ? $"{type} ({count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})" : type;
+
+    private bool ShowsHolders => _nodes.Count > 1 || Cache.Backend == "Hybrid";
+
+    // The clicked key while it is listed, else the first row: the detail panel is never blank when there are keys.
+    private CacheEntryRow? Selected => _rows.FirstOrDefault(r => r.Key == _selectedKey) ?? _rows.FirstOrDefault();
+
+    private async Task SelectAsync(string key)
+    {
+        _selectedKey = key;
+        _holders = ShowsHolders ? await Cache.HoldersAsync(key) : [];
+    }
+
+    private async Task FilterAsync()
+    {
+        _earlierPages.Clear();
+        _pageCursor = null;
+        await RefreshAsync();
+    }
+
+    private async Task FilterOnAsync(string key)
+    {
+        _text = key;
+        _entityType = AllTypes;
+        _selectedKey = key;
+        await FilterAsync();
+    }
+
+    private async Task SelectTypeAsync(string? type)
+    {
+        _entityType = type ?? AllTypes;
+        await FilterAsync();
+    }
+
+    private async Task NextPageAsync()
+    {
+        if (_nextCursor is null)
+        {
+            return;
+        }
+
+        _earlierPages.Push(_pageCursor);
+        _pageCursor = _nextCursor;
+        await RefreshAsync();
+    }
+
+    private async Task PreviousPageAsync()
+    {
+        if (_earlierPages.Count == 0)
+        {
+            return;
+        }
+
+        _pageCursor = _earlierPages.Pop();
+        await RefreshAsync();
+    }
+
+    private async Task InvalidateAsync(string key)
+    {
+        _message = await Cache.InvalidateAsync(key, DashboardSource) ? $"Invalidated {key}." : $"{key} was no longer cached.";
+        await RefreshAsync();
+    }
+
+    private async Task FlushAsync()
+    {
+        var parameters = new DialogParameters<ConfirmDialog>
+        {
+            { d => d.Message, $"Remove all {_total} keys from the cache? Each is recorded as INVALIDATE; the next reads go to the database." },
+            { d => d.ConfirmText, "Flush" },
+        };
+        var dialog = await Dialogs.ShowAsync<ConfirmDialog>("Flush the cache", parameters);
+        var result = await dialog.Result;
+        if (result is null || result.Canceled)
+        {
+            return;
+        }
+
+        var removed = await Cache.FlushAsync(DashboardSource);
+
+        _message = $"Flushed {removed} keys.";
+        await FilterAsync();
+    }
+}

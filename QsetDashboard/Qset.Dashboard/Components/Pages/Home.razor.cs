@@ -1,0 +1,52 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Qset.Caching;
+using Qset.Dashboard.Model;
+
+namespace Qset.Dashboard.Components.Pages;
+
+/// <summary>The overview: the store, the counters, a minute of hits and misses, the latest events.</summary>
+public sealed partial class Home
+{
+    private const int LatestLimit = 12;
+
+    private static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+
+    private CacheStats _stats = null!;
+    private IReadOnlyList<HitMissBucket> _buckets = [];
+    private IReadOnlyList<CacheEvent> _latest = [];
+    private JournalWindow? _reads;
+
+    [Inject] public required CacheView Cache { get; init; }
+
+    /// <inheritdoc />
+    protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
+
+    private static string NodeName => Environment.MachineName;
+
+    private double Fill => _stats.Capacity == 0 ? 0 : (double)_stats.Entries / _stats.Capacity;
+
+    private IEnumerable<(CacheEventKind Kind, long Count)> KindTotals =>
+    [
+        (CacheEventKind.Hit, _stats.Hits),
+        (CacheEventKind.Miss, _stats.Misses),
+        (CacheEventKind.Populate, _stats.Populates),
+        (CacheEventKind.Invalidate, _stats.Invalidations),
+        (CacheEventKind.Evict, _stats.Evictions),
+        (CacheEventKind.Expire, _stats.Expirations),
+        (CacheEventKind.Clash, _stats.Clashes),
+        (CacheEventKind.Reject, _stats.Rejects),
+        (CacheEventKind.Error, _stats.Errors),
+    ];
+
+    /// <inheritdoc />
+    protected override Task RefreshAsync()
+    {
+        _stats = Cache.Stats();
+        _reads ??= new JournalWindow(Journal, Journal.Capacity, e => e.Kind is CacheEventKind.Hit or CacheEventKind.Miss);
+        _reads.Update();
+        _buckets = HitMissSeries.Build(_reads.NewestFirst, TimeProvider.GetUtcNow());
+        _latest = Journal.Latest(LatestLimit);
+        return Task.CompletedTask;
+    }
+}
