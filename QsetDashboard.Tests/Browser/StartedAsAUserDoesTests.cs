@@ -21,6 +21,7 @@ public sealed class ReadmeCommandTests(ChromiumFixture chromium) : IClassFixture
 }
 
 /// <summary>The other two ways to start it: the published folder, and <c>dotnet run -c Release</c>.</summary>
+[Collection(QsetDashboard.Tests.Packaging.ReleaseBuilds.Name)]
 public sealed class PublishedAppTests(PublishedBuild published, ChromiumFixture chromium)
     : IClassFixture<PublishedBuild>, IClassFixture<ChromiumFixture>
 {
