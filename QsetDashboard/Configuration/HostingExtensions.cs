@@ -34,11 +34,7 @@ internal static class HostingExtensions
         return builder;
     }
 
-    /// <summary>Migrates the database and starts the meter, the ledger and the hot-key counts before the first request.</summary>
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
-    {
+    /// <summary>Migrates the database before the first request (the seed's <c>manage.py migrate</c>).</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app) =>
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
-        app.Services.GetRequiredService<CacheMetrics>();
-        app.Services.GetRequiredService<Qset.Caching.Ledger.SavingsLedger>();
-    }
 }

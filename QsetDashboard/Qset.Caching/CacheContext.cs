@@ -45,7 +45,7 @@ public static class CacheContext
     }
 
     /// <summary>Hands an event to the ambient capture, if any (a demo step forwarding events raised elsewhere).</summary>
-    internal static void Observe(in CacheEvent cacheEvent)
+    public static void Observe(in CacheEvent cacheEvent)
     {
         if (s_current.Value?.Captured is { } capture)
         {

@@ -5,7 +5,7 @@ namespace Qset.Caching;
 /// Each count goes to the stripe of the processor the thread runs on, each stripe on cache lines of its own, so two
 /// threads hitting the cache at once do not fight over one counter; a reading sums the stripes, so it stays exact.
 /// </summary>
-public sealed class CacheCounters
+internal sealed class CacheCounters
 {
     // A stripe's counters span one or more whole 64-byte lines, kinds and the database-query count together.
     private const int LongsPerLine = 8;

@@ -7,7 +7,7 @@ namespace Qset.Caching;
 /// OpenTelemetry: an observable counter per event kind and the entries held (reads by outcome and their durations are
 /// <see cref="ReadTelemetry"/>'s).
 /// </summary>
-public sealed class CacheMetrics : IDisposable
+internal sealed class CacheMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = QsetTelemetry.MeterName;

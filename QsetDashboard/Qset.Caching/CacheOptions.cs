@@ -65,7 +65,7 @@ public sealed class CacheOptions
 }
 
 /// <summary>Rejects settings the cache cannot run with, with a message that names the key and the allowed range.</summary>
-public sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
+internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, CacheOptions options)

@@ -1,7 +1,7 @@
 namespace Qset.Caching;
 
 /// <summary>Unwraps a <see cref="CacheRead{T}"/> to its value without an async state machine when it is already complete.</summary>
-internal static class CacheReads
+public static class CacheReads
 {
     /// <summary>The value of <paramref name="read"/>: synchronously for a completed read (a memory hit), else awaited.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

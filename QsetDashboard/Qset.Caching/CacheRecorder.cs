@@ -6,7 +6,7 @@ namespace Qset.Caching;
 /// The one place a cache event is made: it is counted, appended to the journal, handed to the ambient capture,
 /// and logged in the seed's format (<c>CACHE HIT key=User.1</c>).
 /// </summary>
-public sealed partial class CacheRecorder(
+internal sealed partial class CacheRecorder(
     EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
 {
     private readonly TimeProviderClock _clock = new(timeProvider);

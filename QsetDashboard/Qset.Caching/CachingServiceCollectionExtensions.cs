@@ -44,7 +44,12 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<NodeDirectory>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
         services.TryAddSingleton<TableVersions>();
-        services.TryAddSingleton<QsetCache>();
+        services.TryAddSingleton(sp => new QsetCache(
+            sp.GetRequiredService<ICacheStore>(),
+            sp.GetRequiredService<CacheRecorder>(),
+            sp.GetRequiredService<IOptions<CacheOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TableVersions>()));
         services.TryAddSingleton<CacheTypes>();
         services.TryAddSingleton<ContextNames>();
         services.TryAdd(ServiceDescriptor.Singleton(typeof(EntityCache<>), typeof(EntityCache<>)));
@@ -56,6 +61,20 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<BulkWriteInterceptor>();
         services.TryAddSingleton<QueryCacheInterceptor>();
         services.TryAddSingleton<SavingsLedger>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, EngineStartup>());
         return services;
     }
+}
+
+/// <summary>Starts what counts from the first event rather than from its first reader: the meter and the savings ledger.</summary>
+internal sealed class EngineStartup(CacheMetrics metrics, SavingsLedger ledger) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        GC.KeepAlive(metrics);
+        GC.KeepAlive(ledger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

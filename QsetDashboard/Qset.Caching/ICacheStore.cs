@@ -84,7 +84,7 @@ public readonly record struct PopulateTicket(string Key, long Stamp, bool Guarde
 /// be named (ExecuteUpdate, ExecuteDelete, raw SQL) on one node refuses every by-id populate of that table that began
 /// before it on any node.
 /// </summary>
-public interface ISharedTableGenerations
+internal interface ISharedTableGenerations
 {
     /// <summary>Bumps <paramref name="table"/>'s bulk-write generation; called after commit, before the write returns.</summary>
     ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default);
@@ -94,7 +94,7 @@ public interface ISharedTableGenerations
 /// A store whose nodes each keep a copy (a Hybrid L1) returns from a write only once every node has applied the
 /// write's invalidations; the write path calls this after it has sent them all.
 /// </summary>
-public interface IConfirmsInvalidations
+internal interface IConfirmsInvalidations
 {
     /// <summary>Returns once every node has applied every invalidation this node sent before the call.</summary>
     ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default);

@@ -11,7 +11,7 @@ namespace Qset.Caching;
 /// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
 /// store. TTL expiry and eviction reach the journal as EXPIRE and EVICT from the cache's eviction callbacks.
 /// </summary>
-public sealed class MemoryCacheStore : ICacheStore, IDisposable
+internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
     private const char CursorMark = 'm';
 

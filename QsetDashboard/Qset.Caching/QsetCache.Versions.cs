@@ -8,14 +8,14 @@ public sealed partial class QsetCache
     private readonly TableVersions _versions = new();
 
     /// <summary>Creates the engine over <paramref name="versions"/>, the table versions every entry is checked against.</summary>
-    public QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider, TableVersions versions)
+    internal QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider, TableVersions versions)
         : this(store, recorder, options, timeProvider)
     {
         _versions = versions;
     }
 
     /// <summary>The per-table version counters.</summary>
-    public TableVersions Versions => _versions;
+    internal TableVersions Versions => _versions;
 
     private bool IsStale(CacheEntry entry) => !_versions.IsCurrent(entry.Stamps, out _);
 

@@ -8,19 +8,31 @@ namespace Qset.Caching;
 /// invalidation, and the statistics. It knows tables only as version stamps: each read brings its own loader
 /// and, in its <see cref="CacheReadPolicy"/>, the tables whose versions its entry is checked against.
 /// </summary>
-public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+public sealed partial class QsetCache
 {
+    private readonly ICacheStore _store;
+    private readonly CacheRecorder _recorder;
+    private readonly TimeProvider _timeProvider;
+
+    internal QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+    {
+        _store = store;
+        _recorder = recorder;
+        _timeProvider = timeProvider;
+        _options = options.Value;
+    }
+
     private readonly ConcurrentDictionary<(string Key, Type Type), Task<object?>> _inflight = new();
-    private readonly CacheOptions _options = options.Value;
+    private readonly CacheOptions _options;
 
     /// <summary>The store values live in.</summary>
-    public ICacheStore Store => store;
+    public ICacheStore Store => _store;
 
     /// <summary>The journal of events.</summary>
-    public EventJournal Journal => recorder.Journal;
+    public EventJournal Journal => _recorder.Journal;
 
     /// <summary>The time provider every TTL and timestamp is read from.</summary>
-    public TimeProvider TimeProvider => timeProvider;
+    public TimeProvider TimeProvider => _timeProvider;
 
     /// <summary>
     /// A cache-aside read: HIT when the key holds a <typeparamref name="T"/>; otherwise MISS, then one database
@@ -52,21 +64,21 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(policy);
-        var pending = store.GetAsync(key, cancellationToken);
+        var pending = _store.GetAsync(key, cancellationToken);
         if (!pending.IsCompletedSuccessfully)
         {
             // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
-            return ReadAsync(key, state, load, policy, timeProvider.GetTimestamp(), pending, cancellationToken);
+            return ReadAsync(key, state, load, policy, _timeProvider.GetTimestamp(), pending, cancellationToken);
         }
 
         var entry = pending.Result;
         if (entry?.Value is T cached && !IsStale(entry))
         {
-            recorder.RecordHit(key, policy.EntityType);
+            _recorder.RecordHit(key, policy.EntityType);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
         }
 
-        return MissAsync(key, state, load, policy, timeProvider.GetTimestamp(), entry, cancellationToken);
+        return MissAsync(key, state, load, policy, _timeProvider.GetTimestamp(), entry, cancellationToken);
     }
 
     /// <summary>How many database loads are in flight (each shared by the readers of its key).</summary>
@@ -87,21 +99,21 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
         activity?.SetTag(QsetTelemetry.KeyTag, key);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
-        var started = timeProvider.GetTimestamp();
-        await store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        recorder.Record(CacheEventKind.Invalidate, key, entityType, timeProvider.GetElapsedTime(started), detail);
+        var started = _timeProvider.GetTimestamp();
+        await _store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail);
     }
 
     /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
     public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        var entries = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
         var types = entries.ToDictionary(e => e.Key, e => e.EntityType, StringComparer.Ordinal);
         _inflight.Clear();
-        var removed = await store.ClearAsync(cancellationToken).ConfigureAwait(false);
+        var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
         foreach (var key in removed)
         {
-            recorder.Record(CacheEventKind.Invalidate, key, types.GetValueOrDefault(key), detail: "flush");
+            _recorder.Record(CacheEventKind.Invalidate, key, types.GetValueOrDefault(key), detail: "flush");
         }
 
         return removed.Count;
@@ -110,9 +122,9 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
     /// <summary>The counters and the store's size.</summary>
     public CacheStats GetStats()
     {
-        var c = recorder.Counters;
+        var c = _recorder.Counters;
         return new CacheStats(
-            store.Name,
+            _store.Name,
             c.Of(CacheEventKind.Hit),
             c.Of(CacheEventKind.Miss),
             c.Of(CacheEventKind.Populate),
@@ -123,8 +135,8 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             c.Of(CacheEventKind.Clash),
             c.Of(CacheEventKind.Error),
             c.DbQueries,
-            store.Count,
-            store.Capacity);
+            _store.Count,
+            _store.Capacity);
     }
 
     private async ValueTask<CacheRead<T>> ReadAsync<T, TState>(
@@ -140,8 +152,8 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         var entry = await pending.ConfigureAwait(false);
         if (entry?.Value is T cached && !IsStale(entry))
         {
-            var elapsed = timeProvider.GetElapsedTime(started);
-            recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            _recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
             return new CacheRead<T>(cached, true, elapsed);
         }
 
@@ -165,13 +177,13 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         }
         else if (entry is not null)
         {
-            recorder.Record(CacheEventKind.Clash, key, entityType,
+            _recorder.Record(CacheEventKind.Clash, key, entityType,
                 detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
         }
 
         var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
-        var duration = timeProvider.GetElapsedTime(started);
-        recorder.Telemetry?.Miss(entityType, duration);
+        var duration = _timeProvider.GetElapsedTime(started);
+        _recorder.Telemetry?.Miss(entityType, duration);
         return new CacheRead<T>(value, false, duration);
     }
 
@@ -190,7 +202,7 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         {
             if (_inflight.TryGetValue(slot, out var running))
             {
-                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started),
+                _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started),
                     detail: "joined the database read already under way for this key");
                 return (T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -198,7 +210,7 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_inflight.TryAdd(slot, owner.Task))
             {
-                recorder.Record(CacheEventKind.Miss, key, entityType, timeProvider.GetElapsedTime(started));
+                _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started));
 
                 // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
                 _ = ReadAndPopulateAsync(slot, policy, state, load, owner);
@@ -222,18 +234,18 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         try
         {
-            var ticket = await store.BeginPopulateAsync(key).ConfigureAwait(false);
+            var ticket = await _store.BeginPopulateAsync(key).ConfigureAwait(false);
             if (CacheContext.PopulateGuardOff)
             {
                 ticket = ticket with { Guarded = false };
             }
 
-            recorder.Counters.CountDbQuery();
+            _recorder.Counters.CountDbQuery();
             var stamps = _versions.Capture(policy.DependsOn);
             using var read = UncommittedReads.Begin();
-            var readStarted = timeProvider.GetTimestamp();
+            var readStarted = _timeProvider.GetTimestamp();
             var value = await load(state, CancellationToken.None).ConfigureAwait(false);
-            var readTime = timeProvider.GetElapsedTime(readStarted);
+            var readTime = _timeProvider.GetElapsedTime(readStarted);
             if (value is null)
             {
                 activity?.SetTag(QsetTelemetry.OutcomeTag, "not_found");
@@ -241,21 +253,21 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
             else if (read.SawTransaction)
             {
                 activity?.SetTag(QsetTelemetry.OutcomeTag, "rejected");
-                recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
+                _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
             }
             else
             {
                 var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
-                var result = await store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
+                var result = await _store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
                 activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {
-                    recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
+                    _recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
                         result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
                 }
                 else
                 {
-                    recorder.Record(CacheEventKind.Reject, key, entityType, readTime, result.Reason);
+                    _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, result.Reason);
                 }
             }
 
@@ -267,7 +279,7 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
         {
             activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
-            recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
+            _recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
             owner.TrySetException(ex);
         }
         finally
@@ -278,14 +290,14 @@ public sealed partial class QsetCache(ICacheStore store, CacheRecorder recorder,
 
     private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = _timeProvider.GetUtcNow();
         return new CacheEntry(
             key,
             entityType,
             value,
             CacheJson.Serialize(value),
             now,
-            timeProvider.GetTimestamp(),
+            _timeProvider.GetTimestamp(),
             now + (ttl ?? _options.DefaultTtl),
             _options.SlidingTtl)
         {

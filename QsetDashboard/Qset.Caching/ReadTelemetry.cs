@@ -8,7 +8,7 @@ namespace Qset.Caching;
 /// Reads by outcome and the duration of reads that went to the database, tagged by entity type, backend and outcome,
 /// on the <see cref="QsetTelemetry.MeterName"/> meter. Recorded only while someone listens, so a hit pays one flag read.
 /// </summary>
-public sealed class ReadTelemetry
+internal sealed class ReadTelemetry
 {
     private readonly Counter<long> _reads;
     private readonly Histogram<double> _readDuration;

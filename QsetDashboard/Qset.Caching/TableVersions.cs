@@ -35,7 +35,7 @@ public readonly record struct TableBump(string Table, bool Bulk);
 /// several nodes sharing one store need no clock sync (a distributed store keeps them with <c>INCR</c>). A cached
 /// value carries the versions its read began at; when one moved on, the value is stale whatever its TTL says.
 /// </summary>
-public sealed class TableVersions(ILogger<TableVersions>? logger = null)
+internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
 {
     private readonly ConcurrentDictionary<string, TableCounter> _tables = new(StringComparer.Ordinal);
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;

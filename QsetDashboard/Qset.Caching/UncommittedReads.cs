@@ -5,7 +5,7 @@ namespace Qset.Caching;
 /// be uncommitted and must never be cached. The engine opens a scope around each load; the EF command
 /// interceptor marks it when a reader runs inside a transaction.
 /// </summary>
-public static class UncommittedReads
+internal static class UncommittedReads
 {
     /// <summary>The REJECT detail of a value read inside a transaction.</summary>
     public const string RejectReason = "read inside an open transaction: uncommitted data is never cached";

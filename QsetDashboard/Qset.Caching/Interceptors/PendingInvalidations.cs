@@ -10,7 +10,7 @@ namespace Qset.Caching.Interceptors;
 /// inside a transaction until that transaction commits (a rollback drops them: it invalidates nothing).
 /// Weak tables, so a context or transaction dropped without commit takes its pending writes with it.
 /// </summary>
-public sealed class PendingInvalidations(WriteInvalidator invalidator)
+internal sealed class PendingInvalidations(WriteInvalidator invalidator)
 {
     /// <summary>The detail prefix of writes applied when their explicit transaction commits.</summary>
     public const string TransactionCommitted = "transaction committed";

@@ -8,7 +8,7 @@ namespace Qset.Caching.Interceptors;
 /// comments and string literals are blanked first, so a name inside a literal is never taken for a table.
 /// When in doubt it finds more tables, never fewer, which costs an extra invalidation, never a stale read.
 /// </summary>
-public static partial class SqlTables
+internal static partial class SqlTables
 {
     private const string Name = """(?:"[^"]+"|\[[^\]]+\]|`[^`]+`|[A-Za-z_][\w$]*)""";
 

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Qset.Caching.Interceptors;
 
 /// <summary>Applies the writes held for a transaction when it commits, and drops them when it rolls back.</summary>
-public sealed class TransactionInvalidationInterceptor(PendingInvalidations pending) : DbTransactionInterceptor
+internal sealed class TransactionInvalidationInterceptor(PendingInvalidations pending) : DbTransactionInterceptor
 {
     /// <inheritdoc />
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>

@@ -8,7 +8,7 @@ namespace Qset.Caching.Interceptors;
 /// is judged stale), then invalidates the written rows' by-id keys, every held by-id key of a bulk-written table,
 /// and the table's cached query results. Each INVALIDATE says why in its detail.
 /// </summary>
-public sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
+internal sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
 {
     /// <summary>The source automatic invalidations carry when no demo, page or endpoint set one.</summary>
     public const string AutomaticSource = "ef";

@@ -7,7 +7,7 @@ namespace Qset.Caching.Ledger;
 /// invalidations and measured database read time. Fed from the event journal (a subscription, plus a catch-up on
 /// every snapshot), so the cache's hit path does no extra work for it.
 /// </summary>
-public sealed class SavingsLedger : IDisposable
+internal sealed class SavingsLedger : IDisposable
 {
     /// <summary>The fewest invalidations a table needs before it can be flagged, so that one write on a quiet table is not.</summary>
     public const int MinInvalidationsToFlag = 5;

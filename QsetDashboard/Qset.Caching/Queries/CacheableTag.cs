@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Qset.Caching.Queries;
 
 /// <summary>The SQL comment <c>.Cacheable()</c> tags a query with, and its reading by the interceptor.</summary>
-public static class CacheableTag
+internal static class CacheableTag
 {
     /// <summary>The tag's text; EF writes it as <c>-- qset-cache</c> at the head of the command.</summary>
     public const string Marker = "qset-cache";

@@ -7,7 +7,7 @@ namespace Qset.Caching.Queries;
 /// A query's result as the database returned it: columns and raw values per result set. EF materializes fresh
 /// entities from it on every hit, so no two readers share an entity instance, and tracking works as usual.
 /// </summary>
-public sealed class CachedResult
+internal sealed class CachedResult
 {
     /// <summary>The SQL and parameter values the result answers (the key's fingerprint), checked on every hit.</summary>
     public required string Fingerprint { get; init; }
@@ -65,7 +65,7 @@ public sealed class CachedResult
 }
 
 /// <summary>One result set: column names and types, and the rows' raw values (null for DBNull).</summary>
-public sealed class CachedResultSet(IReadOnlyList<string> columns, IReadOnlyList<string> dataTypeNames, IReadOnlyList<Type> fieldTypes)
+internal sealed class CachedResultSet(IReadOnlyList<string> columns, IReadOnlyList<string> dataTypeNames, IReadOnlyList<Type> fieldTypes)
 {
     private readonly List<object?[]> _rows = [];
 

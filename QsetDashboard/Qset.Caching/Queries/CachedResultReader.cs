@@ -9,7 +9,7 @@ namespace Qset.Caching.Queries;
 /// way out as the provider's reader converts them (SQLite hands back 64-bit integers that EF reads as
 /// <c>GetInt32</c>; dates, GUIDs and decimals come back as text).
 /// </summary>
-public sealed class CachedResultReader(CachedResult result) : DbDataReader
+internal sealed class CachedResultReader(CachedResult result) : DbDataReader
 {
     private int _set;
     private int _row = -1;

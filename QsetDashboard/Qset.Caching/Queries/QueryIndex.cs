@@ -7,7 +7,7 @@ namespace Qset.Caching.Queries;
 /// at once (an INVALIDATE per key, visible on the dashboard). Only an accelerator: a key it forgets, or that
 /// another node cached, is still caught on read by the table versions it was stamped with.
 /// </summary>
-public sealed class QueryIndex
+internal sealed class QueryIndex
 {
     /// <summary>The most keys remembered per table; past it new keys rely on the version check alone.</summary>
     public const int MaxKeysPerTable = 10_000;

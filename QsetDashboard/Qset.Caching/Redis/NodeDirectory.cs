@@ -11,7 +11,7 @@ namespace Qset.Caching.Redis;
 /// A heartbeat carries a count, never the keys: its size does not grow with the cache. With the Memory or Redis
 /// backend there is one node: this one.
 /// </summary>
-public sealed class NodeDirectory(
+internal sealed class NodeDirectory(
     ICacheStore store,
     IServiceProvider services,
     IOptions<CacheOptions> options,

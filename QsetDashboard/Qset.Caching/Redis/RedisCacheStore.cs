@@ -10,7 +10,7 @@ namespace Qset.Caching.Redis;
 /// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
 /// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
 /// </summary>
-public sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
+internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
 {
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;

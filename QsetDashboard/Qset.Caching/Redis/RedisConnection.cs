@@ -18,7 +18,7 @@ namespace Qset.Caching.Redis;
 /// hands out nothing, so no value is read from Redis or stored in it. <see cref="Defer"/> and the end of a recovery
 /// take one lock, so a deferral can never slip between the last replay and the moment reads resume.
 /// </remarks>
-public sealed partial class RedisConnection : IDisposable
+internal sealed partial class RedisConnection : IDisposable
 {
     private const int MaxDeferredInvalidations = 10_000;
     private static readonly TimeSpan RecoveryRetryDelay = TimeSpan.FromMilliseconds(250);

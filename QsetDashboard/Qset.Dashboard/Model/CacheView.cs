@@ -8,32 +8,41 @@ namespace Qset.Dashboard.Model;
 /// store. Each call costs what one page costs: a page of keys, a peek with no side effects (no recency touch, no
 /// sliding expiration, no copy into an L1), counts the store keeps, and the nodes asked on demand.
 /// </summary>
-public sealed class CacheView(QsetCache cache, NodeDirectory nodes)
+public sealed class CacheView
 {
+    private readonly QsetCache _cache;
+    private readonly NodeDirectory _nodes;
+
+    internal CacheView(QsetCache cache, NodeDirectory nodes)
+    {
+        _cache = cache;
+        _nodes = nodes;
+    }
+
     /// <summary>What a change made by hand from the dashboard says in its event.</summary>
     public const string ByHand = "invalidated by hand";
 
     /// <summary>The store's name: Memory, Redis or Hybrid.</summary>
-    public string Backend => cache.Store.Name;
+    public string Backend => _cache.Store.Name;
 
     /// <summary>How many entries the store holds (kept by the store, not counted per call).</summary>
-    public int Count => cache.Store.Count;
+    public int Count => _cache.Store.Count;
 
     /// <summary>How many entries the store may hold.</summary>
-    public int Capacity => cache.Store.Capacity;
+    public int Capacity => _cache.Store.Capacity;
 
     /// <summary>The clock TTLs are read from.</summary>
-    public TimeProvider TimeProvider => cache.TimeProvider;
+    public TimeProvider TimeProvider => _cache.TimeProvider;
 
     /// <summary>The counters and the store's size.</summary>
-    public CacheStats Stats() => cache.GetStats();
+    public CacheStats Stats() => _cache.GetStats();
 
     /// <summary>Entries per entity type (and <c>Query</c>), where the store keeps an index by type; null where it does not.</summary>
-    public IReadOnlyDictionary<string, int>? CountByType() => cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
+    public IReadOnlyDictionary<string, int>? CountByType() => _cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
 
     /// <summary>One page of the store's listing.</summary>
     public ValueTask<CachePage> PageAsync(CacheListQuery query, CancellationToken cancellationToken = default) =>
-        cache.Store.ListPageAsync(query, cancellationToken);
+        _cache.Store.ListPageAsync(query, cancellationToken);
 
     /// <summary>
     /// Up to <paramref name="query"/>'s limit of entries, following the cursor while a filter leaves a store's page short
@@ -46,7 +55,7 @@ public sealed class CacheView(QsetCache cache, NodeDirectory nodes)
         var cursor = query.Cursor;
         for (var call = 0; call < maxCalls; call++)
         {
-            var page = await cache.Store.ListPageAsync(query with { Limit = query.Limit - entries.Count, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            var page = await _cache.Store.ListPageAsync(query with { Limit = query.Limit - entries.Count, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             entries.AddRange(page.Entries);
             cursor = page.NextCursor;
             if (cursor is null || entries.Count >= query.Limit)
@@ -60,19 +69,19 @@ public sealed class CacheView(QsetCache cache, NodeDirectory nodes)
 
     /// <summary>The entry under <paramref name="key"/>, read without side effects; null when none.</summary>
     public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
-        cache.Store.PeekAsync(key, cancellationToken);
+        _cache.Store.PeekAsync(key, cancellationToken);
 
     /// <summary>Removes <paramref name="key"/> as INVALIDATE from <paramref name="source"/>; false when the cache does not hold it.</summary>
     public async Task<bool> InvalidateAsync(string key, string source, CancellationToken cancellationToken = default)
     {
-        if (await cache.Store.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not { } held)
+        if (await _cache.Store.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not { } held)
         {
             return false;
         }
 
         using (CacheContext.Use(source))
         {
-            await cache.InvalidateAsync(key, held.EntityType, ByHand, cancellationToken).ConfigureAwait(false);
+            await _cache.InvalidateAsync(key, held.EntityType, ByHand, cancellationToken).ConfigureAwait(false);
         }
 
         return true;
@@ -83,13 +92,13 @@ public sealed class CacheView(QsetCache cache, NodeDirectory nodes)
     {
         using (CacheContext.Use(source))
         {
-            return await cache.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return await _cache.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>The nodes sharing the cache, with their key counts.</summary>
-    public Task<IReadOnlyList<CacheNode>> NodesAsync(CancellationToken cancellationToken = default) => nodes.GetNodesAsync(cancellationToken);
+    public Task<IReadOnlyList<CacheNode>> NodesAsync(CancellationToken cancellationToken = default) => _nodes.GetNodesAsync(cancellationToken);
 
     /// <summary>The nodes that hold <paramref name="key"/>, asked now.</summary>
-    public Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => nodes.HoldersAsync(key, cancellationToken);
+    public Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => _nodes.HoldersAsync(key, cancellationToken);
 }

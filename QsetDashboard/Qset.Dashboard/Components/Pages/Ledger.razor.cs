@@ -16,7 +16,7 @@ public sealed partial class Ledger : IDisposable
     private int _refreshPending;
 
     /// <summary>The books.</summary>
-    [Inject] public required SavingsLedger SavingsLedger { get; init; }
+    [Inject] internal SavingsLedger SavingsLedger { get; init; } = null!;
 
     /// <summary>The journal whose events trigger a refresh.</summary>
     [Inject] public required EventJournal Journal { get; init; }
