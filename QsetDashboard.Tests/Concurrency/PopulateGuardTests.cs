@@ -137,6 +137,35 @@ public sealed class PopulateGuardTests
     }
 
     [Fact]
+    public async Task RaceLab_TwoWalksInterleaved_EachHasItsOwnReader_AndNeitherHangs()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var scenario = host.Demos.Find("race-lab")!;
+        var first = new DemoRun(scenario);
+        var second = new DemoRun(scenario);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+
+        // The first tab stalls its reader; the second tab starts its own, which must not join the first's read.
+        await first.NextAsync(timeout.Token);
+        await first.NextAsync(timeout.Token);
+        await second.NextAsync(timeout.Token);
+        var secondReader = await second.NextAsync(timeout.Token);
+
+        Assert.Equal("Reader read name=v1 from the database and has not populated yet", secondReader!.Result);
+        Assert.Equal([CacheEventKind.Invalidate, CacheEventKind.Miss], secondReader.Events.Select(e => e.Kind));
+
+        // The first tab's reader was let go by the second's start: resuming it says so, and nothing waits.
+        await first.NextAsync(timeout.Token);
+        var firstResume = (await first.NextAsync(timeout.Token))!;
+        Assert.Contains("another walk of the race lab let this reader finish early", firstResume.Result, StringComparison.Ordinal);
+
+        // The second walk, run to its end, still shows the race as the lab means it.
+        await second.RunAllAsync(timeout.Token);
+        Assert.Contains("fresh", second.Completed[8].Result, StringComparison.Ordinal);
+        Assert.StartsWith("Reader's populate of name=v2 was rejected", second.Completed[7].Result, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RaceLab_RunTwice_StartsCleanEachTime()
     {
         await using var host = await EngineHost.StartAsync();

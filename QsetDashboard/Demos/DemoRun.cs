@@ -13,9 +13,13 @@ public sealed record DemoStepResult(int Index, string Title, IReadOnlyList<Cache
 /// </summary>
 public sealed class DemoRun(DemoScenario scenario)
 {
+    private static readonly AsyncLocal<DemoRun?> s_current = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<DemoStepResult> _completed = [];
     private bool _started;
+
+    /// <summary>The walk whose step (or reset) is running on this async flow: where a scenario keeps one walk's state.</summary>
+    public static DemoRun? Current => s_current.Value;
 
     /// <summary>The scenario being walked.</summary>
     public DemoScenario Scenario => scenario;
@@ -94,6 +98,7 @@ public sealed class DemoRun(DemoScenario scenario)
         var step = scenario.Steps[index];
         List<CacheEvent> events = [];
         string? result;
+        s_current.Value = this;
         using (CacheContext.Capture(scenario.Name, events))
         {
             result = await step.Run(cancellationToken).ConfigureAwait(false);
@@ -118,6 +123,7 @@ public sealed class DemoRun(DemoScenario scenario)
 
     private async Task ResetScenarioAsync(CancellationToken cancellationToken)
     {
+        s_current.Value = this;
         using (CacheContext.Use(scenario.Name))
         {
             await scenario.ResetAsync(cancellationToken).ConfigureAwait(false);

@@ -9,17 +9,18 @@ namespace QsetDashboard.Demos;
 /// and invalidates, then the reader populates what it read. With the guard off the old value stays cached after
 /// the write; with the guard on the populate is refused (REJECT) and the next read is fresh.
 /// </summary>
-/// <remarks>The reader's progress lives in this scenario, so one walk of the race lab runs at a time.</remarks>
+/// <remarks>
+/// Each walk (<see cref="DemoRun"/>) has a reader of its own. Walks share user 7, so a walk that starts its reader first
+/// lets any other walk's stalled reader finish: it never joins (and waits on) another walk's database read.
+/// </remarks>
 public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepository repository) : DemoScenario
 {
     /// <summary>The id of the user the race is run on.</summary>
     public const int Id = DemoIds.RaceLabUserId;
 
-    private readonly List<CacheEvent> _readerEvents = [];
-    private TaskCompletionSource _readDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task<CacheRead<User>>? _reader;
-    private string? _readerSaw;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DemoRun, Walk> _walks = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Walk, bool> _stalled = new();
+    private readonly Walk _unattached = new();
 
     /// <inheritdoc />
     public override string Name => "race-lab";
@@ -58,62 +59,94 @@ public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepo
     /// <inheritdoc />
     public override async Task ResetAsync(CancellationToken cancellationToken)
     {
-        _resume.TrySetResult();
-        if (_reader is not null)
-        {
-            await _reader.ConfigureAwait(false);
-        }
-
-        _reader = null;
-        _readerSaw = null;
-        _readerEvents.Clear();
+        await ReleaseAsync(Current).ConfigureAwait(false);
         await ResetRowAsync<User>(repository, engine, Id, Keys[0], cancellationToken);
     }
 
+    // Steps run through a DemoRun; a step run on its own (a test calling Steps[i].Run) gets a walk of its own too.
+    private Walk Current => DemoRun.Current is { } run ? _walks.GetValue(run, static _ => new Walk()) : _unattached;
+
     private async Task<string?> StartReaderAsync(bool guarded, CancellationToken cancellationToken)
     {
-        _readDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_readerEvents)
+        // Another walk's stalled reader holds the key's database read, and would populate it once let go: let it
+        // finish now, then clear what it cached, so this walk's reader misses and reads the row itself.
+        var others = _stalled.Keys.ToList();
+        foreach (var other in others)
         {
-            _readerEvents.Clear();
+            await ReleaseAsync(other).ConfigureAwait(false);
+        }
+
+        if (others.Count > 0)
+        {
+            await engine.InvalidateAsync(Keys[0], nameof(User), "race lab: another walk's reader let go", cancellationToken);
+        }
+
+        var walk = Current;
+        walk.ReadDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        walk.Resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        walk.ReaderSaw = null;
+        lock (walk.ReaderEvents)
+        {
+            walk.ReaderEvents.Clear();
         }
 
         // The reader gets a capture of its own, so its late POPULATE or REJECT is shown in the step that resumes it.
-        using (CacheContext.Capture(Name, _readerEvents))
+        using (CacheContext.Capture(Name, walk.ReaderEvents))
         using (guarded ? null : CacheContext.WithoutPopulateGuard())
         {
-            _reader = engine.GetAsync(Keys[0], this, static (lab, ct) => lab.SlowReadAsync(ct), CancellationToken.None).AsTask();
+            _stalled[walk] = true;
+            walk.Reader = engine.GetAsync(Keys[0], (Lab: this, Walk: walk), static (s, ct) => s.Lab.SlowReadAsync(s.Walk, ct), CancellationToken.None).AsTask();
         }
 
-        await _readDone.Task.WaitAsync(cancellationToken);
-        ForwardReaderEvents();
-        return $"Reader read name={_readerSaw} from the database and has not populated yet";
+        // A reader that finds the key cached (put there by another walk between two steps) never reads: nothing to race.
+        await Task.WhenAny(walk.ReadDone.Task, walk.Reader).WaitAsync(cancellationToken);
+        ForwardReaderEvents(walk);
+        if (!walk.ReadDone.Task.IsCompleted)
+        {
+            _stalled.TryRemove(walk, out _);
+            return $"Reader found name={(await walk.Reader).Value?.Name} already cached (another walk of the race lab put it there): nothing to race";
+        }
+
+        return $"Reader read name={walk.ReaderSaw} from the database and has not populated yet";
     }
 
-    private async Task<User?> SlowReadAsync(CancellationToken cancellationToken)
+    private async Task<User?> SlowReadAsync(Walk walk, CancellationToken cancellationToken)
     {
         var user = await repository.FindAsync<User>(Id, cancellationToken);
-        _readerSaw = user?.Name;
-        _readDone.TrySetResult();
-        await _resume.Task;
+        walk.ReaderSaw = user?.Name;
+        walk.ReadDone.TrySetResult();
+        await walk.Resume.Task;
         return user;
     }
 
     private async Task<string?> ResumeReaderAsync(CancellationToken cancellationToken)
     {
-        if (_reader is null)
+        var walk = Current;
+        if (walk.Reader is null)
         {
             return "No reader is waiting";
         }
 
-        _resume.TrySetResult();
-        await _reader.WaitAsync(cancellationToken);
-        ForwardReaderEvents();
+        var wasReleased = !_stalled.ContainsKey(walk);
+        await ReleaseAsync(walk).ConfigureAwait(false);
+        ForwardReaderEvents(walk);
         var cached = await engine.Store.GetAsync(Keys[0], cancellationToken);
-        return cached?.Value is User held
+        var outcome = cached?.Value is User held
             ? $"Reader populated name={held.Name}"
-            : $"Reader's populate of name={_readerSaw} was rejected: nothing cached";
+            : $"Reader's populate of name={walk.ReaderSaw} was rejected: nothing cached";
+        return wasReleased ? $"{outcome} (another walk of the race lab let this reader finish early)" : outcome;
+    }
+
+    /// <summary>Lets <paramref name="walk"/>'s stalled reader finish (populate or be rejected) and waits for it.</summary>
+    private async Task ReleaseAsync(Walk walk)
+    {
+        walk.Resume.TrySetResult();
+        if (walk.Reader is { } reader)
+        {
+            await reader.ConfigureAwait(false);
+        }
+
+        _stalled.TryRemove(walk, out _);
     }
 
     private async Task<string?> ReadAndCompareAsync(CancellationToken cancellationToken)
@@ -126,18 +159,32 @@ public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepo
             : $"{got} (STALE: the database holds name={row?.Name})";
     }
 
-    private void ForwardReaderEvents()
+    private static void ForwardReaderEvents(Walk walk)
     {
         CacheEvent[] events;
-        lock (_readerEvents)
+        lock (walk.ReaderEvents)
         {
-            events = [.. _readerEvents];
-            _readerEvents.Clear();
+            events = [.. walk.ReaderEvents];
+            walk.ReaderEvents.Clear();
         }
 
         foreach (var cacheEvent in events)
         {
             CacheContext.Observe(cacheEvent);
         }
+    }
+
+    /// <summary>One walk's reader: its captured events, the two handshakes with it, and what it read.</summary>
+    private sealed class Walk
+    {
+        public List<CacheEvent> ReaderEvents { get; } = [];
+
+        public TaskCompletionSource ReadDone { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Resume { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<CacheRead<User>>? Reader { get; set; }
+
+        public string? ReaderSaw { get; set; }
     }
 }
