@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Bunit;
 using Qset.Caching;
 using Qset.Dashboard.Components.Pages;
@@ -36,6 +37,53 @@ public sealed class CacheBrowserTests : DashboardTestContext
         Assert.Equal("5:00", cut.FindAll("[data-testid=cache-ttl]")[1].TextContent);
         Assert.Contains("page 1 · 3 shown · 3 keys", cut.Find("[data-testid=cache-count]").TextContent, StringComparison.Ordinal);
         Assert.True(cut.Find("[data-testid=cache-next]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task Namespaces_CountKeysPerTypeAndQueriesPerTable_AndAClickFilters()
+    {
+        await SeedAsync();
+        await using (var db = Engine.NewContext())
+        {
+            await db.Users.Where(u => u.Id > 0).Cacheable().ToListAsync();
+            await db.Users.Where(u => u.Id > 1).Cacheable().ToListAsync();
+        }
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        string Count(string testId, string name) =>
+            cut.Find($"[data-testid={testId}][data-name='{name}']").TextContent;
+        Assert.Equal(["Query", "Team", "User"], cut.FindAll("[data-testid=namespace]").Select(n => n.GetAttribute("data-name")));
+        Assert.Contains("2", Count("namespace", "User"), StringComparison.Ordinal);
+        Assert.Contains("1", Count("namespace", "Team"), StringComparison.Ordinal);
+        Assert.Contains("2 queries", Count("namespace-table", "User"), StringComparison.Ordinal);
+
+        await cut.Find("[data-testid=namespace][data-name='Team'] a").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Equal(["Team.1"], Keys(cut)));
+
+        await cut.Find("[data-testid=namespace-table][data-name='User'] a").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Equal(2, Keys(cut).Count(k => k!.StartsWith("Query.User.", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task LargestKeysAndTtls_ComeFromABoundedSample_AndSayHowBig()
+    {
+        await SeedAsync();
+        await Engine.Generic.SetAsync(3, new User { Name = new string('x', 90) });
+        await Engine.Generic.GetAsync<User>(3);
+
+        var cut = RenderWithProviders<CacheBrowser>();
+
+        Assert.Equal("User.3", cut.FindAll("[data-testid=largest-key]")[0].GetAttribute("data-key"));
+        Assert.Contains("all 4 keys", cut.Find("[data-testid=cache-sample]").TextContent, StringComparison.Ordinal);
+
+        // The default TTL is five minutes: every key has just under (or, to the clock's grain, exactly) five minutes left.
+        var buckets = cut.FindAll("[data-testid=ttl-bucket]")
+            .ToDictionary(b => b.GetAttribute("data-label")!, b => int.Parse(b.GetAttribute("data-count")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["< 10 s", "< 1 min", "< 5 min", "< 1 h", "≥ 1 h"], buckets.Keys);
+        Assert.Equal(4, buckets["< 5 min"] + buckets["< 1 h"]);
+        Assert.Equal(4, buckets.Values.Sum());
+        Assert.True(CacheBrowser.SampleSize <= 10_000);
     }
 
     [Fact]

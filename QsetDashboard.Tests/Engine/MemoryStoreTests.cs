@@ -38,6 +38,26 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task QueriesPerTable_AreCountedAsResultsComeAndGo()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var store = (MemoryCacheStore)host.Cache.Store;
+        foreach (var key in new[] { "Query.Team+User.aa", "Query.User.bb", "Query.none.cc" })
+        {
+            await host.Cache.GetAsync<string, string>(key, key, static (k, _) => Task.FromResult<string?>(k),
+                new CacheReadPolicy(Qset.Caching.Queries.QueryKeys.EntityType, []));
+        }
+
+        Assert.Equal(new Dictionary<string, int> { ["Team"] = 1, ["User"] = 2 }, store.CountQueriesByTable());
+
+        await host.Cache.InvalidateAsync("Query.Team+User.aa", "Query");
+        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, store.CountQueriesByTable());
+
+        await host.Cache.FlushAsync();
+        Assert.Empty(store.CountQueriesByTable());
+    }
+
+    [Fact]
     public async Task Ttl_EntryExpiresAtItsTtl_WithAnExpireEvent()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));

@@ -32,6 +32,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
 
+    // Cached query results per table they read, counted as they come and go: the Cache page's namespace tree.
+    private readonly Dictionary<string, int> _queriesByTable = new(StringComparer.Ordinal);
+
     /// <summary>Creates the store.</summary>
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
     {
@@ -172,6 +175,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _order.Clear();
             _keys.Clear();
             _keysByType.Clear();
+            _queriesByTable.Clear();
             List<string> removed = [];
             foreach (var key in _index.Keys)
             {
@@ -260,6 +264,15 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
     }
 
+    /// <summary>How many cached query results read each table, kept as entries come and go (O(tables)).</summary>
+    public IReadOnlyDictionary<string, int> CountQueriesByTable()
+    {
+        lock (_writeLock)
+        {
+            return new Dictionary<string, int>(_queriesByTable, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>The keys held of <paramref name="entityType"/>, from the index by type: what a bulk write of that table touches.</summary>
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default)
     {
@@ -304,6 +317,13 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         keys.Add(entry.Key);
+        if (entry.EntityType == Queries.QueryKeys.EntityType)
+        {
+            foreach (var table in Queries.QueryKeys.TablesOf(entry.Key))
+            {
+                _queriesByTable[table] = _queriesByTable.GetValueOrDefault(table) + 1;
+            }
+        }
     }
 
     private void Unlink(CacheEntry entry)
@@ -318,6 +338,21 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
         {
             _keysByType.Remove(entry.EntityType);
+        }
+
+        if (entry.EntityType == Queries.QueryKeys.EntityType)
+        {
+            foreach (var table in Queries.QueryKeys.TablesOf(entry.Key))
+            {
+                if (_queriesByTable.TryGetValue(table, out var count) && count > 1)
+                {
+                    _queriesByTable[table] = count - 1;
+                }
+                else
+                {
+                    _queriesByTable.Remove(table);
+                }
+            }
         }
     }
 

@@ -40,6 +40,52 @@ public sealed class CacheView
     /// <summary>Entries per entity type (and <c>Query</c>), where the store keeps an index by type; null where it does not.</summary>
     public IReadOnlyDictionary<string, int>? CountByType() => _cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
 
+    /// <summary>
+    /// The key namespaces: each entity type with its count and, under <c>Query</c>, each table that cached query results
+    /// read, with theirs. Kept by the store as entries come and go (O(types + tables)); null where the store keeps no index.
+    /// </summary>
+    public IReadOnlyList<CacheNamespace>? Namespaces()
+    {
+        if (_cache.Store is not MemoryCacheStore memory)
+        {
+            return null;
+        }
+
+        var tables = memory.CountQueriesByTable();
+        return
+        [
+            .. memory.CountByType().OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new CacheNamespace(
+                t.Key,
+                t.Value,
+                t.Key == Qset.Caching.Queries.QueryKeys.EntityType
+                    ? [.. tables.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => new CacheNamespace(q.Key, q.Value, []))]
+                    : [])),
+        ];
+    }
+
+    /// <summary>
+    /// The largest keys and the spread of TTLs among at most <paramref name="size"/> entries (the first of the listing):
+    /// a bounded sample, so its cost does not grow with the store. <see cref="CacheSample.Complete"/> says when it is all of it.
+    /// </summary>
+    public async Task<CacheSample> SampleAsync(int size, int largest = 10, CancellationToken cancellationToken = default)
+    {
+        var page = await _cache.Store.ListPageAsync(new CacheListQuery(size), cancellationToken).ConfigureAwait(false);
+        var now = _cache.TimeProvider.GetUtcNow();
+        var buckets = new int[TtlBucket.Bounds.Length + 1];
+        foreach (var entry in page.Entries)
+        {
+            var left = entry.ExpiresAt(_cache.TimeProvider) - now;
+            var bucket = Array.FindIndex(TtlBucket.Bounds, bound => left < bound);
+            buckets[bucket < 0 ? TtlBucket.Bounds.Length : bucket]++;
+        }
+
+        return new CacheSample(
+            page.Entries.Count,
+            page.NextCursor is null,
+            [.. page.Entries.OrderByDescending(e => e.SizeBytes).ThenBy(e => e.Key, StringComparer.Ordinal).Take(largest).Select(e => new SizedKey(e.Key, e.SizeBytes))],
+            [.. buckets.Select((count, i) => new TtlBucket(TtlBucket.LabelOf(i), count))]);
+    }
+
     /// <summary>One page of the store's listing.</summary>
     public ValueTask<CachePage> PageAsync(CacheListQuery query, CancellationToken cancellationToken = default) =>
         _cache.Store.ListPageAsync(query, cancellationToken);
@@ -102,3 +148,28 @@ public sealed class CacheView
     /// <summary>The nodes that hold <paramref name="key"/>, asked now.</summary>
     public Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => _nodes.HoldersAsync(key, cancellationToken);
 }
+
+/// <summary>A namespace of keys: an entity type, or a table read by cached queries, and how many keys it holds.</summary>
+public sealed record CacheNamespace(string Name, int Count, IReadOnlyList<CacheNamespace> Children);
+
+/// <summary>A key and the bytes of its value.</summary>
+public sealed record SizedKey(string Key, int SizeBytes);
+
+/// <summary>How many sampled entries expire within a span.</summary>
+public sealed record TtlBucket(string Label, int Count)
+{
+    /// <summary>The upper bounds of the buckets; a last bucket holds the rest.</summary>
+    internal static readonly TimeSpan[] Bounds = [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromHours(1)];
+
+    internal static string LabelOf(int index) => index switch
+    {
+        0 => "< 10 s",
+        1 => "< 1 min",
+        2 => "< 5 min",
+        3 => "< 1 h",
+        _ => "≥ 1 h",
+    };
+}
+
+/// <summary>What a bounded sample of the store shows: its size, whether it was the whole store, the largest keys, the TTL spread.</summary>
+public sealed record CacheSample(int Sampled, bool Complete, IReadOnlyList<SizedKey> Largest, IReadOnlyList<TtlBucket> Ttl);

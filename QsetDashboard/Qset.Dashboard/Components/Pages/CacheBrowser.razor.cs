@@ -17,6 +17,12 @@ public sealed partial class CacheBrowser
     /// <summary>How many keys one page shows.</summary>
     public const int PageSize = 50;
 
+    /// <summary>How many entries the largest-keys and TTL panels look at: a bounded sample, whatever the store's size.</summary>
+    public const int SampleSize = 10_000;
+
+    /// <summary>How often the sample is taken again (the page itself refreshes at most once a second).</summary>
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
+
     private const string AllTypes = "";
 
     private const string DashboardSource = "dashboard";
@@ -38,6 +44,9 @@ public sealed partial class CacheBrowser
     private IReadOnlyList<CacheNode> _nodes = [];
     private IReadOnlyList<string> _holders = [];
     private IReadOnlyList<(string Key, int Hits)> _hottest = [];
+    private IReadOnlyList<CacheNamespace>? _namespaces;
+    private CacheSample? _sample;
+    private long _sampledAt;
 
     /// <summary>The dashboard's view of the cache: pages of keys, peeks, counts, nodes.</summary>
     [Inject] public required CacheView Cache { get; init; }
@@ -72,6 +81,13 @@ public sealed partial class CacheBrowser
             ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
             : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _hottest = HotKeys.Top(10);
+        _namespaces = Cache.Namespaces();
+        if (_sample is null || TimeProvider.GetElapsedTime(_sampledAt) >= SampleInterval)
+        {
+            _sample = await Cache.SampleAsync(SampleSize);
+            _sampledAt = TimeProvider.GetTimestamp();
+        }
+
         _nodes = await Cache.NodesAsync();
         _holders = Selected is { } selected && ShowsHolders ? await Cache.HoldersAsync(selected.Key) : [];
     }
@@ -102,6 +118,20 @@ public sealed partial class CacheBrowser
         _text = key;
         _entityType = AllTypes;
         _selectedKey = key;
+        await FilterAsync();
+    }
+
+    private static string Count(int count) => count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string SampleCaption(CacheSample sample) =>
+        sample.Complete ? $"all {Count(sample.Sampled)} keys" : $"a sample of {Count(sample.Sampled)} keys, the first in key order";
+
+    private static int BarWidth(int count, int total) => total == 0 ? 0 : (int)Math.Round(100.0 * count / total);
+
+    private async Task FilterQueriesOnAsync(string table)
+    {
+        _entityType = Qset.Caching.Queries.QueryKeys.EntityType;
+        _text = table;
         await FilterAsync();
     }
 
