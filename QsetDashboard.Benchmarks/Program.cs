@@ -7,6 +7,13 @@ using Perfolizer.Horology;
 // `--short`: one in-process launch with few, short iterations, so the whole suite runs in under 3 minutes on two
 // cores (numbers are noisier; ratios hold). Without it, BenchmarkDotNet's default job runs (out of process, longer).
 // RedisHitBenchmarks starts its own redis-server on a free loopback port (apt-get install -y redis-server).
+// `--cache-page [keys]`: not a BenchmarkDotNet run: the Cache page's targets measured at scale (CachePageAtScale).
+if (args.Length > 0 && args[0] == "--cache-page")
+{
+    return await QsetDashboard.Benchmarks.CachePageAtScale.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+}
+
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
 var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
 if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))
@@ -28,3 +35,4 @@ if (shortRun)
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(QsetDashboard.Benchmarks.BenchmarkEngine).Assembly).Run([.. rest], config);
+return 0;
