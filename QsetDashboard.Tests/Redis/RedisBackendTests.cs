@@ -21,6 +21,20 @@ public sealed class RedisBackendTests(RedisServer redis)
 
     private static string NewPrefix() => $"t{Guid.NewGuid():N}:";
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task CountAsync_DropsKeysRedisExpired_WithoutAScan(string backend)
+    {
+        await using var host = await StartAsync(backend, NewPrefix(), s => s["Cache:DefaultTtl"] = "00:00:01");
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        Assert.Equal(1, await host.Cache.Store.CountAsync());
+
+        // Redis expires the entry at its TTL; the count follows from the index's scores, with no read of the entry.
+        await Eventually.TrueAsync(async () => await host.Cache.Store.CountAsync() == 0, "the expired key is no longer counted");
+    }
+
     [Fact]
     public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
     {

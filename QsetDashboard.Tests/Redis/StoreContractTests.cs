@@ -34,6 +34,26 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task CountAsync_IsExact_AsEntriesComeAndGo()
+    {
+        await using var host = await StartAsync();
+        for (var id = 1; id <= 3; id++)
+        {
+            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
+            await host.Generic.GetAsync<User>(id);
+        }
+
+        Assert.Equal(3, await host.Cache.Store.CountAsync());
+        Assert.Equal(3, host.Cache.Store.Count);
+
+        await host.Cache.InvalidateAsync("User.2", "User");
+        Assert.Equal(2, await host.Cache.Store.CountAsync());
+
+        await host.Cache.FlushAsync();
+        Assert.Equal(0, await host.Cache.Store.CountAsync());
+    }
+
+    [Fact]
     public async Task Invalidate_RemovesTheEntry_AndTheNextReadIsFresh()
     {
         await using var host = await StartAsync();

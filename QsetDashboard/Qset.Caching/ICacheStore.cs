@@ -17,8 +17,11 @@ public interface ICacheStore
     /// <summary>The most entries the store holds.</summary>
     int Capacity { get; }
 
-    /// <summary>How many entries the store holds now.</summary>
+    /// <summary>How many entries the store holds now (a distributed store: as of its latest <see cref="CountAsync"/>).</summary>
     int Count { get; }
+
+    /// <summary>How many entries the store holds, exactly, asked now; never a listing of the store.</summary>
+    ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => new(Count);
 
     /// <summary>The entry under <paramref name="key"/>, or null.</summary>
     ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default);

@@ -38,6 +38,8 @@ internal sealed class ContextNames(CacheTypes types)
             var bare = root.HasSharedClrType ? root.ShortName()
                 : ambiguous.Contains(root.ClrType.Name) ? root.ClrType.FullName ?? root.Name
                 : root.ClrType.Name;
+            // A key's entity name ends at its first '.', where the key values begin: no name may hold one.
+            bare = bare.Replace('.', '_');
             names[type] = prefix + bare;
             if (!type.IsOwned() && !type.HasSharedClrType)
             {

@@ -80,6 +80,11 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public int Count => _near.Count;
 
     /// <inheritdoc />
+    /// <remarks>What the listing shows: every entry in Redis (exact), and this node's cached query results, which live in L1 only.</remarks>
+    public async ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
+        await _far.CountAsync(cancellationToken).ConfigureAwait(false) + _near.CountByType().GetValueOrDefault(QueryKeys.EntityType);
+
+    /// <inheritdoc />
     public bool IsDegraded => _connection.IsDegraded;
 
     /// <inheritdoc />

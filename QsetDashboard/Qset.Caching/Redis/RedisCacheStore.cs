@@ -39,8 +39,22 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public int Capacity => _options.Capacity;
 
     /// <inheritdoc />
-    /// <remarks>As of the latest listing: counting Redis keys takes a SCAN, which a property must not run.</remarks>
+    /// <remarks>As of the latest <see cref="CountAsync"/>: a property must not call Redis.</remarks>
     public int Count => Volatile.Read(ref _lastCount);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Exact, from the index of live keys that every populate and invalidation keeps in the same script as the entry,
+    /// each key scored by its expiry: keys past it are dropped and the rest counted (O(log n + expired)), never a SCAN.
+    /// A key Redis itself evicts under <c>maxmemory</c> is counted until its TTL.
+    /// </remarks>
+    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
+        FailOpenAsync(async database =>
+        {
+            var count = (int)(long)(await database.ScriptEvaluateAsync(RedisScripts.Count, [_connection.LiveIndexKey]).ConfigureAwait(false));
+            Volatile.Write(ref _lastCount, count);
+            return count;
+        }, whenDown: Volatile.Read(ref _lastCount));
 
     /// <inheritdoc />
     public bool IsDegraded => _connection.IsDegraded;
@@ -104,8 +118,8 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
             var index = _connection.TypeIndexKey(entry.EntityType);
             RedisKey[] keys = table is null
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.TableKey(table)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TableKey(table)];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,

@@ -136,6 +136,9 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>The set of the cache keys held of an entity type: what a bulk write of that table touches.</summary>
     public RedisKey TypeIndexKey(string entityType) => $"{Prefix}k:{entityType}";
 
+    /// <summary>The index of live keys, each scored by when it expires: what the exact count reads.</summary>
+    public RedisKey LiveIndexKey => $"{Prefix}live";
+
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 
@@ -223,8 +226,8 @@ internal sealed partial class RedisConnection : IDisposable
         ArgumentNullException.ThrowIfNull(database);
         var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
         RedisKey[] keys = TableOf(key) is { } table
-            ? [EntryKey(key), GenerationKey(key), TypeIndexKey(table)]
-            : [EntryKey(key), GenerationKey(key)];
+            ? [EntryKey(key), GenerationKey(key), LiveIndexKey, TypeIndexKey(table)]
+            : [EntryKey(key), GenerationKey(key), LiveIndexKey];
         var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [(long)generationTtl, key]).ConfigureAwait(false);
         return (long)deleted > 0;
     }

@@ -58,7 +58,7 @@ internal static class CacheEndpoints
             return Results.Ok(journal.ReadAfter(afterValue, (int)limitValue).Select(CacheEventDto.From));
         });
 
-        group.MapGet("/stats", (CacheView cache) => cache.Stats());
+        group.MapGet("/stats", (CacheView cache, CancellationToken ct) => cache.StatsAsync(ct));
 
         group.MapGet("/nodes", (CacheView cache, CancellationToken ct) => cache.NodesAsync(ct));
 

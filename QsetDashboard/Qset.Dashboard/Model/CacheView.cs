@@ -28,6 +28,16 @@ public sealed class CacheView
     /// <summary>How many entries the store holds (kept by the store, not counted per call).</summary>
     public int Count => _cache.Store.Count;
 
+    /// <summary>How many entries the store holds, asked now: exact on every backend, never a listing.</summary>
+    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => _cache.Store.CountAsync(cancellationToken);
+
+    /// <summary>The counters, with the store's size asked now.</summary>
+    public async Task<CacheStats> StatsAsync(CancellationToken cancellationToken = default)
+    {
+        await _cache.Store.CountAsync(cancellationToken).ConfigureAwait(false);
+        return _cache.GetStats();
+    }
+
     /// <summary>How many entries the store may hold.</summary>
     public int Capacity => _cache.Store.Capacity;
 

@@ -73,7 +73,7 @@ public sealed partial class CacheBrowser
         var cursor = page.NextCursor;
         _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
         _nextCursor = cursor;
-        _total = Cache.Count;
+        _total = await Cache.CountAsync();
         // The namespaces of the keys: entity types (and cached queries) with their counts, from the store's index by
         // type where it keeps one (O(types)); otherwise the types seen so far, without counts.
         _typeCounts = Cache.CountByType();

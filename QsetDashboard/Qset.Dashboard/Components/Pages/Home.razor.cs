@@ -40,13 +40,12 @@ public sealed partial class Home
     ];
 
     /// <inheritdoc />
-    protected override Task RefreshAsync()
+    protected override async Task RefreshAsync()
     {
-        _stats = Cache.Stats();
+        _stats = await Cache.StatsAsync();
         _reads ??= new JournalWindow(Journal, Journal.Capacity, e => e.Kind is CacheEventKind.Hit or CacheEventKind.Miss);
         _reads.Update();
         _buckets = HitMissSeries.Build(_reads.NewestFirst, TimeProvider.GetUtcNow());
         _latest = Journal.Latest(LatestLimit);
-        return Task.CompletedTask;
     }
 }
