@@ -94,12 +94,13 @@ public sealed class RedisBackendTests(RedisServer redis)
         var prefix = NewPrefix();
         await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
         await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
+        // Both nodes up first: a node that does not hear the channel yet serves nothing from Redis or its L1.
+        await Eventually.TrueAsync(
+            () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
         await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
         await nodeA.Generic.GetAsync<User>(1);
         Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
         Assert.Equal(1, nodeB.Cache.Store.Count);
-        await Eventually.TrueAsync(
-            () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
 
         await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
 
