@@ -28,6 +28,52 @@ public sealed class CacheEntriesPagingTests : IDisposable
     }
 
     [Fact]
+    public async Task OrderNewest_PagesByAge_NewestFirst_AndCoversEveryKeyOnce_EvenWhenThePagesLastKeyGoes()
+    {
+        for (var id = 10; id < 40; id++)
+        {
+            await CacheUserAsync(id);
+        }
+
+        using var first = await _client.GetAsync("/api/cache/entries?limit=10&order=newest");
+        var firstKeys = await KeysAsync(first);
+        Assert.Equal(Enumerable.Range(30, 10).Reverse().Select(i => $"User.{i}"), firstKeys);
+        var cursor = Assert.Single(first.Headers.GetValues("X-Next-Cursor"));
+        Assert.Contains("order=newest", Assert.Single(first.Headers.GetValues("Link")), StringComparison.Ordinal);
+
+        // The entry the cursor names leaves, and one newer than every page arrives: neither moves the rest.
+        await Cache.InvalidateAsync("User.30", "User");
+        await CacheUserAsync(45);
+
+        List<string> rest = [];
+        for (string? next = cursor; next is not null;)
+        {
+            using var page = await _client.GetAsync($"/api/cache/entries?limit=10&order=newest&cursor={next}");
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            rest.AddRange(await KeysAsync(page));
+            next = page.Headers.TryGetValues("X-Next-Cursor", out var values) ? values.Single() : null;
+        }
+
+        Assert.Equal(Enumerable.Range(10, 20).Reverse().Select(i => $"User.{i}"), rest);
+
+        using var oldest = await _client.GetAsync("/api/cache/entries?limit=3&order=oldest");
+        Assert.Equal(["User.10", "User.11", "User.12"], await KeysAsync(oldest));
+    }
+
+    [Theory]
+    [InlineData("order=size")]
+    [InlineData("order=newest&cursor=bTEw")]
+    public async Task BadOrder_OrACursorOfAnotherOrder_Is400ProblemDetails(string query)
+    {
+        await CacheUserAsync(10);
+
+        using var response = await _client.GetAsync($"/api/cache/entries?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Pages_CoverEveryKeyOnce_InKeyOrder_WithAnEntryAddedAndOneRemovedBetweenPages()
     {
         for (var id = 10; id < 40; id++)

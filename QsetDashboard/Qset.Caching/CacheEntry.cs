@@ -93,6 +93,9 @@ public sealed class CacheEntry
     /// <summary>True while the entry is in the memory store's eviction order.</summary>
     internal bool Linked { get; set; }
 
+    /// <summary>When the memory store linked the entry, as a sequence number: the order of its listing by age.</summary>
+    internal long LinkSequence { get; set; }
+
     internal bool EvictedForCapacity { get; set; }
 
     /// <summary>When the entry expires, given the time provider that timed its reads.</summary>

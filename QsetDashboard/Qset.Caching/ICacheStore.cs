@@ -66,7 +66,21 @@ public interface ICacheStore
 /// <param name="Cursor">Where the previous page ended (from <see cref="CachePage.NextCursor"/>), or null for the first page.</param>
 /// <param name="Text">Only keys containing this text, case-insensitively; null for all.</param>
 /// <param name="EntityType">Only entries of this entity type (<c>User</c>, <c>Query</c>); null for all.</param>
-public sealed record CacheListQuery(int Limit = 100, string? Cursor = null, string? Text = null, string? EntityType = null);
+/// <param name="Order">The order of the listing; a store that keeps no such order refuses it with <see cref="NotSupportedException"/>.</param>
+public sealed record CacheListQuery(int Limit = 100, string? Cursor = null, string? Text = null, string? EntityType = null, CacheOrder Order = CacheOrder.Key);
+
+/// <summary>The orders a listing can follow.</summary>
+public enum CacheOrder
+{
+    /// <summary>By key, ordinal (the memory store); a Redis store's own hash order.</summary>
+    Key,
+
+    /// <summary>The most recently stored first (the memory store).</summary>
+    Newest,
+
+    /// <summary>The longest stored first (the memory store).</summary>
+    Oldest,
+}
 
 /// <summary>A page of a store's listing.</summary>
 /// <param name="Entries">The page's entries.</param>

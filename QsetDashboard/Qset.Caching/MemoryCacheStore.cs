@@ -14,6 +14,7 @@ namespace Qset.Caching;
 internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
     private const char CursorMark = 'm';
+    private const char AgeCursorMark = 'a';
 
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
@@ -31,6 +32,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly SieveOrder _order = new();
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
+    private long _linkSequence;
 
     // Cached query results per table they read, counted as they come and go: the Cache page's namespace tree.
     private readonly Dictionary<string, int> _queriesByTable = new(StringComparer.Ordinal);
@@ -209,6 +211,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        if (query.Order != CacheOrder.Key)
+        {
+            return new ValueTask<CachePage>(ListByAge(query));
+        }
         string? after = null;
         if (query.Cursor is { } cursor)
         {
@@ -254,6 +260,77 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
         return new ValueTask<CachePage>(new CachePage(page, next));
     }
+
+    /// <summary>
+    /// A page by age, walking the eviction order's list (insertion order) from the newest or the oldest end: O(page)
+    /// with no index of its own. The cursor names the last entry and its link sequence; when that entry has left, the
+    /// walk skips from the end past every entry on the far side of it, within the scan budget (a short page then says
+    /// where to go on, as a text filter's does).
+    /// </summary>
+    private CachePage ListByAge(CacheListQuery query)
+    {
+        var newestFirst = query.Order == CacheOrder.Newest;
+        long? after = null;
+        string? afterKey = null;
+        if (query.Cursor is { } cursor)
+        {
+            var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+            if (cursor.Length < 3 || cursor[0] != AgeCursorMark || colon < 2
+                || !long.TryParse(cursor.AsSpan(1, colon - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence))
+            {
+                throw new ArgumentException("The cursor was not made by the memory store's listing by age.", nameof(query));
+            }
+
+            after = sequence;
+            afterKey = cursor[(colon + 1)..];
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        List<CacheEntry> page = [];
+        lock (_writeLock)
+        {
+            CacheEntry? entry;
+            if (after is null)
+            {
+                entry = newestFirst ? _order.Newest : _order.Oldest;
+            }
+            else if (_index.TryGetValue(afterKey!, out var anchor) && anchor.Linked && anchor.LinkSequence == after)
+            {
+                entry = newestFirst ? anchor.Older : anchor.Newer;
+            }
+            else
+            {
+                entry = newestFirst ? _order.Newest : _order.Oldest;
+            }
+
+            var scanned = 0;
+            CacheEntry? last = null;
+            while (entry is not null)
+            {
+                if (page.Count == query.Limit || ++scanned > ScanBudget)
+                {
+                    return new CachePage(page, AgeCursor(last ?? entry));
+                }
+
+                last = entry;
+                var beyond = after is { } seen && (newestFirst ? entry.LinkSequence >= seen : entry.LinkSequence <= seen);
+                if (!beyond
+                    && (query.EntityType is null || entry.EntityType == query.EntityType)
+                    && (query.Text is null || entry.Key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+                    && entry.ExpiresAt(_timeProvider) > now)
+                {
+                    page.Add(entry);
+                }
+
+                entry = newestFirst ? entry.Older : entry.Newer;
+            }
+        }
+
+        return new CachePage(page, null);
+    }
+
+    private static string AgeCursor(CacheEntry entry) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{AgeCursorMark}{entry.LinkSequence}:{entry.Key}");
 
     /// <summary>How many keys of each entity type the store holds, from the index by type (O(types)).</summary>
     public IReadOnlyDictionary<string, int> CountByType()
@@ -309,6 +386,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
     private void Link(CacheEntry entry)
     {
+        entry.LinkSequence = ++_linkSequence;
         _order.Add(entry);
         _keys.Add(entry.Key);
         if (!_keysByType.TryGetValue(entry.EntityType, out var keys))

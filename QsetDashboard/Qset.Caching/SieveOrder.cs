@@ -14,6 +14,12 @@ internal sealed class SieveOrder
     private CacheEntry? _oldest;
     private CacheEntry? _hand;
 
+    /// <summary>The most recently added entry.</summary>
+    public CacheEntry? Newest => _newest;
+
+    /// <summary>The longest-held entry.</summary>
+    public CacheEntry? Oldest => _oldest;
+
     /// <summary>How many entries are in the order.</summary>
     public int Count { get; private set; }
 

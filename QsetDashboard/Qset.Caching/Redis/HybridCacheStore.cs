@@ -210,6 +210,11 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public async ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Order != CacheOrder.Key)
+        {
+            throw new NotSupportedException("The Hybrid store lists its keys in Redis's own hash order (SCAN) only.");
+        }
+
         var queriesOnly = query.EntityType == QueryKeys.EntityType;
         var cursor = query.Cursor;
         if (!queriesOnly && (cursor is null || cursor.StartsWith('f')))

@@ -214,6 +214,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        if (query.Order != CacheOrder.Key)
+        {
+            throw new NotSupportedException("The Redis store lists its keys in Redis's own hash order (SCAN) only.");
+        }
+
         var (scanCursor, skip) = RedisScanCursor.Parse(query.Cursor);
         var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
         return FailOpenAsync(async database =>

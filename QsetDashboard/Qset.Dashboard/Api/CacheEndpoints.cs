@@ -15,7 +15,7 @@ internal static class CacheEndpoints
     {
         var group = api.MapGroup("/cache").WithTags("Cache");
 
-        group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, CacheView cache, HttpContext http, CancellationToken ct) =>
+        group.MapGet("/entries", async (string? limit, string? cursor, string? q, string? type, string? order, CacheView cache, HttpContext http, CancellationToken ct) =>
         {
             if (!ApiPaging.TryParseLimit(limit, out var size, out var problem) || !ApiPaging.TryDecodeCursor(cursor, out var storeCursor, out problem))
             {
@@ -27,18 +27,28 @@ internal static class CacheEndpoints
                 return ApiProblems.BadRequest(q?.Length > MaxFilterLength ? "q" : "type", $"At most {MaxFilterLength} characters.");
             }
 
+            var sort = CacheOrder.Key;
+            if (!string.IsNullOrEmpty(order) && !TryParseOrder(order, out sort))
+            {
+                return ApiProblems.BadRequest("order", "'order' must be 'key', 'newest' or 'oldest'.");
+            }
+
             CachePage page;
             try
             {
                 page = await cache.PageAsync(
-                    new CacheListQuery(size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type), ct);
+                    new CacheListQuery(size, storeCursor, string.IsNullOrEmpty(q) ? null : q, string.IsNullOrEmpty(type) ? null : type, sort), ct);
+            }
+            catch (NotSupportedException ex)
+            {
+                return ApiProblems.BadRequest("order", ex.Message);
             }
             catch (ArgumentException)
             {
                 return ApiPaging.BadCursor();
             }
 
-            ApiPaging.AddNextPage(http, page.NextCursor, size, ("q", q), ("type", type));
+            ApiPaging.AddNextPage(http, page.NextCursor, size, ("q", q), ("type", type), ("order", order));
 
             return Results.Ok(page.Entries.Select(e => new CacheEntryDto(
                 e.Key, e.EntityType, JsonNode.Parse(e.Json), e.SizeBytes, e.CreatedAt, e.ExpiresAt(cache.TimeProvider))));
@@ -69,6 +79,18 @@ internal static class CacheEndpoints
             await cache.FlushAsync(CacheContext.Source, ct);
             return Results.NoContent();
         });
+    }
+
+    private static bool TryParseOrder(string text, out CacheOrder order)
+    {
+        order = text.ToUpperInvariant() switch
+        {
+            "KEY" => CacheOrder.Key,
+            "NEWEST" => CacheOrder.Newest,
+            "OLDEST" => CacheOrder.Oldest,
+            _ => (CacheOrder)(-1),
+        };
+        return Enum.IsDefined(order);
     }
 }
 

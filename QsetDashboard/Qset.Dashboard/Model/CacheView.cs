@@ -38,6 +38,9 @@ public sealed class CacheView
         return _cache.GetStats();
     }
 
+    /// <summary>True when the store lists by age as well as by key (the memory store).</summary>
+    public bool ListsByAge => _cache.Store is MemoryCacheStore;
+
     /// <summary>How many entries the store may hold.</summary>
     public int Capacity => _cache.Store.Capacity;
 

@@ -36,6 +36,7 @@ public sealed partial class CacheBrowser
     private IReadOnlyDictionary<string, int>? _typeCounts;
     private string? _text;
     private string _entityType = AllTypes;
+    private CacheOrder _order = CacheOrder.Key;
     private string? _pageCursor;
     private string? _nextCursor;
     private int _total;
@@ -68,7 +69,7 @@ public sealed partial class CacheBrowser
         var type = _entityType.Length == 0 ? null : _entityType;
         // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
         // until the page is full or the keys end, in short calls that never hold the store for long.
-        var page = await Cache.FillPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type), MaxCallsPerPage);
+        var page = await Cache.FillPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type, _order), MaxCallsPerPage);
         var entries = page.Entries;
         var cursor = page.NextCursor;
         _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
@@ -127,6 +128,12 @@ public sealed partial class CacheBrowser
         sample.Complete ? $"all {Count(sample.Sampled)} keys" : $"a sample of {Count(sample.Sampled)} keys, the first in key order";
 
     private static int BarWidth(int count, int total) => total == 0 ? 0 : (int)Math.Round(100.0 * count / total);
+
+    private async Task SortAsync(CacheOrder order)
+    {
+        _order = order;
+        await FilterAsync();
+    }
 
     private async Task FilterQueriesOnAsync(string table)
     {
