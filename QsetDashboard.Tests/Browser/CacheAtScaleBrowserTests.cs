@@ -47,6 +47,16 @@ public sealed class CacheAtScaleBrowserTests(ChromiumFixture chromium) : IClassF
         await rows.First.ClickAsync();
         await Expect(page.Locator("[data-testid=cache-detail-json]")).ToContainTextAsync("\"name\": \"user 99999\"");
         Assert.InRange(await page.Locator("[data-testid=cache-row]").CountAsync(), 1, 50);
+
+        // Sorted by age on the server: the newest key first, a page at a time.
+        await page.FillAsync("input[data-testid=cache-filter]", "");
+        await Expect(rows).ToHaveCountAsync(50);
+        await page.ClickAsync("[data-testid=cache-sort]");
+        await page.GetByText("Newest first").ClickAsync();
+        await Expect(rows.First).ToHaveAttributeAsync("data-key", $"User.{Entries}");
+        await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-key", $"User.{Entries - 1}");
+        await page.ClickAsync("[data-testid=cache-next]");
+        await Expect(rows.First).ToHaveAttributeAsync("data-key", $"User.{Entries - 50}");
         await page.Context.CloseAsync();
     }
 }
