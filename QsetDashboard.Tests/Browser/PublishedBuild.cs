@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Browser;
@@ -18,35 +17,11 @@ public sealed class PublishedBuild : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var info = new ProcessStartInfo(AppProcess.DotnetHost())
+        await DotnetCommand.RunAsync(
+            BrowserPages.RepositoryRoot(), PublishTimeout, "publish", "QsetDashboard", "-c", "Release", "-o", _folder, "--nologo", "--disable-build-servers");
+        if (!File.Exists(Path.Combine(_folder, "QsetDashboard.dll")))
         {
-            WorkingDirectory = BrowserPages.RepositoryRoot(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "publish", "QsetDashboard", "-c", "Release", "-o", _folder, "--nologo", "--disable-build-servers" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(PublishTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"dotnet publish did not finish within {PublishTimeout.TotalMinutes} minutes.");
-        }
-
-        if (process.ExitCode != 0 || !File.Exists(Path.Combine(_folder, "QsetDashboard.dll")))
-        {
-            throw new InvalidOperationException($"dotnet publish failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+            throw new InvalidOperationException($"dotnet publish made no QsetDashboard.dll in {_folder}.");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using QsetDashboard.Tests.Browser;
 using QsetDashboard.Tests.Infrastructure;
 
@@ -91,40 +90,8 @@ public sealed class PackedShop : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static async Task RunAsync(string workingDirectory, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(AppProcess.DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Directory.CreateDirectory(workingDirectory);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} did not finish within {StepTimeout.TotalMinutes} minutes.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-        }
-    }
+    private static Task RunAsync(string workingDirectory, params string[] arguments) =>
+        DotnetCommand.RunAsync(workingDirectory, StepTimeout, arguments);
 
     /// <summary>The fresh app's Program.cs: the README's "Add Qset to your app" lines over a shop of its own.</summary>
     private const string ShopProgram = """

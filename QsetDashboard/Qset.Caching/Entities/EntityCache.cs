@@ -84,20 +84,9 @@ public sealed class EntityCache<TContext>
     private EntityShape Describe<TEntity>()
         where TEntity : class
     {
-        var names = _modelNames;
-        IEntityType? type;
-        if (names is null)
-        {
-            using var lease = Lease();
-            names = _modelNames = _names.Of(lease.Context);
-            type = lease.Context.Model.FindEntityType(typeof(TEntity));
-        }
-        else
-        {
-            using var lease = Lease();
-            type = lease.Context.Model.FindEntityType(typeof(TEntity));
-        }
-
+        using var lease = Lease();
+        var names = _modelNames ??= _names.Of(lease.Context);
+        var type = lease.Context.Model.FindEntityType(typeof(TEntity));
         if (type is null || type.IsOwned())
         {
             throw new InvalidOperationException(
