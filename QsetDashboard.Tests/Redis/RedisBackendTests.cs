@@ -31,8 +31,10 @@ public sealed class RedisBackendTests(RedisServer redis)
         await host.Generic.GetAsync<User>(1);
         Assert.Equal(1, await host.Cache.Store.CountAsync());
 
-        // Redis expires the entry at its TTL; the count follows from the index's scores, with no read of the entry.
+        // Redis expires the entry at its TTL; the counts follow from the indexes' scores, with no read of the entry.
         await Eventually.TrueAsync(async () => await host.Cache.Store.CountAsync() == 0, "the expired key is no longer counted");
+        Assert.Empty((await host.Cache.Store.CountNamespacesAsync())!.ByType);
+        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("User"));
     }
 
     [Fact]

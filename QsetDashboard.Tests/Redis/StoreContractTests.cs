@@ -54,6 +54,28 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task CountNamespacesAsync_CountsEachEntityTypeExactly_AsEntriesComeAndGo()
+    {
+        await using var host = await StartAsync();
+        for (var id = 1; id <= 3; id++)
+        {
+            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
+            await host.Generic.GetAsync<User>(id);
+        }
+
+        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
+        await host.Generic.GetAsync<Team>(1);
+
+        var counts = await host.Cache.Store.CountNamespacesAsync();
+        Assert.Equal(new Dictionary<string, int> { ["Team"] = 1, ["User"] = 3 }, counts!.ByType);
+
+        await host.Cache.InvalidateAsync("User.3", "User");
+        await host.Cache.InvalidateAsync("Team.1", "Team");
+        Assert.Equal(new Dictionary<string, int> { ["User"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(["User.1", "User.2"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Invalidate_RemovesTheEntry_AndTheNextReadIsFresh()
     {
         await using var host = await StartAsync();

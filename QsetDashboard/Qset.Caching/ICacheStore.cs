@@ -23,6 +23,12 @@ public interface ICacheStore
     /// <summary>How many entries the store holds, exactly, asked now; never a listing of the store.</summary>
     ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => new(Count);
 
+    /// <summary>
+    /// How many entries each entity type has, and how many cached query results read each table, from indexes the store
+    /// keeps (never a listing); null for a store that keeps none.
+    /// </summary>
+    ValueTask<CacheNamespaceCounts?> CountNamespacesAsync(CancellationToken cancellationToken = default) => new((CacheNamespaceCounts?)null);
+
     /// <summary>The entry under <paramref name="key"/>, or null.</summary>
     ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default);
 
@@ -60,6 +66,11 @@ public interface ICacheStore
     /// </summary>
     ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Entries per entity type (<c>Query</c> among them), and cached query results per table they read.</summary>
+/// <param name="ByType">Entries per entity type.</param>
+/// <param name="QueriesByTable">Cached query results per table; a result that reads two tables counts in both.</param>
+public sealed record CacheNamespaceCounts(IReadOnlyDictionary<string, int> ByType, IReadOnlyDictionary<string, int> QueriesByTable);
 
 /// <summary>What one page of a store's listing asks for.</summary>
 /// <param name="Limit">The most entries on the page.</param>

@@ -341,6 +341,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public ValueTask<CacheNamespaceCounts?> CountNamespacesAsync(CancellationToken cancellationToken = default) =>
+        new(new CacheNamespaceCounts(CountByType(), CountQueriesByTable()));
+
     /// <summary>How many cached query results read each table, kept as entries come and go (O(tables)).</summary>
     public IReadOnlyDictionary<string, int> CountQueriesByTable()
     {

@@ -249,6 +249,19 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         return [.. far.Union(near.Where(IsNearOnly), StringComparer.Ordinal)];
     }
 
+    /// <inheritdoc />
+    /// <remarks>Entity types from Redis (exact, shared); cached query results from this node's L1, where they live.</remarks>
+    public async ValueTask<CacheNamespaceCounts?> CountNamespacesAsync(CancellationToken cancellationToken = default)
+    {
+        var byType = new Dictionary<string, int>(await _far.CountByTypeAsync(cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+        if (_near.CountByType().TryGetValue(QueryKeys.EntityType, out var queries))
+        {
+            byType[QueryKeys.EntityType] = queries;
+        }
+
+        return new CacheNamespaceCounts(byType, _near.CountQueriesByTable());
+    }
+
     private static bool IsNearOnly(string key) => key.StartsWith(QueryKeys.Prefix, StringComparison.Ordinal);
 
     /// <inheritdoc />

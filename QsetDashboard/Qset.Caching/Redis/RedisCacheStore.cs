@@ -118,12 +118,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
             var index = _connection.TypeIndexKey(entry.EntityType);
             RedisKey[] keys = table is null
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TableKey(table)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.TableKey(table)];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
-                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key]).ConfigureAwait(false))!;
+                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType]).ConfigureAwait(false))!;
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);
@@ -267,16 +267,35 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     /// <inheritdoc />
     /// <remarks>
-    /// The members of the type's index set, which every populate adds its key to and every invalidation of a by-id
-    /// key removes it from: what a bulk write touches, without a SCAN of the keyspace. A key that expired in Redis
-    /// stays a member until then; invalidating it again costs nothing.
+    /// The live members of the type's index, which every populate adds its key to (scored by its expiry) and every
+    /// invalidation removes it from: what a bulk write touches, without a SCAN of the keyspace. Keys past their expiry
+    /// are dropped from the index first, so an expired key is never named.
     /// </remarks>
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
         FailOpenAsync<IReadOnlyList<string>>(async database =>
         {
-            var members = await database.SetMembersAsync(_connection.TypeIndexKey(entityType)).ConfigureAwait(false);
+            var members = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.LiveMembers, [_connection.TypeIndexKey(entityType)]).ConfigureAwait(false))!;
             return [.. members.Select(m => (string)m!)];
         }, whenDown: []);
+
+    /// <inheritdoc />
+    /// <remarks>Query results are never stored in Redis: there are none to count per table.</remarks>
+    public async ValueTask<CacheNamespaceCounts?> CountNamespacesAsync(CancellationToken cancellationToken = default) =>
+        new CacheNamespaceCounts(await CountByTypeAsync(cancellationToken).ConfigureAwait(false), new Dictionary<string, int>(StringComparer.Ordinal));
+
+    /// <summary>How many live keys each entity type has, exactly, from the type indexes (O(types · log n), never a SCAN).</summary>
+    public ValueTask<IReadOnlyDictionary<string, int>> CountByTypeAsync(CancellationToken cancellationToken = default) =>
+        FailOpenAsync<IReadOnlyDictionary<string, int>>(async database =>
+        {
+            var flat = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.CountByType, [_connection.TypesKey], [_connection.TypeIndexPrefix]).ConfigureAwait(false))!;
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i + 1 < flat.Length; i += 2)
+            {
+                counts[(string)flat[i]!] = (int)flat[i + 1];
+            }
+
+            return counts;
+        }, whenDown: new Dictionary<string, int>(StringComparer.Ordinal));
 
     /// <summary>
     /// Runs <paramref name="action"/> against Redis; while Redis is down or failing, answers <paramref name="whenDown"/>

@@ -134,7 +134,13 @@ internal sealed partial class RedisConnection : IDisposable
     public RedisKey EpochKey => $"{Prefix}epoch";
 
     /// <summary>The set of the cache keys held of an entity type: what a bulk write of that table touches.</summary>
-    public RedisKey TypeIndexKey(string entityType) => $"{Prefix}k:{entityType}";
+    public RedisKey TypeIndexKey(string entityType) => $"{TypeIndexPrefix}{entityType}";
+
+    /// <summary>What every type index's key starts with.</summary>
+    public string TypeIndexPrefix => $"{Prefix}z:";
+
+    /// <summary>The set of entity types that have had keys: where the counts by type start.</summary>
+    public RedisKey TypesKey => $"{Prefix}types";
 
     /// <summary>The index of live keys, each scored by when it expires: what the exact count reads.</summary>
     public RedisKey LiveIndexKey => $"{Prefix}live";

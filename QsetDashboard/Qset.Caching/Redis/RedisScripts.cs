@@ -12,7 +12,7 @@ internal static class RedisScripts
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[2])
         if KEYS[4] then
-            redis.call('SREM', KEYS[4], ARGV[2])
+            redis.call('ZREM', KEYS[4], ARGV[2])
         end
         return redis.call('DEL', KEYS[1])
         """;
@@ -29,26 +29,59 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: entry, generation, flush epoch, the index of the entry's entity type's keys, the index of live keys, and
-    /// optionally the key's table's bulk-write generation. ARGV: the generation the read began at, the value, its TTL in ms, 1 to check, the
-    /// epoch and the table generation the read began at, the cache key. Stores the value (and indexes its key) only when
+    /// KEYS: entry, generation, flush epoch, the index of the entry's entity type's keys, the index of live keys, the set
+    /// of entity types, and optionally the key's table's bulk-write generation. ARGV: the generation the read began at,
+    /// the value, its TTL in ms, 1 to check, the epoch and the table generation the read began at, the cache key, the
+    /// entity type. Both indexes score a key by when it expires, in ms of the server's clock. Stores the value (and indexes its key) only when
     /// all three are still the ones the read began at; returns whether the value was stored and what was seen.
     /// </summary>
     public const string Populate = """
         local current = redis.call('GET', KEYS[2]) or '0'
         local epoch = redis.call('GET', KEYS[3]) or '0'
         local table = '-'
-        if KEYS[6] then
-            table = redis.call('GET', KEYS[6]) or '0'
+        if KEYS[7] then
+            table = redis.call('GET', KEYS[7]) or '0'
         end
-        if ARGV[4] == '1' and (current ~= ARGV[1] or epoch ~= ARGV[5] or (KEYS[6] and table ~= ARGV[6])) then
+        if ARGV[4] == '1' and (current ~= ARGV[1] or epoch ~= ARGV[5] or (KEYS[7] and table ~= ARGV[6])) then
             return {0, current, table, epoch}
         end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-        redis.call('SADD', KEYS[4], ARGV[7])
+        local t = redis.call('TIME')
+        local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[3])
+        redis.call('ZADD', KEYS[4], expires, ARGV[7])
+        redis.call('ZADD', KEYS[5], expires, ARGV[7])
+        redis.call('SADD', KEYS[6], ARGV[8])
+        return {1, current, table, epoch}
+        """;
+
+    /// <summary>
+    /// KEYS: one index (of an entity type's keys, or of all live keys). Drops the members whose expiry has passed and
+    /// returns the rest: the keys of that index Redis still holds.
+    /// </summary>
+    public const string LiveMembers = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('ZADD', KEYS[5], now + tonumber(ARGV[3]), ARGV[7])
-        return {1, current, table, epoch}
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        return redis.call('ZRANGE', KEYS[1], 0, -1)
+        """;
+
+    /// <summary>
+    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: drops its expired keys and
+    /// answers its count, as a flat list {type, count, type, count, ...} (O(types · log n)).
+    /// </summary>
+    public const string CountByType = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local answer = {}
+        for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            local index = ARGV[1] .. type
+            redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
+            local count = redis.call('ZCARD', index)
+            if count > 0 then
+                table.insert(answer, type)
+                table.insert(answer, count)
+            end
+        end
+        return answer
         """;
 }

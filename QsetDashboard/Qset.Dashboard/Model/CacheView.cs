@@ -50,28 +50,24 @@ public sealed class CacheView
     /// <summary>The counters and the store's size.</summary>
     public CacheStats Stats() => _cache.GetStats();
 
-    /// <summary>Entries per entity type (and <c>Query</c>), where the store keeps an index by type; null where it does not.</summary>
-    public IReadOnlyDictionary<string, int>? CountByType() => _cache.Store is MemoryCacheStore memory ? memory.CountByType() : null;
-
     /// <summary>
     /// The key namespaces: each entity type with its count and, under <c>Query</c>, each table that cached query results
     /// read, with theirs. Kept by the store as entries come and go (O(types + tables)); null where the store keeps no index.
     /// </summary>
-    public IReadOnlyList<CacheNamespace>? Namespaces()
+    public async Task<IReadOnlyList<CacheNamespace>?> NamespacesAsync(CancellationToken cancellationToken = default)
     {
-        if (_cache.Store is not MemoryCacheStore memory)
+        if (await _cache.Store.CountNamespacesAsync(cancellationToken).ConfigureAwait(false) is not { } counts)
         {
             return null;
         }
 
-        var tables = memory.CountQueriesByTable();
         return
         [
-            .. memory.CountByType().OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new CacheNamespace(
+            .. counts.ByType.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new CacheNamespace(
                 t.Key,
                 t.Value,
                 t.Key == Qset.Caching.Queries.QueryKeys.EntityType
-                    ? [.. tables.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => new CacheNamespace(q.Key, q.Value, []))]
+                    ? [.. counts.QueriesByTable.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => new CacheNamespace(q.Key, q.Value, []))]
                     : [])),
         ];
     }

@@ -77,12 +77,12 @@ public sealed partial class CacheBrowser
         _total = await Cache.CountAsync();
         // The namespaces of the keys: entity types (and cached queries) with their counts, from the store's index by
         // type where it keeps one (O(types)); otherwise the types seen so far, without counts.
-        _typeCounts = Cache.CountByType();
+        _namespaces = await Cache.NamespacesAsync();
+        _typeCounts = _namespaces?.ToDictionary(n => n.Name, n => n.Count, StringComparer.Ordinal);
         _types = _typeCounts is not null
             ? [.. _typeCounts.Keys.Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)]
             : [.. _types.Concat(_rows.Select(r => r.EntityType)).Append(_entityType).Where(t => t.Length > 0).Distinct().Order(StringComparer.Ordinal)];
         _hottest = HotKeys.Top(10);
-        _namespaces = Cache.Namespaces();
         if (_sample is null || TimeProvider.GetElapsedTime(_sampledAt) >= SampleInterval)
         {
             _sample = await Cache.SampleAsync(SampleSize);
