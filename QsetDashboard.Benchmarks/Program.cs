@@ -14,6 +14,13 @@ if (args.Length > 0 && args[0] == "--cache-page")
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
 }
 
+// `--resident [entries]`: the bytes one cached entry keeps alive, ours against raw IMemoryCache (ResidentMemory).
+if (args.Length > 0 && args[0] == "--resident")
+{
+    return await QsetDashboard.Benchmarks.ResidentMemory.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
 var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
 if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))

@@ -5,8 +5,12 @@ public sealed class CacheEntry
 {
     private long _lastAccessTimestamp;
     private bool _visited;
+    private int _sizeBytes = -1;
 
-    /// <summary>Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it.</summary>
+    /// <summary>
+    /// Creates an entry; <paramref name="json"/> is the value as the dashboard and a distributed store see it, measured
+    /// here and not kept: <see cref="Json"/> writes it again when asked, so a million entries do not hold a million strings.
+    /// </summary>
     public CacheEntry(
         string key,
         string entityType,
@@ -16,12 +20,25 @@ public sealed class CacheEntry
         long createdTimestamp,
         DateTimeOffset absoluteExpiration,
         TimeSpan? slidingExpiration)
+        : this(key, entityType, value, createdAt, createdTimestamp, absoluteExpiration, slidingExpiration)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        _sizeBytes = System.Text.Encoding.UTF8.GetByteCount(json);
+    }
+
+    /// <summary>Creates an entry whose JSON is written, and measured, only when first asked for (the engine's populate).</summary>
+    internal CacheEntry(
+        string key,
+        string entityType,
+        object value,
+        DateTimeOffset createdAt,
+        long createdTimestamp,
+        DateTimeOffset absoluteExpiration,
+        TimeSpan? slidingExpiration)
     {
         Key = key;
         EntityType = entityType;
         Value = value;
-        Json = json;
-        SizeBytes = System.Text.Encoding.UTF8.GetByteCount(json);
         CreatedAt = createdAt;
         CreatedTimestamp = createdTimestamp;
         AbsoluteExpiration = absoluteExpiration;
@@ -38,11 +55,40 @@ public sealed class CacheEntry
     /// <summary>The cached value. Shared by every reader: treat it as read-only.</summary>
     public object Value { get; }
 
-    /// <summary>The value as JSON.</summary>
-    public string Json { get; }
+    /// <summary>
+    /// The value as JSON, written now (a page of the dashboard), not held by the entry; a value JSON cannot express is
+    /// described instead, so a page never fails on one entry.
+    /// </summary>
+    public string Json
+    {
+        get
+        {
+            try
+            {
+                return CacheJson.Serialize(Value);
+            }
+            catch (Exception ex) when (ex is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                return System.Text.Json.JsonSerializer.Serialize(new { unserializable = Value.GetType().Name, reason = ex.Message });
+            }
+        }
+    }
 
-    /// <summary>The size of <see cref="Json"/> in UTF-8 bytes.</summary>
-    public int SizeBytes { get; }
+    /// <summary>The size of <see cref="Json"/> in UTF-8 bytes, measured once, when first asked for.</summary>
+    public int SizeBytes
+    {
+        get
+        {
+            var size = Volatile.Read(ref _sizeBytes);
+            if (size < 0)
+            {
+                size = System.Text.Encoding.UTF8.GetByteCount(Json);
+                Volatile.Write(ref _sizeBytes, size);
+            }
+
+            return size;
+        }
+    }
 
     /// <summary>When the entry was populated.</summary>
     public DateTimeOffset CreatedAt { get; }

@@ -295,7 +295,6 @@ public sealed partial class QsetCache
             key,
             entityType,
             value,
-            CacheJson.Serialize(value),
             now,
             _timeProvider.GetTimestamp(),
             now + (ttl ?? _options.DefaultTtl),

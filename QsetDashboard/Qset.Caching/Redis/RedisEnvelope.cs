@@ -14,7 +14,7 @@ internal static class RedisEnvelope
 
     public static byte[] Encode(CacheEntry entry)
     {
-        var buffer = new ArrayBufferWriter<byte>(entry.SizeBytes + 128);
+        var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
@@ -23,7 +23,9 @@ internal static class RedisEnvelope
             writer.WriteString("c", entry.CreatedAt);
             writer.WriteString("a", entry.AbsoluteExpiration);
             writer.WritePropertyName("v");
-            writer.WriteRawValue(entry.Json, skipInputValidation: true);
+
+            // Straight from the value (a value JSON cannot express throws, and the populate fails open as an ERROR).
+            JsonSerializer.Serialize(writer, entry.Value, entry.Value.GetType(), CacheJson.Options);
             writer.WriteEndObject();
         }
 
@@ -54,7 +56,7 @@ internal static class RedisEnvelope
                 return false;
             }
 
-            entry = new CacheEntry(key, entityType, instance, CacheJson.Serialize(instance), createdAt, timeProvider.GetTimestamp(), expiresAt, null);
+            entry = new CacheEntry(key, entityType, instance, createdAt, timeProvider.GetTimestamp(), expiresAt, null);
             return true;
         }
         catch (JsonException ex)

@@ -25,6 +25,9 @@ public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposabl
     /// <summary>The live refresh, once the component has rendered interactively.</summary>
     protected ThrottledRefresh? Live => _live;
 
+    /// <summary>How many live refreshes (each a render) the journal's news has caused so far.</summary>
+    internal int LiveRefreshCount => _live?.RefreshCount ?? 0;
+
     /// <summary>When set, the component also refreshes this often without events (countdowns, a sliding chart).</summary>
     protected virtual TimeSpan? TickInterval => null;
 
