@@ -112,6 +112,33 @@ public sealed class ForeignContextTests
     }
 
     [Fact]
+    public async Task SaveChanges_OfADerivedEntity_InvalidatesTheKeyOfItsRoot()
+    {
+        await using var host = await StartWithRowsAsync();
+        await using (var db = host.NewContext())
+        {
+            db.Pets.Add(new Dog { Id = 5, Name = "Rex", Fetches = false });
+            await db.SaveChangesAsync();
+        }
+
+        var first = await host.Entities.FindAsync<Pet>(5);
+        Assert.Equal("ShopDb:Pet.5", host.Entities.KeyOf<Dog>(5));
+        await using (var db = host.NewContext())
+        {
+            var dog = await db.Set<Dog>().SingleAsync(d => d.Id == 5);
+            dog.Name = "Rex II";
+            dog.Fetches = true;
+            await db.SaveChangesAsync();
+        }
+
+        var read = await host.Entities.ReadAsync<Pet>([5]);
+        Assert.IsType<Dog>(first);
+        Assert.False(read.Hit);
+        Assert.Equal("Rex II", read.Value!.Name);
+        Assert.True(Assert.IsType<Dog>(read.Value).Fetches);
+    }
+
+    [Fact]
     public async Task ExecuteUpdate_AndRawSql_InvalidateEveryCachedRowOfTheTable()
     {
         await using var host = await StartWithRowsAsync();

@@ -15,11 +15,14 @@ public sealed class ShopDb(DbContextOptions<ShopDb> options) : DbContext(options
 
     public DbSet<Accounts.User> Users => Set<Accounts.User>();
 
+    public DbSet<Pet> Pets => Set<Pet>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<OrderLine>().HasKey(l => new { l.OrderId, l.LineNo });
         modelBuilder.Entity<Coupon>().HasKey(c => c.Code);
         modelBuilder.Entity<Customer>().OwnsOne(c => c.Address);
+        modelBuilder.Entity<Dog>().HasBaseType<Pet>();
     }
 }
 
@@ -60,4 +63,16 @@ public sealed class Customer
 public sealed class Address
 {
     public required string City { get; set; }
+}
+
+public class Pet
+{
+    public int Id { get; set; }
+
+    public required string Name { get; set; }
+}
+
+public sealed class Dog : Pet
+{
+    public bool Fetches { get; set; }
 }

@@ -8,7 +8,7 @@ namespace Qset.Caching;
 /// <summary>
 /// The names the cache gives one model's entity types under one prefix (<c>ShopDb:Product</c>), built once per model
 /// and prefix. Every entity type gets its CLR name, or its full name where two share a CLR name; an owned type is
-/// named as the entity that owns it, whose row it lives in. Building them registers each type for distributed stores.
+/// named as the entity that owns it, whose row it lives in, and a derived type as the root of its hierarchy. Building them registers each type for distributed stores.
 /// </summary>
 internal sealed class ContextNames(CacheTypes types)
 {
@@ -29,11 +29,15 @@ internal sealed class ContextNames(CacheTypes types)
         Dictionary<IReadOnlyEntityType, string> names = [];
         foreach (var type in all)
         {
+            // An owned type lives in its owner's row, a derived type in its base's: both are named as the root, so a
+            // write through any of them invalidates the key a read by the root's key holds.
             var root = type;
             while (root.FindOwnership() is { } ownership)
             {
                 root = ownership.PrincipalEntityType;
             }
+
+            root = root.GetRootType();
 
             var bare = root.HasSharedClrType ? root.ShortName()
                 : ambiguous.Contains(root.ClrType.Name) ? root.ClrType.FullName ?? root.Name
