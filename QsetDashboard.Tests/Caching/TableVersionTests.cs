@@ -38,6 +38,24 @@ public sealed class TableVersionTests
     }
 
     [Fact]
+    public void Capture_WhileTheTablesStandStill_SharesOneArray_AndAWriteStartsANewOne()
+    {
+        var versions = new TableVersions();
+        IReadOnlyList<TableDependency> dependsOn = [new TableDependency("User", TableVersionKind.BulkWrite)];
+
+        var first = versions.Capture(dependsOn);
+        var second = versions.Capture(dependsOn);
+        versions.BumpBulkWrite("User");
+        var third = versions.Capture(dependsOn);
+
+        Assert.Same(first, second);
+        Assert.NotSame(first, third);
+        Assert.False(versions.IsCurrent(first, out _));
+        Assert.True(versions.IsCurrent(third, out _));
+        Assert.Equal(1L, third[0].Version);
+    }
+
+    [Fact]
     public void Versions_AreLogicalCounters_PerTableAndKind()
     {
         var versions = new TableVersions();

@@ -37,6 +37,7 @@ public readonly record struct TableBump(string Table, bool Bulk);
 /// </summary>
 internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
 {
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<TableDependency>, TableStamp[]> _lastCaptured = [];
     private readonly ConcurrentDictionary<string, TableCounter> _tables = new(StringComparer.Ordinal);
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
@@ -67,6 +68,14 @@ internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
     public TableStamp[] Capture(IReadOnlyList<TableDependency> dependencies)
     {
         ArgumentNullException.ThrowIfNull(dependencies);
+
+        // Entries read while their tables stand still share one array of stamps (they are immutable): a million users
+        // cached between two writes hold one array, not a million.
+        if (_lastCaptured.TryGetValue(dependencies, out var last) && last.Length == dependencies.Count && IsCurrent(last, out _))
+        {
+            return last;
+        }
+
         var stamps = new TableStamp[dependencies.Count];
         for (var i = 0; i < stamps.Length; i++)
         {
@@ -75,6 +84,7 @@ internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
             stamps[i] = new TableStamp(dependency.Table, dependency.Kind, counter.Read(dependency.Kind)) { Counter = counter };
         }
 
+        _lastCaptured.AddOrUpdate(dependencies, stamps);
         return stamps;
     }
 
