@@ -49,14 +49,20 @@ internal static class WorkingDashboard
         await page.OpenAsync("/demos/cacheable");
         var progress = page.Locator("[data-testid=demo-progress]");
         var transcript = page.Locator("[data-testid=demo-transcript]");
-        await Expect(progress).ToHaveTextAsync("Step 0 of 8");
+        var next = page.Locator("[data-testid=demo-next]");
 
-        await page.ClickAsync("[data-testid=demo-next]");
-        await Expect(progress).ToHaveTextAsync("Step 1 of 8");
+        // A child process on a CI machine busy with every other test: a step waits for its turn, so allow it 15 s.
+        var step = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 };
+        await Expect(progress).ToHaveTextAsync("Step 0 of 8", step);
+
+        await next.ClickAsync();
+        await Expect(progress).ToHaveTextAsync("Step 1 of 8", step);
         await Expect(transcript).ToContainTextAsync("Creating a team with id=1");
 
-        await page.ClickAsync("[data-testid=demo-next]");
-        await Expect(progress).ToHaveTextAsync("Step 2 of 8");
+        // The button is disabled while a step runs; click it once the page says it is ready again.
+        await Expect(next).ToBeEnabledAsync(new LocatorAssertionsToBeEnabledOptions { Timeout = 15_000 });
+        await next.ClickAsync();
+        await Expect(progress).ToHaveTextAsync("Step 2 of 8", step);
         await Expect(transcript).ToContainTextAsync("Got Team id=1 name=Dev");
 
         await page.OpenAsync("/cache");
