@@ -244,5 +244,17 @@ public sealed class ForeignContextRedisTests(RedisServer redis)
 
         Assert.Equal(50m, (await first.Entities.FindAsync<Product>(id))!.Price);
         Assert.Equal(50m, (await second.Entities.FindAsync<Product>(id))!.Price);
+
+        // A derived entity cached under its root's key reads back, on the other node, as what it is.
+        await using (var db = first.NewContext())
+        {
+            db.Pets.Add(new Dog { Id = 9, Name = "Rex", Fetches = true });
+            await db.SaveChangesAsync();
+        }
+
+        await first.Entities.FindAsync<Pet>(9);
+        var pet = await second.Entities.ReadAsync<Pet>([9]);
+        Assert.True(pet.Hit, "the second node reads the dog the first cached");
+        Assert.True(Assert.IsType<Dog>(pet.Value).Fetches);
     }
 }

@@ -32,6 +32,7 @@ public static class CacheJson
 public sealed class CacheTypes
 {
     private readonly ConcurrentDictionary<string, Type> _types = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, string> _names = new();
 
     /// <summary>Lets a distributed store read values of <typeparamref name="T"/> stored under <paramref name="entityType"/>.</summary>
     public void Register<T>(string entityType) => Register(entityType, typeof(T));
@@ -42,7 +43,12 @@ public sealed class CacheTypes
         ArgumentException.ThrowIfNullOrEmpty(entityType);
         ArgumentNullException.ThrowIfNull(type);
         _types[entityType] = type;
+        _names[type] = entityType;
     }
+
+    /// <summary>A name <paramref name="type"/> is registered under: what a value of a derived type is read back as.</summary>
+    public bool TryGetName(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name) =>
+        _names.TryGetValue(type, out name);
 
     /// <summary>The type registered under <paramref name="entityType"/>.</summary>
     public bool TryGet(string entityType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>

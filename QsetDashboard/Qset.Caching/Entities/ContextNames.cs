@@ -39,16 +39,22 @@ internal sealed class ContextNames(CacheTypes types)
 
             root = root.GetRootType();
 
-            var bare = root.HasSharedClrType ? root.ShortName()
-                : ambiguous.Contains(root.ClrType.Name) ? root.ClrType.FullName ?? root.Name
-                : root.ClrType.Name;
-            // A key's entity name ends at its first '.', where the key values begin: no name may hold one.
-            bare = bare.Replace('.', '_');
-            names[type] = prefix + bare;
+            names[type] = prefix + Bare(root);
             if (!type.IsOwned() && !type.HasSharedClrType)
             {
-                types.Register(prefix + bare, type.ClrType);
+                // Under its own name: the root's is its key name too; a derived type's is what its values read back as.
+                types.Register(prefix + Bare(type), type.ClrType);
             }
+        }
+
+        string Bare(IReadOnlyEntityType type)
+        {
+            var bare = type.HasSharedClrType ? type.ShortName()
+                : ambiguous.Contains(type.ClrType.Name) ? type.ClrType.FullName ?? type.Name
+                : type.ClrType.Name;
+
+            // A key's entity name ends at its first '.', where the key values begin: no name may hold one.
+            return bare.Replace('.', '_');
         }
 
         var tables = all.Where(e => e.GetTableName() is not null)

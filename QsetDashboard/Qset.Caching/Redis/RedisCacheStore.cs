@@ -123,7 +123,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
-                [ticket.Stamp, RedisEnvelope.Encode(entry), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType]).ConfigureAwait(false))!;
+                [ticket.Stamp, RedisEnvelope.Encode(entry, _types), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType]).ConfigureAwait(false))!;
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);

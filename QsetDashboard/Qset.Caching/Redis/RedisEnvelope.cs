@@ -12,7 +12,7 @@ internal static class RedisEnvelope
 {
     private const int Version = 1;
 
-    public static byte[] Encode(CacheEntry entry)
+    public static byte[] Encode(CacheEntry entry, CacheTypes types)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -20,6 +20,14 @@ internal static class RedisEnvelope
             writer.WriteStartObject();
             writer.WriteNumber("qset", Version);
             writer.WriteString("t", entry.EntityType);
+
+            // A derived entity (a Dog under the key of its root, Pet) names its own type, so it reads back as what it is.
+            var concrete = entry.Value.GetType();
+            if ((!types.TryGet(entry.EntityType, out var declared) || declared != concrete) && types.TryGetName(concrete, out var own))
+            {
+                writer.WriteString("k", own);
+            }
+
             writer.WriteString("c", entry.CreatedAt);
             writer.WriteString("a", entry.AbsoluteExpiration);
             writer.WritePropertyName("v");
@@ -51,7 +59,8 @@ internal static class RedisEnvelope
             }
 
             var entityType = type.GetString()!;
-            if (!types.TryDeserialize(entityType, value, out var instance, out error))
+            var valueType = root.TryGetProperty("k", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString()! : entityType;
+            if (!types.TryDeserialize(valueType, value, out var instance, out error))
             {
                 return false;
             }
