@@ -67,6 +67,19 @@ public sealed class ForeignHostTests
     }
 
     [Fact]
+    public async Task MapQsetDashboard_WithoutAddQsetDashboard_SaysWhatIsMissing()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.Services.AddOptions();
+        builder.Services.AddQsetCache(builder.Configuration.GetSection("Qset"));
+        await using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.MapQsetDashboard("/qset"));
+
+        Assert.Contains("AddQsetDashboard", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BeyondLoopback_TheDashboardAsksForItsToken_WhileTheHostsEndpointStaysAnonymous()
     {
         await using var host = await ForeignWebHost.StartAsync(loopbackOnly: false, token: Token);

@@ -4,6 +4,7 @@ using Qset.Caching;
 using Qset.Dashboard;
 using Qset.Dashboard.Api;
 using Qset.Dashboard.Components;
+using Qset.Dashboard.Model;
 using Qset.Dashboard.Security;
 
 // In the routing namespace, as MapRazorComponents and MapHangfireDashboard are.
@@ -30,7 +31,8 @@ public static class QsetDashboardEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
-        if (endpoints.ServiceProvider.GetService<IOptions<QsetDashboardOptions>>() is null || endpoints.ServiceProvider.GetService<QsetCache>() is null)
+        // IOptions<> resolves for any type once anyone added options: the read model is what AddQsetDashboard registers.
+        if (endpoints.ServiceProvider.GetService<CacheView>() is null || endpoints.ServiceProvider.GetService<QsetCache>() is null)
         {
             throw new InvalidOperationException("MapQsetDashboard needs builder.Services.AddQsetCache(...) and builder.Services.AddQsetDashboard().");
         }

@@ -31,11 +31,11 @@ public sealed class CacheView
     /// <summary>How many entries the store holds, asked now: exact on every backend, never a listing.</summary>
     public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => _cache.Store.CountAsync(cancellationToken);
 
-    /// <summary>The counters, with the store's size asked now.</summary>
+    /// <summary>The counters, with the store's size asked now (on Hybrid: the shared count, as the Cache page lists it).</summary>
     public async Task<CacheStats> StatsAsync(CancellationToken cancellationToken = default)
     {
-        await _cache.Store.CountAsync(cancellationToken).ConfigureAwait(false);
-        return _cache.GetStats();
+        var entries = await _cache.Store.CountAsync(cancellationToken).ConfigureAwait(false);
+        return _cache.GetStats() with { Entries = entries };
     }
 
     /// <summary>True when the store lists by age as well as by key (the memory store).</summary>
