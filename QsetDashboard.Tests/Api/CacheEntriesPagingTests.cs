@@ -61,7 +61,9 @@ public sealed class CacheEntriesPagingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("order=size")]
+    [InlineData("order=bogus")]
+    [InlineData("order=3")]
+    [InlineData("order=ttl&cursor=bTEw")]
     [InlineData("order=newest&cursor=bTEw")]
     public async Task BadOrder_OrACursorOfAnotherOrder_Is400ProblemDetails(string query)
     {

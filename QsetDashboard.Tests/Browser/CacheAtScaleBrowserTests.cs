@@ -57,6 +57,18 @@ public sealed class CacheAtScaleBrowserTests(ChromiumFixture chromium) : IClassF
         await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-key", $"User.{Entries - 1}");
         await page.ClickAsync("[data-testid=cache-next]");
         await Expect(rows.First).ToHaveAttributeAsync("data-key", $"User.{Entries - 50}");
+
+        // By size and by TTL, from orders the store builds when first asked for: the longest name, then the soonest expiry.
+        await page.ClickAsync("[data-testid=cache-sort]");
+        await page.GetByText("Largest first").ClickAsync();
+        await Expect(rows.First).ToHaveAttributeAsync("data-key", $"User.{Entries}");
+        await Expect(rows).ToHaveCountAsync(50);
+        await page.ClickAsync("[data-testid=cache-sort]");
+        await page.GetByText("Expiring soonest").ClickAsync();
+        await Expect(rows.First).ToHaveAttributeAsync("data-key", "User.1");
+        await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-key", "User.2");
+        await page.ClickAsync("[data-testid=cache-next]");
+        await Expect(rows.First).ToHaveAttributeAsync("data-key", "User.51");
         await page.Context.CloseAsync();
     }
 }

@@ -87,6 +87,27 @@ public sealed class CacheBrowserTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task Sort_OffersEveryOrderTheStoreKeeps_AndListsByTtlAndBySizeOnTheServer()
+    {
+        await SeedAsync();
+        await Engine.Generic.SetAsync(3, new User { Name = "A much longer name than the others" });
+        await Engine.Generic.GetAsync<User>(3);
+
+        var cut = RenderWithProviders<CacheBrowser>();
+        var select = cut.FindComponent<MudBlazor.MudSelect<CacheOrder>>();
+        Assert.Equal(
+            ["Key", "Newest first", "Oldest first", "Expiring soonest", "Largest first"],
+            Engine.Cache.Store.Orders.Select(CacheBrowser.OrderLabel));
+
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(CacheOrder.Size));
+        cut.WaitForAssertion(() => Assert.Equal("User.3", Keys(cut)[0]));
+        Assert.Equal(4, Keys(cut).Count);
+
+        await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(CacheOrder.Ttl));
+        cut.WaitForAssertion(() => Assert.Equal(["User.1", "User.2", "Team.1", "User.3"], Keys(cut)));
+    }
+
+    [Fact]
     public async Task NodesPanel_ShowsThisNode_WithItsKeyCount()
     {
         await SeedAsync();

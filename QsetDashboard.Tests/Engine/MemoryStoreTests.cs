@@ -105,6 +105,78 @@ public sealed class MemoryStoreTests
         Assert.Contains("sliding TTL", host.Events().Single(e => e.Kind == CacheEventKind.Expire).Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(CacheOrder.Ttl)]
+    [InlineData(CacheOrder.Size)]
+    public async Task OrderKeptOnDemand_IsBuiltOverManyChunks_KeptThroughEvictions_AndListsExactlyTheHeldKeysInOrder(CacheOrder order)
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "6000");
+        var store = (MemoryCacheStore)host.Cache.Store;
+        var now = DateTimeOffset.UtcNow;
+        for (var id = 1; id <= 9_000; id++)
+        {
+            if (id == 5_000)
+            {
+                // Asked for while the store holds more keys than one chunk of the build; kept through what follows.
+                Assert.False(store.Keeps(order));
+                Assert.Equal(10, (await store.ListPageAsync(new CacheListQuery(10, Order: order))).Entries.Count);
+                Assert.True(store.Keeps(order));
+            }
+
+            var entry = UserEntry(id, new string('x', id % 97), now.AddSeconds(600 + (id * 7919 % 9_000)));
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        Assert.Equal(6_000, store.Count);
+        List<CacheEntry> listed = [];
+        for (var page = await store.ListPageAsync(new CacheListQuery(500, Order: order)); ; page = await store.ListPageAsync(new CacheListQuery(500, page.NextCursor, Order: order)))
+        {
+            listed.AddRange(page.Entries);
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+        }
+
+        var held = (await store.ListAsync()).ToList();
+        Assert.Equal(held.Select(e => e.Key).Order(StringComparer.Ordinal), listed.Select(e => e.Key).Order(StringComparer.Ordinal));
+        var expected = order == CacheOrder.Ttl
+            ? held.OrderBy(e => e.AbsoluteExpiration).ThenBy(e => e.CreatedTimestamp).Select(e => e.AbsoluteExpiration.UtcTicks)
+            : held.Select(e => (long)e.SizeBytes).OrderDescending();
+        Assert.Equal(expected, listed.Select(e => order == CacheOrder.Ttl ? e.AbsoluteExpiration.UtcTicks : e.SizeBytes));
+    }
+
+    [Fact]
+    public async Task OrderKeptOnDemand_IsDroppedAfterTenIdleMinutes_AndBuiltAgainWhenAskedFor()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s => s["Cache:DefaultTtl"] = "01:00:00", time);
+        var store = (MemoryCacheStore)host.Cache.Store;
+        for (var id = 1; id <= 3; id++)
+        {
+            var entry = UserEntry(id, new string('x', id), time.GetUtcNow().AddMinutes(30));
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        Assert.Equal(["User.3", "User.2", "User.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
+        time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(store.Keeps(CacheOrder.Size));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(store.Keeps(CacheOrder.Size));
+
+        var later = UserEntry(4, new string('x', 4), time.GetUtcNow().AddMinutes(30));
+        await store.TryPopulateAsync(later, await store.BeginPopulateAsync(later.Key));
+        Assert.Equal(["User.4", "User.3", "User.2", "User.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
+        Assert.True(store.Keeps(CacheOrder.Size));
+    }
+
+    private static CacheEntry UserEntry(int id, string name, DateTimeOffset expires)
+    {
+        var user = new User { Id = id, Name = name };
+        return new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), expires.AddMinutes(-5), TimeProvider.System.GetTimestamp(), expires, null);
+    }
+
     [Fact]
     public async Task Invalidate_OfAKeyItNeverHeld_IsStillRecorded()
     {

@@ -243,6 +243,57 @@ public abstract class StoreContractTests
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor")));
     }
 
+    [Theory]
+    [InlineData(CacheOrder.Ttl)]
+    [InlineData(CacheOrder.Size)]
+    public async Task ListPage_ByTtlOrSize_WalksEveryKeyOnceInThatOrder_EvenWhenTheCursorsKeyGoesAndAKeyArrives(CacheOrder order)
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        Assert.Contains(order, store.Orders);
+        var now = DateTimeOffset.UtcNow;
+
+        // Expiries and sizes both distinct, in two different orders: 7 is prime to 25, so 7·id mod 25 shuffles 1..25.
+        List<CacheEntry> entries = [];
+        for (var id = 1; id <= 25; id++)
+        {
+            var entry = Entry($"User.{id}", new string('x', id), now.AddSeconds(300 + (7 * id % 25 * 10)));
+            entries.Add(entry);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        IEnumerable<CacheEntry> Expected(IEnumerable<CacheEntry> held) => order == CacheOrder.Ttl
+            ? held.OrderBy(e => e.AbsoluteExpiration)
+            : held.OrderByDescending(e => e.SizeBytes);
+
+        var first = await store.ListPageAsync(new CacheListQuery(10, Order: order));
+        Assert.Equal(Expected(entries).Take(10).Select(e => e.Key), first.Entries.Select(e => e.Key));
+        Assert.NotNull(first.NextCursor);
+
+        // Between two pages the key the cursor names goes, and one arrives that sorts after it.
+        var cursorKey = first.Entries[^1].Key;
+        await store.InvalidateAsync(cursorKey);
+        // Its size (a 9-letter name, a 2-digit id) and expiry fall between two others', and after the cursor's.
+        var arrived = Entry("User.99", new string('x', 9), now.AddSeconds(300 + 125));
+        await store.TryPopulateAsync(arrived, await store.BeginPopulateAsync(arrived.Key));
+        entries.Add(arrived);
+
+        var rest = await AllAsync(store, new CacheListQuery(10, first.NextCursor, Order: order));
+        Assert.Equal(
+            Expected(entries.Where(e => e.Key != cursorKey)).Skip(9).Select(e => e.Key),
+            rest);
+
+        // The filters apply in either order: one type, and text in any case.
+        var team = new Team { Id = 1, Name = "Dev" };
+        var teamEntry = new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(9), null);
+        await store.TryPopulateAsync(teamEntry, await store.BeginPopulateAsync(teamEntry.Key));
+        Assert.Equal(["Team.1"], await AllAsync(store, new CacheListQuery(10, EntityType: "Team", Order: order)));
+        Assert.Equal(
+            Expected(entries.Where(e => e.Key != cursorKey && e.Key.StartsWith("User.1", StringComparison.Ordinal))).Select(e => e.Key),
+            await AllAsync(store, new CacheListQuery(3, Text: "uSeR.1", Order: order)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor", Order: order)));
+    }
+
     [Fact]
     public async Task Peek_SeesAHeldEntry_AndNothingElse_WithoutCountingARead()
     {
@@ -273,11 +324,11 @@ public abstract class StoreContractTests
         }
     }
 
-    private static CacheEntry Entry(string key, string name)
+    private static CacheEntry Entry(string key, string name, DateTimeOffset? expires = null)
     {
         var user = new User { Id = int.Parse(key[5..], System.Globalization.CultureInfo.InvariantCulture), Name = name };
         var now = DateTimeOffset.UtcNow;
-        return new CacheEntry(key, "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+        return new CacheEntry(key, "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), expires ?? now.AddMinutes(5), null);
     }
 }
 

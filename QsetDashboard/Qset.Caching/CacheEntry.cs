@@ -90,6 +90,23 @@ public sealed class CacheEntry
         }
     }
 
+    /// <summary>True once <see cref="SizeBytes"/> has been measured (reading it then costs nothing).</summary>
+    internal bool SizeMeasured => Volatile.Read(ref _sizeBytes) >= 0;
+
+    /// <summary>Records a size measured elsewhere (the bytes of the value in a Redis envelope), so it is not written again.</summary>
+    internal void SetMeasuredSize(int sizeBytes) => Volatile.Write(ref _sizeBytes, sizeBytes);
+
+    /// <summary>An entry that only marks a place in an order (a listing's cursor): no key, no value.</summary>
+    internal static CacheEntry Probe(DateTimeOffset absoluteExpiration, int sizeBytes, long linkSequence)
+    {
+        var probe = new CacheEntry(string.Empty, string.Empty, string.Empty, absoluteExpiration, 0, absoluteExpiration, null)
+        {
+            LinkSequence = linkSequence,
+        };
+        probe.SetMeasuredSize(sizeBytes);
+        return probe;
+    }
+
     /// <summary>When the entry was populated.</summary>
     public DateTimeOffset CreatedAt { get; }
 

@@ -17,6 +17,9 @@ public interface ICacheStore
     /// <summary>The most entries the store holds.</summary>
     int Capacity { get; }
 
+    /// <summary>The orders <see cref="ListPageAsync"/> can follow; any other is refused with <see cref="NotSupportedException"/>.</summary>
+    IReadOnlyList<CacheOrder> Orders => [CacheOrder.Key];
+
     /// <summary>How many entries the store holds now (a distributed store: as of its latest <see cref="CountAsync"/>).</summary>
     int Count { get; }
 
@@ -91,6 +94,18 @@ public enum CacheOrder
 
     /// <summary>The longest stored first (the memory store).</summary>
     Oldest,
+
+    /// <summary>
+    /// The soonest to expire first (a sliding entry by its absolute cap); the memory store builds this order when
+    /// first asked for and keeps it while it is used, Redis keeps it always.
+    /// </summary>
+    Ttl,
+
+    /// <summary>
+    /// The largest value first, in UTF-8 bytes of its JSON; the memory store builds this order when first asked for
+    /// and keeps it while it is used, Redis keeps it always.
+    /// </summary>
+    Size,
 }
 
 /// <summary>A page of a store's listing.</summary>

@@ -15,6 +15,11 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
     private const char CursorMark = 'm';
     private const char AgeCursorMark = 'a';
+    private const char TtlCursorMark = 't';
+    private const char SizeCursorMark = 's';
+
+    // An order kept on demand is built this many keys per hold of the write lock.
+    private const int BuildChunk = 4_096;
 
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
@@ -33,6 +38,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
     private long _linkSequence;
+    private readonly EntryOrderIndex _byTtl = new(CacheOrder.Ttl);
+    private readonly EntryOrderIndex _bySize = new(CacheOrder.Size);
 
     // Cached query results per table they read, counted as they come and go: the Cache page's namespace tree.
     private readonly Dictionary<string, int> _queriesByTable = new(StringComparer.Ordinal);
@@ -62,6 +69,24 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
     /// <inheritdoc />
     public int Capacity => _options.Capacity;
+
+    /// <inheritdoc />
+    /// <remarks>By TTL and by size, an order is built when first asked for and kept while it is used.</remarks>
+    public IReadOnlyList<CacheOrder> Orders { get; } = [CacheOrder.Key, CacheOrder.Newest, CacheOrder.Oldest, CacheOrder.Ttl, CacheOrder.Size];
+
+    /// <summary>Whether the order by TTL or by size is kept now (it is dropped after going unused).</summary>
+    internal bool Keeps(CacheOrder order)
+    {
+        lock (_writeLock)
+        {
+            return order switch
+            {
+                CacheOrder.Ttl => _byTtl.Active,
+                CacheOrder.Size => _bySize.Active,
+                _ => true,
+            };
+        }
+    }
 
     /// <summary>How many keys' invalidation stamps are held (bounded: the rest fold into a floor).</summary>
     internal int TrackedInvalidations
@@ -178,6 +203,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _keys.Clear();
             _keysByType.Clear();
             _queriesByTable.Clear();
+            _byTtl.Clear();
+            _bySize.Clear();
             List<string> removed = [];
             foreach (var key in _index.Keys)
             {
@@ -211,10 +238,20 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        if (query.Order != CacheOrder.Key)
+        switch (query.Order)
         {
-            return new ValueTask<CachePage>(ListByAge(query));
+            case CacheOrder.Newest or CacheOrder.Oldest:
+                return new ValueTask<CachePage>(ListByAge(query));
+            case CacheOrder.Ttl:
+                return ListByIndexAsync(_byTtl, query, cancellationToken);
+            case CacheOrder.Size:
+                return ListByIndexAsync(_bySize, query, cancellationToken);
+            case CacheOrder.Key:
+                break;
+            default:
+                throw new NotSupportedException($"The memory store has no order '{query.Order}'.");
         }
+
         string? after = null;
         if (query.Cursor is { } cursor)
         {
@@ -329,6 +366,177 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new CachePage(page, null);
     }
 
+    /// <summary>
+    /// A page by TTL or by size, from an order kept on demand: the first listing that asks for it waits for its build
+    /// (in chunks, in the background, never holding the write lock for long); later ones page it in O(log n + page).
+    /// The cursor names the last entry's place in the order (its expiry or size, and its link sequence), so a page
+    /// goes on from there even when that entry has left.
+    /// </summary>
+    private async ValueTask<CachePage> ListByIndexAsync(EntryOrderIndex index, CacheListQuery query, CancellationToken cancellationToken)
+    {
+        var after = query.Cursor is { } cursor ? ParseIndexCursor(index.Order, cursor) : null;
+        Task ready;
+        lock (_writeLock)
+        {
+            ready = index.Use(_timeProvider.GetTimestamp(), generation => Task.Run(() => Build(index, generation), CancellationToken.None));
+        }
+
+        await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (index.Measures)
+        {
+            MeasureQueued(index);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        List<CacheEntry> page = [];
+        lock (_writeLock)
+        {
+            var set = index.Set;
+            if (set.Count == 0 || (after is not null && set.Comparer.Compare(after, set.Max!) >= 0))
+            {
+                return new CachePage([], null);
+            }
+
+            var scanned = 0;
+            CacheEntry? lastSeen = null;
+            foreach (var entry in after is null ? set : set.GetViewBetween(after, set.Max!))
+            {
+                if (after is not null && set.Comparer.Compare(entry, after) == 0)
+                {
+                    continue;
+                }
+
+                if (page.Count == query.Limit || ++scanned > ScanBudget)
+                {
+                    return new CachePage(page, IndexCursor(index.Order, lastSeen ?? entry));
+                }
+
+                lastSeen = entry;
+                if ((query.EntityType is null || entry.EntityType == query.EntityType)
+                    && (query.Text is null || entry.Key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+                    && entry.ExpiresAt(_timeProvider) > now)
+                {
+                    page.Add(entry);
+                }
+            }
+        }
+
+        return new CachePage(page, null);
+    }
+
+    /// <summary>Files every entry held when the order started being kept, a chunk of keys per hold of the write lock.</summary>
+    private void Build(EntryOrderIndex index, int generation)
+    {
+        string? after = null;
+        while (true)
+        {
+            List<CacheEntry> chunk = new(Math.Min(BuildChunk, _index.Count + 1));
+            lock (_writeLock)
+            {
+                if (!index.Active || index.Generation != generation)
+                {
+                    return;
+                }
+
+                if (_keys.Count > 0 && (after is null || string.CompareOrdinal(after, _keys.Max) < 0))
+                {
+                    foreach (var key in after is null ? _keys : _keys.GetViewBetween(after, _keys.Max!))
+                    {
+                        if (chunk.Count == BuildChunk)
+                        {
+                            break;
+                        }
+
+                        if (!key.Equals(after, StringComparison.Ordinal) && _index.TryGetValue(key, out var entry))
+                        {
+                            chunk.Add(entry);
+                        }
+
+                        after = key;
+                    }
+                }
+
+                if (!index.Measures)
+                {
+                    index.File(chunk, generation);
+                }
+            }
+
+            if (index.Measures)
+            {
+                // Measured off the lock: writing an entry's JSON once is the costly part of the size order.
+                foreach (var entry in chunk)
+                {
+                    _ = entry.SizeBytes;
+                }
+
+                lock (_writeLock)
+                {
+                    index.File(chunk, generation);
+                }
+            }
+
+            if (chunk.Count < BuildChunk)
+            {
+                if (index.Measures)
+                {
+                    MeasureQueued(index);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Measures the entries populated since the size order last filed, off the lock, and files them.</summary>
+    private void MeasureQueued(EntryOrderIndex index)
+    {
+        List<CacheEntry> queued;
+        int generation;
+        lock (_writeLock)
+        {
+            if (index.QueuedCount == 0)
+            {
+                return;
+            }
+
+            queued = index.TakeQueued();
+            generation = index.Generation;
+        }
+
+        foreach (var entry in queued)
+        {
+            _ = entry.SizeBytes;
+        }
+
+        lock (_writeLock)
+        {
+            index.File(queued, generation);
+        }
+    }
+
+    private static CacheEntry ParseIndexCursor(CacheOrder order, string cursor)
+    {
+        var mark = order == CacheOrder.Ttl ? TtlCursorMark : SizeCursorMark;
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        if (cursor.Length < 4 || cursor[0] != mark || colon < 2
+            || !long.TryParse(cursor.AsSpan(1, colon - 1), System.Globalization.NumberStyles.None, culture, out var place)
+            || !long.TryParse(cursor.AsSpan(colon + 1), System.Globalization.NumberStyles.None, culture, out var sequence)
+            || (order == CacheOrder.Ttl ? place > DateTimeOffset.MaxValue.UtcTicks : place > int.MaxValue))
+        {
+            throw new ArgumentException($"The cursor was not made by the memory store's listing by {order.ToString().ToLowerInvariant()}.", nameof(cursor));
+        }
+
+        return order == CacheOrder.Ttl
+            ? CacheEntry.Probe(new DateTimeOffset(place, TimeSpan.Zero), 0, sequence)
+            : CacheEntry.Probe(DateTimeOffset.MinValue, (int)place, sequence);
+    }
+
+    private static string IndexCursor(CacheOrder order, CacheEntry entry) => order == CacheOrder.Ttl
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{TtlCursorMark}{entry.AbsoluteExpiration.UtcTicks}:{entry.LinkSequence}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SizeCursorMark}{entry.SizeBytes}:{entry.LinkSequence}");
+
     private static string AgeCursor(CacheEntry entry) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{AgeCursorMark}{entry.LinkSequence}:{entry.Key}");
 
@@ -364,8 +572,26 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
     }
 
-    /// <summary>Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE.</summary>
-    public void ScanForExpired() => _cache.Compact(0);
+    /// <summary>
+    /// Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE. Also files the
+    /// entries the size order has queued, and drops an order kept on demand that no listing asked for lately.
+    /// </summary>
+    public void ScanForExpired()
+    {
+        _cache.Compact(0);
+        bool measure;
+        lock (_writeLock)
+        {
+            _byTtl.DropIfIdle(_timeProvider);
+            _bySize.DropIfIdle(_timeProvider);
+            measure = _bySize.QueuedCount > 0;
+        }
+
+        if (measure)
+        {
+            MeasureQueued(_bySize);
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -392,6 +618,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         entry.LinkSequence = ++_linkSequence;
         _order.Add(entry);
+        _byTtl.Added(entry);
+        _bySize.Added(entry);
         _keys.Add(entry.Key);
         if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
         {
@@ -416,6 +644,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         _order.Remove(entry);
+        _byTtl.Removed(entry);
+        _bySize.Removed(entry);
         _keys.Remove(entry.Key);
         if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
         {

@@ -76,6 +76,10 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public int Capacity => _near.Capacity;
 
     /// <inheritdoc />
+    /// <remarks>The shared L2's entries then this node's query results, each by key, by TTL or by size.</remarks>
+    public IReadOnlyList<CacheOrder> Orders { get; } = [CacheOrder.Key, CacheOrder.Ttl, CacheOrder.Size];
+
+    /// <inheritdoc />
     /// <remarks>This node's L1.</remarks>
     public int Count => _near.Count;
 
@@ -210,9 +214,9 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public async ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Order != CacheOrder.Key)
+        if (!Orders.Contains(query.Order))
         {
-            throw new NotSupportedException("The Hybrid store lists its keys in Redis's own hash order (SCAN) only.");
+            throw new NotSupportedException($"The Hybrid store lists its keys by key (in Redis's own hash order), by TTL or by size, not by '{query.Order}'.");
         }
 
         var queriesOnly = query.EntityType == QueryKeys.EntityType;

@@ -39,6 +39,10 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public int Capacity => _options.Capacity;
 
     /// <inheritdoc />
+    /// <remarks>By key (in Redis's hash order), by TTL and by size, from indexes every populate keeps.</remarks>
+    public IReadOnlyList<CacheOrder> Orders { get; } = [CacheOrder.Key, CacheOrder.Ttl, CacheOrder.Size];
+
+    /// <inheritdoc />
     /// <remarks>As of the latest <see cref="CountAsync"/>: a property must not call Redis.</remarks>
     public int Count => Volatile.Read(ref _lastCount);
 
@@ -51,7 +55,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
         FailOpenAsync(async database =>
         {
-            var count = (int)(long)(await database.ScriptEvaluateAsync(RedisScripts.Count, [_connection.LiveIndexKey]).ConfigureAwait(false));
+            var count = (int)(long)(await database.ScriptEvaluateAsync(RedisScripts.Count, [_connection.LiveIndexKey, _connection.SizeIndexKey]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
             return count;
         }, whenDown: Volatile.Read(ref _lastCount));
@@ -118,12 +122,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
             var index = _connection.TypeIndexKey(entry.EntityType);
             RedisKey[] keys = table is null
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.TableKey(table)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.TableKey(table)];
+            var envelope = RedisEnvelope.Encode(entry, _types, out var valueBytes);
+            entry.SetMeasuredSize(valueBytes);
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
-                [ticket.Stamp, RedisEnvelope.Encode(entry, _types), (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType]).ConfigureAwait(false))!;
+                [ticket.Stamp, envelope, (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType, valueBytes]).ConfigureAwait(false))!;
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);
@@ -214,9 +220,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
+        if (query.Order is CacheOrder.Ttl or CacheOrder.Size)
+        {
+            return ListByIndexAsync(query);
+        }
+
         if (query.Order != CacheOrder.Key)
         {
-            throw new NotSupportedException("The Redis store lists its keys in Redis's own hash order (SCAN) only.");
+            throw new NotSupportedException($"The Redis store lists its keys by key (in Redis's own hash order), by TTL or by size, not by '{query.Order}'.");
         }
 
         var (scanCursor, skip) = RedisScanCursor.Parse(query.Cursor);
@@ -248,6 +259,95 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             return await PageAsync(database, keys, RedisScanCursor.Format(cursor, 0)).ConfigureAwait(false);
         }, whenDown: new CachePage([], null));
     }
+
+    /// <summary>
+    /// A page by TTL (the index of live keys, or of the type's keys, both scored by expiry) or by size (the index by
+    /// size, largest first): each call of the page script returns the next members after the cursor's, O(log n + page),
+    /// never a SCAN. The text filter is applied to the members, the type filter (by size) to the values read; a sparse
+    /// filter returns a short page and a cursor after a few calls. The cursor names the last member seen and its score.
+    /// </summary>
+    private ValueTask<CachePage> ListByIndexAsync(CacheListQuery query)
+    {
+        var bySize = query.Order == CacheOrder.Size;
+        var (score, member) = ParseIndexCursor(bySize ? SizeCursorMark : TtlCursorMark, query.Cursor);
+        var index = bySize ? _connection.SizeIndexKey : query.EntityType is { } type ? _connection.TypeIndexKey(type) : _connection.LiveIndexKey;
+        var batch = Math.Max(query.Limit, 100);
+        return FailOpenAsync(async database =>
+        {
+            List<CacheEntry> page = [];
+            for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
+            {
+                var flat = (RedisResult[])(await database.ScriptEvaluateAsync(
+                    RedisScripts.Page,
+                    [index],
+                    [score ?? string.Empty, member ?? string.Empty, batch, bySize ? "rev" : "fwd", bySize ? "0" : "1"]).ConfigureAwait(false))!;
+                List<(string Member, string Score)> candidates = [];
+                for (var i = 0; i + 1 < flat.Length; i += 2)
+                {
+                    candidates.Add(((string)flat[i]!, (string)flat[i + 1]!));
+                }
+
+                var wanted = candidates.Where(c => query.Text is null || c.Member.Contains(query.Text, StringComparison.OrdinalIgnoreCase)).ToList();
+                var payloads = wanted.Count == 0 ? [] : await database.StringGetAsync([.. wanted.Select(c => _connection.EntryKey(c.Member))]).ConfigureAwait(false);
+                var read = new Dictionary<string, CacheEntry>(StringComparer.Ordinal);
+                for (var i = 0; i < wanted.Count; i++)
+                {
+                    if ((byte[]?)payloads[i] is { } payload
+                        && RedisEnvelope.TryDecode(wanted[i].Member, payload, _types, _timeProvider, out var entry, out _)
+                        && entry is not null
+                        && (query.EntityType is null || entry.EntityType == query.EntityType))
+                    {
+                        read[wanted[i].Member] = entry;
+                    }
+                }
+
+                foreach (var candidate in candidates)
+                {
+                    if (page.Count == query.Limit)
+                    {
+                        return new CachePage(page, IndexCursor(bySize, score!, member!));
+                    }
+
+                    (score, member) = (candidate.Score, candidate.Member);
+                    if (read.TryGetValue(candidate.Member, out var entry))
+                    {
+                        page.Add(entry);
+                    }
+                }
+
+                if (candidates.Count < batch)
+                {
+                    return new CachePage(page, null);
+                }
+
+                if (page.Count == query.Limit)
+                {
+                    return new CachePage(page, IndexCursor(bySize, score!, member!));
+                }
+            }
+
+            return new CachePage(page, IndexCursor(bySize, score!, member!));
+        }, whenDown: new CachePage([], null));
+    }
+
+    private const char TtlCursorMark = 't';
+    private const char SizeCursorMark = 's';
+
+    private static (string? Score, string? Member) ParseIndexCursor(char mark, string? cursor)
+    {
+        if (cursor is null)
+        {
+            return (null, null);
+        }
+
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        return cursor.Length > 3 && cursor[0] == mark && colon > 1
+            && long.TryParse(cursor.AsSpan(1, colon - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+            ? (cursor[1..colon], cursor[(colon + 1)..])
+            : throw new ArgumentException("The cursor was not made by the Redis store's listing by TTL or size.", nameof(cursor));
+    }
+
+    private static string IndexCursor(bool bySize, string score, string member) => $"{(bySize ? SizeCursorMark : TtlCursorMark)}{score}:{member}";
 
     private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next)
     {

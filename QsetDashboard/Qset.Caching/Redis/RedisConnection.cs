@@ -145,6 +145,9 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>The index of live keys, each scored by when it expires: what the exact count reads.</summary>
     public RedisKey LiveIndexKey => $"{Prefix}live";
 
+    /// <summary>The index of live keys scored by the size of their value's JSON: the listing by size.</summary>
+    public RedisKey SizeIndexKey => $"{Prefix}size";
+
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 
@@ -232,8 +235,8 @@ internal sealed partial class RedisConnection : IDisposable
         ArgumentNullException.ThrowIfNull(database);
         var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
         RedisKey[] keys = TableOf(key) is { } table
-            ? [EntryKey(key), GenerationKey(key), LiveIndexKey, TypeIndexKey(table)]
-            : [EntryKey(key), GenerationKey(key), LiveIndexKey];
+            ? [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey, TypeIndexKey(table)]
+            : [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey];
         var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [(long)generationTtl, key]).ConfigureAwait(false);
         return (long)deleted > 0;
     }

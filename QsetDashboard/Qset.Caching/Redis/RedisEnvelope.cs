@@ -12,8 +12,10 @@ internal static class RedisEnvelope
 {
     private const int Version = 1;
 
-    public static byte[] Encode(CacheEntry entry, CacheTypes types)
+    /// <summary>The envelope of <paramref name="entry"/>; <paramref name="valueBytes"/> is the size of its value's JSON in it.</summary>
+    public static byte[] Encode(CacheEntry entry, CacheTypes types, out int valueBytes)
     {
+        long valueStart;
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -31,9 +33,11 @@ internal static class RedisEnvelope
             writer.WriteString("c", entry.CreatedAt);
             writer.WriteString("a", entry.AbsoluteExpiration);
             writer.WritePropertyName("v");
+            valueStart = writer.BytesCommitted + writer.BytesPending;
 
             // Straight from the value (a value JSON cannot express throws, and the populate fails open as an ERROR).
             JsonSerializer.Serialize(writer, entry.Value, entry.Value.GetType(), CacheJson.Options);
+            valueBytes = (int)(writer.BytesCommitted + writer.BytesPending - valueStart);
             writer.WriteEndObject();
         }
 
@@ -66,6 +70,9 @@ internal static class RedisEnvelope
             }
 
             entry = new CacheEntry(key, entityType, instance, createdAt, timeProvider.GetTimestamp(), expiresAt, null);
+
+            // The value's JSON as stored: its size is known without writing it again.
+            entry.SetMeasuredSize(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).Length);
             return true;
         }
         catch (JsonException ex)

@@ -4,45 +4,118 @@ namespace Qset.Caching.Redis;
 internal static class RedisScripts
 {
     /// <summary>
-    /// KEYS: entry, generation, the index of live keys, and optionally the index of its entity type's keys. ARGV:
-    /// generation TTL in ms, the cache key. Bumps the generation, drops the entry and its index memberships.
+    /// KEYS: entry, generation, the index of live keys, the index by size, and optionally the index of its entity
+    /// type's keys. ARGV: generation TTL in ms, the cache key. Bumps the generation, drops the entry and its index
+    /// memberships.
     /// </summary>
     public const string Invalidate = """
         redis.call('INCR', KEYS[2])
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[2])
-        if KEYS[4] then
-            redis.call('ZREM', KEYS[4], ARGV[2])
+        redis.call('ZREM', KEYS[4], ARGV[2])
+        if KEYS[5] then
+            redis.call('ZREM', KEYS[5], ARGV[2])
         end
         return redis.call('DEL', KEYS[1])
         """;
 
     /// <summary>
-    /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock). Drops the members
-    /// whose time has passed and returns how many are left: the exact count of entries, in O(log n + expired).
+    /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size.
+    /// Drops the members whose time has passed from both and returns how many are left: the exact count of entries,
+    /// in O(log n + expired).
     /// </summary>
     public const string Count = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+        while #gone > 0 do
+            redis.call('ZREM', KEYS[2], unpack(gone))
+            redis.call('ZREM', KEYS[1], unpack(gone))
+            gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+        end
         return redis.call('ZCARD', KEYS[1])
         """;
 
     /// <summary>
+    /// KEYS: one index (by expiry, or by size). ARGV: the score and member of the last one seen (empty for the
+    /// first page), how many to return, 'rev' for the largest score first, '1' to skip members whose score (an expiry)
+    /// has passed. Returns up to that many members after the one seen, in the index's order (ties by member, byte by byte, as Redis
+    /// orders them), as a flat list {member, score, ...}: a page of the index in O(log n + page).
+    /// </summary>
+    public const string Page = """
+        local function before(a, b)
+            local n = math.min(#a, #b)
+            for i = 1, n do
+                local x, y = string.byte(a, i), string.byte(b, i)
+                if x ~= y then
+                    return x < y
+                end
+            end
+            return #a < #b
+        end
+        local rev = ARGV[4] == 'rev'
+        local limit = tonumber(ARGV[3])
+        local start = ARGV[1]
+        local after = ARGV[2]
+        if start == '' then
+            start = rev and '+inf' or '-inf'
+            after = nil
+        end
+        if ARGV[5] == '1' then
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            if start == '-inf' or tonumber(start) <= now then
+                start = '(' .. now
+                after = nil
+            end
+        end
+        local from = after and tonumber(start) or nil
+        local out = {}
+        local offset = 0
+        while true do
+            local batch
+            if rev then
+                batch = redis.call('ZRANGE', KEYS[1], start, '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, limit, 'WITHSCORES')
+            else
+                batch = redis.call('ZRANGE', KEYS[1], start, '+inf', 'BYSCORE', 'LIMIT', offset, limit, 'WITHSCORES')
+            end
+            if #batch == 0 then
+                return out
+            end
+            for i = 1, #batch, 2 do
+                local member = batch[i]
+                local past = true
+                if after and tonumber(batch[i + 1]) == from then
+                    if rev then past = before(member, after) else past = before(after, member) end
+                end
+                if past then
+                    table.insert(out, member)
+                    table.insert(out, batch[i + 1])
+                    if #out >= 2 * limit then
+                        return out
+                    end
+                end
+            end
+            offset = offset + limit
+        end
+        """;
+
+    /// <summary>
     /// KEYS: entry, generation, flush epoch, the index of the entry's entity type's keys, the index of live keys, the set
-    /// of entity types, and optionally the key's table's bulk-write generation. ARGV: the generation the read began at,
-    /// the value, its TTL in ms, 1 to check, the epoch and the table generation the read began at, the cache key, the
-    /// entity type. Both indexes score a key by when it expires, in ms of the server's clock. Stores the value (and indexes its key) only when
+    /// of entity types, the index by size, and optionally the key's table's bulk-write generation. ARGV: the generation
+    /// the read began at, the value, its TTL in ms, 1 to check, the epoch and the table generation the read began at,
+    /// the cache key, the entity type, the size of the value's JSON. The type and live indexes score a key by when it
+    /// expires, in ms of the server's clock; the size index by the size. Stores the value (and indexes its key) only when
     /// all three are still the ones the read began at; returns whether the value was stored and what was seen.
     /// </summary>
     public const string Populate = """
         local current = redis.call('GET', KEYS[2]) or '0'
         local epoch = redis.call('GET', KEYS[3]) or '0'
         local table = '-'
-        if KEYS[7] then
-            table = redis.call('GET', KEYS[7]) or '0'
+        if KEYS[8] then
+            table = redis.call('GET', KEYS[8]) or '0'
         end
-        if ARGV[4] == '1' and (current ~= ARGV[1] or epoch ~= ARGV[5] or (KEYS[7] and table ~= ARGV[6])) then
+        if ARGV[4] == '1' and (current ~= ARGV[1] or epoch ~= ARGV[5] or (KEYS[8] and table ~= ARGV[6])) then
             return {0, current, table, epoch}
         end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -51,6 +124,7 @@ internal static class RedisScripts
         redis.call('ZADD', KEYS[4], expires, ARGV[7])
         redis.call('ZADD', KEYS[5], expires, ARGV[7])
         redis.call('SADD', KEYS[6], ARGV[8])
+        redis.call('ZADD', KEYS[7], ARGV[9], ARGV[7])
         return {1, current, table, epoch}
         """;
 

@@ -28,9 +28,10 @@ internal static class CacheEndpoints
             }
 
             var sort = CacheOrder.Key;
-            if (!string.IsNullOrEmpty(order) && !TryParseOrder(order, out sort))
+            if (!string.IsNullOrEmpty(order) && (!order.All(char.IsAsciiLetter) || !Enum.TryParse(order, ignoreCase: true, out sort) || !cache.Orders.Contains(sort)))
             {
-                return ApiProblems.BadRequest("order", "'order' must be 'key', 'newest' or 'oldest'.");
+                return ApiProblems.BadRequest(
+                    "order", $"'order' must be one of {string.Join(", ", cache.Orders.Select(o => $"'{o.ToString().ToLowerInvariant()}'"))} on the {cache.Backend} store.");
             }
 
             CachePage page;
@@ -79,18 +80,6 @@ internal static class CacheEndpoints
             await cache.FlushAsync(CacheContext.Source, ct);
             return Results.NoContent();
         });
-    }
-
-    private static bool TryParseOrder(string text, out CacheOrder order)
-    {
-        order = text.ToUpperInvariant() switch
-        {
-            "KEY" => CacheOrder.Key,
-            "NEWEST" => CacheOrder.Newest,
-            "OLDEST" => CacheOrder.Oldest,
-            _ => (CacheOrder)(-1),
-        };
-        return Enum.IsDefined(order);
     }
 }
 

@@ -38,8 +38,8 @@ public sealed class CacheView
         return _cache.GetStats() with { Entries = entries };
     }
 
-    /// <summary>True when the store lists by age as well as by key (the memory store).</summary>
-    public bool ListsByAge => _cache.Store is MemoryCacheStore;
+    /// <summary>The orders the store lists its keys in (by key always; by age, TTL and size where it keeps them).</summary>
+    public IReadOnlyList<CacheOrder> Orders => _cache.Store.Orders;
 
     /// <summary>How many entries the store may hold.</summary>
     public int Capacity => _cache.Store.Capacity;

@@ -129,6 +129,16 @@ public sealed partial class CacheBrowser
 
     private static int BarWidth(int count, int total) => total == 0 ? 0 : (int)Math.Round(100.0 * count / total);
 
+    /// <summary>How the Sort select names an order.</summary>
+    public static string OrderLabel(CacheOrder order) => order switch
+    {
+        CacheOrder.Newest => "Newest first",
+        CacheOrder.Oldest => "Oldest first",
+        CacheOrder.Ttl => "Expiring soonest",
+        CacheOrder.Size => "Largest first",
+        _ => "Key",
+    };
+
     private async Task SortAsync(CacheOrder order)
     {
         _order = order;
