@@ -31,6 +31,20 @@ public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposabl
     /// <summary>When set, the component also refreshes this often without events (countdowns, a sliding chart).</summary>
     protected virtual TimeSpan? TickInterval => null;
 
+    /// <summary>The least time between two live refreshes (ten a second unless a page asks for fewer).</summary>
+    protected virtual TimeSpan RefreshInterval => ThrottledRefresh.DefaultInterval;
+
+    /// <summary>
+    /// Whether a live refresh must reload (<see cref="RefreshAsync"/>); when false it only re-renders what it holds,
+    /// after <see cref="OnClockTick"/> (a countdown moved on, nothing else changed).
+    /// </summary>
+    protected virtual bool ShouldReload() => true;
+
+    /// <summary>A live refresh that does not reload: update what changes with time alone before the re-render.</summary>
+    protected virtual void OnClockTick()
+    {
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -55,7 +69,7 @@ public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposabl
         // Subscribing after the first interactive render keeps prerendering (which is thrown away) free of subscriptions.
         if (firstRender && _live is null)
         {
-            _live = new ThrottledRefresh(Journal, LiveRefreshAsync, TimeProvider);
+            _live = new ThrottledRefresh(Journal, LiveRefreshAsync, TimeProvider, RefreshInterval);
             if (TickInterval is { } tick)
             {
                 _live.TickEvery(tick);
@@ -69,7 +83,18 @@ public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposabl
     {
         try
         {
-            await InvokeAsync(RefreshAndRenderAsync);
+            await InvokeAsync(async () =>
+            {
+                if (ShouldReload())
+                {
+                    await RefreshAndRenderAsync();
+                }
+                else
+                {
+                    OnClockTick();
+                    StateHasChanged();
+                }
+            });
         }
         catch (ObjectDisposedException)
         {

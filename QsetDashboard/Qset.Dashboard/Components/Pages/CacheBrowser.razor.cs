@@ -48,6 +48,8 @@ public sealed partial class CacheBrowser
     private IReadOnlyList<CacheNamespace>? _namespaces;
     private CacheSample? _sample;
     private long _sampledAt;
+    private IReadOnlyList<CacheEntry> _entries = [];
+    private long _journalAtReload = -1;
 
     /// <summary>The dashboard's view of the cache: pages of keys, peeks, counts, nodes.</summary>
     [Inject] public required CacheView Cache { get; init; }
@@ -60,11 +62,20 @@ public sealed partial class CacheBrowser
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);
 
+    /// <inheritdoc />
+    /// <remarks>At most once a second, however fast the cache churns.</remarks>
+    protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(1);
+
+    /// <summary>How many times the page has asked the store for its page of keys (tests read it).</summary>
+    internal int Reloads { get; private set; }
+
     private int PageNumber => _earlierPages.Count + 1;
 
     /// <inheritdoc />
     protected override async Task RefreshAsync()
     {
+        Reloads++;
+        _journalAtReload = Journal.LastSequence;
         var text = string.IsNullOrWhiteSpace(_text) ? null : _text.Trim();
         var type = _entityType.Length == 0 ? null : _entityType;
         // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
@@ -72,6 +83,7 @@ public sealed partial class CacheBrowser
         var page = await Cache.FillPageAsync(new CacheListQuery(PageSize, _pageCursor, text, type, _order), MaxCallsPerPage);
         var entries = page.Entries;
         var cursor = page.NextCursor;
+        _entries = entries;
         _rows = [.. entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
         _nextCursor = cursor;
         _total = await Cache.CountAsync();
@@ -92,6 +104,20 @@ public sealed partial class CacheBrowser
         _nodes = await Cache.NodesAsync();
         _holders = Selected is { } selected && ShowsHolders ? await Cache.HoldersAsync(selected.Key) : [];
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The memory store changes only through this node, and each change is journaled: with no news since the last
+    /// reload (and no sample due), a tick only moves the TTL countdowns. A shared store (Redis, Hybrid) changes through
+    /// other nodes unseen here, so it is asked again each second.
+    /// </remarks>
+    protected override bool ShouldReload() =>
+        Cache.Backend != "Memory"
+        || Journal.LastSequence != _journalAtReload
+        || TimeProvider.GetElapsedTime(_sampledAt) >= SampleInterval;
+
+    /// <inheritdoc />
+    protected override void OnClockTick() => _rows = [.. _entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
 
     private string TypeLabel(string type) =>
         _typeCounts?.TryGetValue(type, out var count) == true ? $"{type} ({count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})" : type;
