@@ -60,6 +60,33 @@ public sealed class CacheEntriesPagingTests : IDisposable
         Assert.Equal(["User.10", "User.11", "User.12"], await KeysAsync(oldest));
     }
 
+    [Fact]
+    public async Task OrderSize_PagesLargestFirst_AndOrderTtl_SoonestFirst_EachWithItsOwnNextLink()
+    {
+        for (var id = 10; id < 16; id++)
+        {
+            using (await _client.PostAsJsonAsync("/api/users", new { id, name = new string('n', id) }))
+            {
+            }
+
+            using (await _client.GetAsync($"/api/users/{id}"))
+            {
+            }
+        }
+
+        using var largest = await _client.GetAsync("/api/cache/entries?limit=4&order=size");
+        Assert.Equal(["User.15", "User.14", "User.13", "User.12"], await KeysAsync(largest));
+        var cursor = Assert.Single(largest.Headers.GetValues("X-Next-Cursor"));
+        Assert.Contains("order=size", Assert.Single(largest.Headers.GetValues("Link")), StringComparison.Ordinal);
+        using var rest = await _client.GetAsync($"/api/cache/entries?limit=4&order=size&cursor={cursor}");
+        Assert.Equal(["User.11", "User.10"], await KeysAsync(rest));
+        Assert.False(rest.Headers.Contains("X-Next-Cursor"));
+
+        // One TTL for all: the soonest to expire is the first cached.
+        using var soonest = await _client.GetAsync("/api/cache/entries?limit=2&order=TTL");
+        Assert.Equal(["User.10", "User.11"], await KeysAsync(soonest));
+    }
+
     [Theory]
     [InlineData("order=bogus")]
     [InlineData("order=3")]
