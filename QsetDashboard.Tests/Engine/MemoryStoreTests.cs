@@ -79,6 +79,29 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task ReadOfAnExpiredEntry_RemovesItAtOnce_WithItsExpire_BeforeAnyScan()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:DefaultTtl"] = "00:01:00";
+            s["Cache:ExpirationScanInterval"] = "00:10:00";
+        }, time);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, host.Cache.Store.Count);
+
+        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.Equal(0, host.Cache.Store.Count);
+        var expire = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
+        Assert.Equal("User.1", expire.Key);
+        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
+    }
+
+    [Fact]
     public async Task SlidingTtl_ReadsKeepTheEntry_IdlenessExpiresIt()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));

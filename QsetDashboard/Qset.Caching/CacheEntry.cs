@@ -159,8 +159,6 @@ public sealed class CacheEntry
     /// <summary>When the memory store linked the entry, as a sequence number: the order of its listing by age.</summary>
     internal long LinkSequence { get; set; }
 
-    internal bool EvictedForCapacity { get; set; }
-
     /// <summary>When the entry expires, given the time provider that timed its reads.</summary>
     public DateTimeOffset ExpiresAt(TimeProvider timeProvider)
     {

@@ -9,7 +9,10 @@ namespace Qset.Caching;
 /// entries. When full, a new key evicts the entry <see cref="SieveOrder"/> chooses (O(1), whatever the capacity), so
 /// the store never holds more than its capacity. A hit writes nothing shared: it reads a lock-free index and sets the
 /// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
-/// store. TTL expiry and eviction reach the journal as EXPIRE and EVICT from the cache's eviction callbacks.
+/// store. TTL expiry is the store's own: a read of an expired entry, or the expiry scan (once every
+/// <see cref="CacheOptions.ExpirationScanInterval"/>, a chunk of entries per hold of the lock), removes it and records
+/// EXPIRE; eviction records EVICT as it chooses. No entry registers an eviction callback with <see cref="MemoryCache"/>
+/// (160 bytes an entry), and <see cref="MemoryCache"/> runs no scan of its own.
 /// </summary>
 internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 {
@@ -21,6 +24,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     // An order kept on demand is built this many keys per hold of the write lock.
     private const int BuildChunk = 4_096;
 
+    // The expiry scan looks at this many entries per hold of the write lock.
+    private const int ExpiryScanChunk = 8_192;
+
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
 
@@ -31,7 +37,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
     private readonly CacheOptions _options;
-    private readonly PostEvictionDelegate _onEvicted;
+    private int _scanning;
     private readonly ITimer _expirationScan;
     private readonly TimeProviderClock _clock;
     private readonly SieveOrder _order = new();
@@ -51,11 +57,12 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _recorder = recorder;
         _timeProvider = timeProvider;
         _stamps = new InvalidationStamps(Math.Max(4 * _options.Capacity, 1_024));
-        _onEvicted = OnEvicted;
         _cache = new MemoryCache(new MemoryCacheOptions
         {
             Clock = _clock = new TimeProviderClock(timeProvider),
-            ExpirationScanFrequency = _options.ExpirationScanInterval,
+
+            // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
+            ExpirationScanFrequency = TimeSpan.FromDays(1),
         });
         _expirationScan = timeProvider.CreateTimer(
             static state => ((MemoryCacheStore)state!).ScanForExpired(),
@@ -106,18 +113,16 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        // An entry with an absolute TTL only is read from the index, with the TTL checked here: the same answer as
-        // MemoryCache gives, without its bookkeeping. A sliding entry goes through MemoryCache, which slides it;
-        // an expired one too, so that MemoryCache removes it and raises EXPIRE.
-        if (_index.TryGetValue(key, out var indexed) && indexed.SlidingExpiration is null && _clock.UtcNow < indexed.AbsoluteExpiration)
+        // Read from the index, with the TTL checked here against the coarse clock (a sliding entry against the time of
+        // its latest read, which the hit then moves on); recency for eviction is the visited bit. An expired entry is
+        // removed now, with its EXPIRE, rather than at the next scan.
+        if (!_index.TryGetValue(key, out var entry))
         {
-            indexed.MarkVisited();
-            return new ValueTask<CacheEntry?>(indexed);
+            return default;
         }
 
-        if (_cache.TryGetValue(key, out var value) && value is CacheEntry entry)
+        if (entry.SlidingExpiration is null ? _clock.UtcNow < entry.AbsoluteExpiration : entry.ExpiresAt(_timeProvider) > _clock.UtcNow)
         {
-            // Only a sliding entry needs the time of its latest read; recency for eviction is the visited bit.
             entry.MarkVisited();
             if (entry.SlidingExpiration is not null)
             {
@@ -125,6 +130,17 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             }
 
             return new ValueTask<CacheEntry?>(entry);
+        }
+
+        bool removed;
+        lock (_writeLock)
+        {
+            removed = RemoveExpired(entry);
+        }
+
+        if (removed)
+        {
+            RecordExpire(entry);
         }
 
         return default;
@@ -143,6 +159,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        PopulateResult result;
+        CacheEntry? evicted;
+        CacheEntry? replaced;
         lock (_writeLock)
         {
             var invalidatedAt = _stamps.LastInvalidation(entry.Key);
@@ -152,28 +171,31 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                     $"key invalidated (stamp {invalidatedAt}) after this read began (stamp {ticket.Stamp}): the value may be stale"));
             }
 
-            if (_index.TryGetValue(entry.Key, out var replaced))
+            CacheEntry? victim = null;
+            if (_index.TryGetValue(entry.Key, out replaced))
             {
                 Unlink(replaced);
             }
             else if (_order.Count >= _options.Capacity)
             {
-                EvictOne();
+                victim = EvictOne();
             }
 
-            var options = new MemoryCacheEntryOptions { AbsoluteExpiration = entry.AbsoluteExpiration };
-            if (entry.SlidingExpiration is { } sliding)
-            {
-                options.SlidingExpiration = sliding;
-            }
-
-            options.RegisterPostEvictionCallback(_onEvicted, entry);
+            // The store slides and expires entries itself: the cache only holds the value, until its absolute TTL.
             Link(entry);
             _index[entry.Key] = entry;
-            _cache.Set(entry.Key, entry, options);
-            return new ValueTask<PopulateResult>(PopulateResult.StoredOver(
-                replaced is not null && replaced.EntityType != entry.EntityType ? replaced.EntityType : null));
+            _cache.Set(entry.Key, entry, entry.AbsoluteExpiration);
+            result = PopulateResult.StoredOver(replaced is not null && replaced.EntityType != entry.EntityType ? replaced.EntityType : null);
+            evicted = victim;
         }
+
+        if (evicted is not null)
+        {
+            _recorder.Record(CacheEventKind.Evict, evicted.Key, evicted.EntityType,
+                detail: $"capacity of {_options.Capacity} entries reached; the eviction hand chose the oldest entry not read since its last pass", source: "store");
+        }
+
+        return new ValueTask<PopulateResult>(result);
     }
 
     /// <inheritdoc />
@@ -573,12 +595,27 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     /// <summary>
-    /// Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE. Also files the
-    /// entries the size order has queued, and drops an order kept on demand that no listing asked for lately.
+    /// Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE. The scan walks the
+    /// eviction order from the oldest entry, a chunk per hold of the write lock (a scan already running is not started
+    /// twice). Also files the entries the size order has queued, and drops an order kept on demand that no listing
+    /// asked for lately.
     /// </summary>
     public void ScanForExpired()
     {
-        _cache.Compact(0);
+        if (Interlocked.Exchange(ref _scanning, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            ExpireAll();
+        }
+        finally
+        {
+            Volatile.Write(ref _scanning, 0);
+        }
+
         bool measure;
         lock (_writeLock)
         {
@@ -600,19 +637,76 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _cache.Dispose();
     }
 
-    /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; its EVICT comes from the callback.</summary>
-    private void EvictOne()
+    /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; the caller records its EVICT.</summary>
+    private CacheEntry? EvictOne()
     {
         if (_order.ChooseVictim() is not { } victim)
         {
-            return;
+            return null;
         }
 
-        victim.EvictedForCapacity = true;
         Unlink(victim);
         _index.TryRemove(new KeyValuePair<string, CacheEntry>(victim.Key, victim));
         _cache.Remove(victim.Key);
+        return victim;
     }
+
+    private void ExpireAll()
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (_writeLock)
+        {
+            _order.ScanHand = _order.Oldest;
+        }
+
+        while (true)
+        {
+            List<CacheEntry>? expired = null;
+            CacheEntry? entry;
+            lock (_writeLock)
+            {
+                entry = _order.ScanHand;
+                for (var looked = 0; entry is not null && looked < ExpiryScanChunk; looked++)
+                {
+                    var next = entry.Newer;
+                    if (entry.ExpiresAt(_timeProvider) <= now && RemoveExpired(entry))
+                    {
+                        (expired ??= []).Add(entry);
+                    }
+
+                    entry = next;
+                }
+
+                _order.ScanHand = entry;
+            }
+
+            foreach (var gone in expired ?? [])
+            {
+                RecordExpire(gone);
+            }
+
+            if (entry is null)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Under the write lock: removes <paramref name="entry"/>, expired, when it is still the one held under its key.</summary>
+    private bool RemoveExpired(CacheEntry entry)
+    {
+        if (!_index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry)))
+        {
+            return false;
+        }
+
+        Unlink(entry);
+        _cache.Remove(entry.Key);
+        return true;
+    }
+
+    private void RecordExpire(CacheEntry entry) =>
+        _recorder.Record(CacheEventKind.Expire, entry.Key, entry.EntityType, detail: ExpiryReason(entry), source: "store");
 
     private void Link(CacheEntry entry)
     {
@@ -665,33 +759,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                     _queriesByTable.Remove(table);
                 }
             }
-        }
-    }
-
-    private void OnEvicted(object key, object? value, EvictionReason reason, object? state)
-    {
-        if (state is not CacheEntry entry)
-        {
-            return;
-        }
-
-        switch (reason)
-        {
-            case EvictionReason.Expired or EvictionReason.TokenExpired:
-                lock (_writeLock)
-                {
-                    if (_index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry)))
-                    {
-                        Unlink(entry);
-                    }
-                }
-
-                _recorder.Record(CacheEventKind.Expire, entry.Key, entry.EntityType, detail: ExpiryReason(entry), source: "store");
-                break;
-            case EvictionReason.Removed when entry.EvictedForCapacity:
-                _recorder.Record(CacheEventKind.Evict, entry.Key, entry.EntityType,
-                    detail: $"capacity of {_options.Capacity} entries reached; the eviction hand chose the oldest entry not read since its last pass", source: "store");
-                break;
         }
     }
 

@@ -13,12 +13,22 @@ internal sealed class SieveOrder
     private CacheEntry? _newest;
     private CacheEntry? _oldest;
     private CacheEntry? _hand;
+    private CacheEntry? _scanHand;
 
     /// <summary>The most recently added entry.</summary>
     public CacheEntry? Newest => _newest;
 
     /// <summary>The longest-held entry.</summary>
     public CacheEntry? Oldest => _oldest;
+
+    /// <summary>
+    /// Where the store's expiry scan goes on from (towards the newest); when that entry leaves, the next newer one.
+    /// </summary>
+    public CacheEntry? ScanHand
+    {
+        get => _scanHand;
+        set => _scanHand = value;
+    }
 
     /// <summary>How many entries are in the order.</summary>
     public int Count { get; private set; }
@@ -51,6 +61,11 @@ internal sealed class SieveOrder
         if (ReferenceEquals(_hand, entry))
         {
             _hand = entry.Newer;
+        }
+
+        if (ReferenceEquals(_scanHand, entry))
+        {
+            _scanHand = entry.Newer;
         }
 
         if (entry.Newer is { } newer)
@@ -106,7 +121,7 @@ internal sealed class SieveOrder
             node = next;
         }
 
-        _newest = _oldest = _hand = null;
+        _newest = _oldest = _hand = _scanHand = null;
         Count = 0;
     }
 }
