@@ -3,6 +3,9 @@ namespace Qset.Caching;
 /// <summary>One cached value with what the dashboard shows of it.</summary>
 public sealed class CacheEntry
 {
+    private readonly long _createdTicks;
+    private readonly long _absoluteTicks;
+    private readonly long _slidingTicks;
     private long _lastAccessTimestamp;
     private bool _visited;
     private int _sizeBytes = -1;
@@ -39,10 +42,11 @@ public sealed class CacheEntry
         Key = key;
         EntityType = entityType;
         Value = value;
-        CreatedAt = createdAt;
+        // Instants as UTC ticks (8 bytes each, not a DateTimeOffset's 16): a million entries hold them all.
+        _createdTicks = createdAt.UtcTicks;
         CreatedTimestamp = createdTimestamp;
-        AbsoluteExpiration = absoluteExpiration;
-        SlidingExpiration = slidingExpiration;
+        _absoluteTicks = absoluteExpiration.UtcTicks;
+        _slidingTicks = slidingExpiration is { } sliding ? Math.Max(sliding.Ticks, 1) : 0;
         _lastAccessTimestamp = createdTimestamp;
     }
 
@@ -108,16 +112,22 @@ public sealed class CacheEntry
     }
 
     /// <summary>When the entry was populated.</summary>
-    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset CreatedAt => new(_createdTicks, TimeSpan.Zero);
 
     /// <summary>The <see cref="TimeProvider.GetTimestamp"/> reading at population.</summary>
     public long CreatedTimestamp { get; }
 
     /// <summary>When the entry expires whatever its use.</summary>
-    public DateTimeOffset AbsoluteExpiration { get; }
+    public DateTimeOffset AbsoluteExpiration => new(_absoluteTicks, TimeSpan.Zero);
+
+    /// <summary><see cref="AbsoluteExpiration"/> in UTC ticks, for comparing without building a <see cref="DateTimeOffset"/>.</summary>
+    internal long AbsoluteExpirationTicks => _absoluteTicks;
 
     /// <summary>When set, the entry also expires after going unread this long.</summary>
-    public TimeSpan? SlidingExpiration { get; }
+    public TimeSpan? SlidingExpiration => _slidingTicks == 0 ? null : new TimeSpan(_slidingTicks);
+
+    /// <summary>True when the entry also expires after going unread for <see cref="SlidingExpiration"/>.</summary>
+    internal bool Slides => _slidingTicks != 0;
 
     /// <summary>
     /// The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read of a sliding entry (of any other
@@ -162,14 +172,14 @@ public sealed class CacheEntry
     /// <summary>When the entry expires, given the time provider that timed its reads.</summary>
     public DateTimeOffset ExpiresAt(TimeProvider timeProvider)
     {
-        if (SlidingExpiration is not { } sliding)
+        if (_slidingTicks == 0)
         {
             return AbsoluteExpiration;
         }
 
-        var lastAccess = CreatedAt + timeProvider.GetElapsedTime(CreatedTimestamp, LastAccessTimestamp);
-        var slidingEnd = lastAccess + sliding;
-        return slidingEnd < AbsoluteExpiration ? slidingEnd : AbsoluteExpiration;
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var lastAccessTicks = _createdTicks + timeProvider.GetElapsedTime(CreatedTimestamp, LastAccessTimestamp).Ticks;
+        return new DateTimeOffset(Math.Min(lastAccessTicks + _slidingTicks, _absoluteTicks), TimeSpan.Zero);
     }
 
     internal void Touch(long timestamp) => Volatile.Write(ref _lastAccessTimestamp, timestamp);

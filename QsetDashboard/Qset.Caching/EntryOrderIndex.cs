@@ -26,7 +26,7 @@ internal sealed class EntryOrderIndex
         {
             CacheOrder.Ttl => new SortedSet<CacheEntry>(Comparer<CacheEntry>.Create(static (a, b) =>
             {
-                var byExpiry = a.AbsoluteExpiration.UtcTicks.CompareTo(b.AbsoluteExpiration.UtcTicks);
+                var byExpiry = a.AbsoluteExpirationTicks.CompareTo(b.AbsoluteExpirationTicks);
                 return byExpiry != 0 ? byExpiry : a.LinkSequence.CompareTo(b.LinkSequence);
             })),
             CacheOrder.Size => new SortedSet<CacheEntry>(Comparer<CacheEntry>.Create(static (a, b) =>

@@ -121,10 +121,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             return default;
         }
 
-        if (entry.SlidingExpiration is null ? _clock.UtcNow < entry.AbsoluteExpiration : entry.ExpiresAt(_timeProvider) > _clock.UtcNow)
+        if (!entry.Slides ? _clock.UtcNow.UtcTicks < entry.AbsoluteExpirationTicks : entry.ExpiresAt(_timeProvider) > _clock.UtcNow)
         {
             entry.MarkVisited();
-            if (entry.SlidingExpiration is not null)
+            if (entry.Slides)
             {
                 entry.Touch(_timeProvider.GetTimestamp());
             }
