@@ -170,6 +170,39 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task ListByKey_MergesTheIndexesByType_IntoOneOrdinalOrder_PageByPage()
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "1000");
+        var store = (MemoryCacheStore)host.Cache.Store;
+        var now = DateTimeOffset.UtcNow;
+        List<string> keys = [];
+        for (var id = 1; id <= 40; id++)
+        {
+            var type = (id % 3) switch { 0 => "Alpha", 1 => "Beta", _ => "Gamma" };
+            var key = $"{(char)('a' + (id * 11 % 26))}{type}.{id}";
+            keys.Add(key);
+            var entry = new CacheEntry(key, type, id, id.ToString(System.Globalization.CultureInfo.InvariantCulture), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(key));
+        }
+
+        List<string> listed = [];
+        var pages = 0;
+        for (var page = await store.ListPageAsync(new CacheListQuery(7)); ; page = await store.ListPageAsync(new CacheListQuery(7, page.NextCursor)))
+        {
+            Assert.InRange(page.Entries.Count, 0, 7);
+            listed.AddRange(page.Entries.Select(e => e.Key));
+            pages++;
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed);
+        Assert.Equal(6, pages);
+    }
+
+    [Fact]
     public async Task OrderKeptOnDemand_IsDroppedAfterTenIdleMinutes_AndBuiltAgainWhenAskedFor()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));

@@ -41,7 +41,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly ITimer _expirationScan;
     private readonly TimeProviderClock _clock;
     private readonly SieveOrder _order = new();
-    private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
     private long _linkSequence;
     private readonly EntryOrderIndex _byTtl = new(CacheOrder.Ttl);
@@ -222,7 +221,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             _stamps.StampAll();
             _order.Clear();
-            _keys.Clear();
             _keysByType.Clear();
             _queriesByTable.Clear();
             _byTtl.Clear();
@@ -255,7 +253,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         new(_index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > _timeProvider.GetUtcNow() ? entry : null);
 
     /// <inheritdoc />
-    /// <remarks>Keys in ordinal order from sorted indexes (all keys, and by type): O(log n + page) without a text filter.</remarks>
+    /// <remarks>Keys in ordinal order from the sorted indexes by type (merged when listing all types): O(types · log n + page) without a text filter.</remarks>
     public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -287,21 +285,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         string? next = null;
         lock (_writeLock)
         {
-            var source = query.EntityType is null ? _keys : _keysByType.GetValueOrDefault(query.EntityType);
-            if (source is not { Count: > 0 } || (after is not null && string.CompareOrdinal(after, source.Max) >= 0))
-            {
-                return new ValueTask<CachePage>(new CachePage([], null));
-            }
-
             var scanned = 0;
             string? lastSeen = null;
-            foreach (var key in after is null ? source : source.GetViewBetween(after, source.Max!))
+            foreach (var key in KeysAfter(after, query.EntityType))
             {
-                if (after is not null && key.Equals(after, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
                 if (page.Count == query.Limit || ++scanned > ScanBudget)
                 {
                     next = CursorMark + lastSeen;
@@ -318,6 +305,82 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         return new ValueTask<CachePage>(new CachePage(page, next));
+    }
+
+    /// <summary>
+    /// Under the write lock: the keys after <paramref name="after"/> (all, when null) in ordinal order, of one entity type
+    /// or of all. There is no index of all keys (it would cost every entry a tree node): the per-type indexes, each
+    /// sorted, are merged as they are walked, O(types · log n) to start and O(log types) a key.
+    /// </summary>
+    private IEnumerable<string> KeysAfter(string? after, string? entityType)
+    {
+        if (entityType is not null)
+        {
+            return _keysByType.TryGetValue(entityType, out var set) ? After(set) : [];
+        }
+
+        return _keysByType.Count switch
+        {
+            0 => [],
+            1 => After(_keysByType.Values.First()),
+            _ => Merge(),
+        };
+
+        IEnumerable<string> After(SortedSet<string> set)
+        {
+            if (set.Count == 0 || (after is not null && string.CompareOrdinal(after, set.Max) >= 0))
+            {
+                yield break;
+            }
+
+            foreach (var key in after is null ? set : set.GetViewBetween(after, set.Max!))
+            {
+                if (after is null || !key.Equals(after, StringComparison.Ordinal))
+                {
+                    yield return key;
+                }
+            }
+        }
+
+        IEnumerable<string> Merge()
+        {
+            var heads = new PriorityQueue<IEnumerator<string>, string>(_keysByType.Count, StringComparer.Ordinal);
+            try
+            {
+                foreach (var set in _keysByType.Values)
+                {
+                    var keys = After(set).GetEnumerator();
+                    if (keys.MoveNext())
+                    {
+                        heads.Enqueue(keys, keys.Current);
+                    }
+                    else
+                    {
+                        keys.Dispose();
+                    }
+                }
+
+                while (heads.TryDequeue(out var keys, out var key))
+                {
+                    yield return key;
+                    if (keys.MoveNext())
+                    {
+                        heads.Enqueue(keys, keys.Current);
+                    }
+                    else
+                    {
+                        keys.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                while (heads.TryDequeue(out var keys, out _))
+                {
+                    keys.Dispose();
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -460,22 +523,19 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                     return;
                 }
 
-                if (_keys.Count > 0 && (after is null || string.CompareOrdinal(after, _keys.Max) < 0))
+                foreach (var key in KeysAfter(after, null))
                 {
-                    foreach (var key in after is null ? _keys : _keys.GetViewBetween(after, _keys.Max!))
+                    if (chunk.Count == BuildChunk)
                     {
-                        if (chunk.Count == BuildChunk)
-                        {
-                            break;
-                        }
-
-                        if (!key.Equals(after, StringComparison.Ordinal) && _index.TryGetValue(key, out var entry))
-                        {
-                            chunk.Add(entry);
-                        }
-
-                        after = key;
+                        break;
                     }
+
+                    if (_index.TryGetValue(key, out var entry))
+                    {
+                        chunk.Add(entry);
+                    }
+
+                    after = key;
                 }
 
                 if (!index.Measures)
@@ -714,7 +774,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _order.Add(entry);
         _byTtl.Added(entry);
         _bySize.Added(entry);
-        _keys.Add(entry.Key);
         if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
         {
             _keysByType[entry.EntityType] = keys = new SortedSet<string>(StringComparer.Ordinal);
@@ -740,7 +799,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _order.Remove(entry);
         _byTtl.Removed(entry);
         _bySize.Removed(entry);
-        _keys.Remove(entry.Key);
         if (_keysByType.TryGetValue(entry.EntityType, out var keys) && keys.Remove(entry.Key) && keys.Count == 0)
         {
             _keysByType.Remove(entry.EntityType);
