@@ -102,6 +102,42 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task ExpiryScan_LooksAtATenthOfABigStoreATick_GoingOnWhereItStopped_UntilEveryExpiredEntryIsGone()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:Capacity"] = "100000";
+            s["Cache:DefaultTtl"] = "00:01:00";
+            s["Cache:ExpirationScanInterval"] = "00:10:00";
+        }, time);
+        var store = (MemoryCacheStore)host.Cache.Store;
+        for (var id = 1; id <= 40_000; id++)
+        {
+            var expires = time.GetUtcNow().AddMinutes(id <= 20_000 ? 1 : 5);
+            var entry = UserEntry(id, "u", expires);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        time.Advance(TimeSpan.FromSeconds(61));
+
+        // A tick looks at 32,768 entries (more than a tenth of 40,000): the 20,000 expired ones are among them.
+        store.ScanForExpired();
+        Assert.Equal(20_000, store.Count);
+        Assert.Equal(20_000, host.Cache.GetStats().Expirations);
+
+        // All expired now. The next tick goes on where the last stopped: only the pass's last 7,232 entries.
+        time.Advance(TimeSpan.FromMinutes(4));
+        store.ScanForExpired();
+        Assert.Equal(20_000 - 7_232, store.Count);
+
+        // The pass ended: the next starts again at the oldest.
+        store.ScanForExpired();
+        Assert.Equal(0, store.Count);
+        Assert.Equal(40_000, host.Cache.GetStats().Expirations);
+    }
+
+    [Fact]
     public async Task SlidingTtl_ReadsKeepTheEntry_IdlenessExpiresIt()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));

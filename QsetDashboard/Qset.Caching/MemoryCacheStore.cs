@@ -10,8 +10,8 @@ namespace Qset.Caching;
 /// the store never holds more than its capacity. A hit writes nothing shared: it reads a lock-free index and sets the
 /// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
 /// store. TTL expiry is the store's own: a read of an expired entry, or the expiry scan (once every
-/// <see cref="CacheOptions.ExpirationScanInterval"/>, a chunk of entries per hold of the lock), removes it and records
-/// EXPIRE; eviction records EVICT as it chooses. No entry registers an eviction callback with <see cref="MemoryCache"/>
+/// <see cref="CacheOptions.ExpirationScanInterval"/>, a tenth of the store, a chunk of entries per hold of the lock),
+/// removes it and records EXPIRE; eviction records EVICT as it chooses. No entry registers an eviction callback with <see cref="MemoryCache"/>
 /// (160 bytes an entry), and <see cref="MemoryCache"/> runs no scan of its own.
 /// </summary>
 internal sealed class MemoryCacheStore : ICacheStore, IDisposable
@@ -24,8 +24,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     // An order kept on demand is built this many keys per hold of the write lock.
     private const int BuildChunk = 4_096;
 
-    // The expiry scan looks at this many entries per hold of the write lock.
+    // The expiry scan looks at this many entries per hold of the write lock, and at least this many per tick.
     private const int ExpiryScanChunk = 8_192;
+    private const int ExpiryScanBudget = 4 * ExpiryScanChunk;
 
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
@@ -655,9 +656,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     /// <summary>
-    /// Removes every entry whose TTL ran out now, rather than at its next read; each raises EXPIRE. The scan walks the
-    /// eviction order from the oldest entry, a chunk per hold of the write lock (a scan already running is not started
-    /// twice). Also files the entries the size order has queued, and drops an order kept on demand that no listing
+    /// Removes entries whose TTL ran out, rather than at their next read; each raises EXPIRE. The scan walks the
+    /// eviction order from the oldest entry, a tenth of the store per call (at least 32,768 entries), a chunk per hold
+    /// of the write lock, going on from where the last call stopped (a scan already running is not started twice). Also files the entries the size order has queued, and drops an order kept on demand that no listing
     /// asked for lately.
     /// </summary>
     public void ScanForExpired()
@@ -669,7 +670,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
         try
         {
-            ExpireAll();
+            ExpireSome();
         }
         finally
         {
@@ -711,22 +712,23 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         return victim;
     }
 
-    private void ExpireAll()
+    /// <summary>
+    /// One tick of the expiry scan: a tenth of the store (at least <see cref="ExpiryScanBudget"/> entries), from where
+    /// the last tick stopped, a chunk per hold of the lock; a pass that reaches the newest entry starts again at the
+    /// oldest on the next tick. A store of up to that budget is scanned whole every tick; a million keys, over ten.
+    /// </summary>
+    private void ExpireSome()
     {
         var now = _timeProvider.GetUtcNow();
-        lock (_writeLock)
-        {
-            _order.ScanHand = _order.Oldest;
-        }
-
-        while (true)
+        var budget = Math.Max(ExpiryScanBudget, _index.Count / 10);
+        while (budget > 0)
         {
             List<CacheEntry>? expired = null;
             CacheEntry? entry;
             lock (_writeLock)
             {
-                entry = _order.ScanHand;
-                for (var looked = 0; entry is not null && looked < ExpiryScanChunk; looked++)
+                entry = _order.ScanHand ?? _order.Oldest;
+                for (var looked = 0; entry is not null && looked < ExpiryScanChunk && budget > 0; looked++, budget--)
                 {
                     var next = entry.Newer;
                     if (entry.ExpiresAt(_timeProvider) <= now && RemoveExpired(entry))
