@@ -37,6 +37,34 @@ public sealed class RedisBackendTests(RedisServer redis)
         Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("User"));
     }
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task CountAsync_DropsAKeyRedisEvicted_BeforeItsTtl_FromEveryIndex(string backend)
+    {
+        var prefix = NewPrefix();
+        await using var host = await StartAsync(backend, prefix, s => s["Cache:DefaultTtl"] = "01:00:00");
+        for (var id = 1; id <= 3; id++)
+        {
+            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
+            await host.Generic.GetAsync<User>(id);
+        }
+
+        Assert.Equal(3, await host.Cache.Store.CountAsync());
+
+        // As maxmemory eviction would: the entry goes, its index memberships stay until a count samples them.
+        await using (var direct = await redis.ConnectAsync())
+        {
+            Assert.True(await direct.GetDatabase().KeyDeleteAsync($"{prefix}e:User.2"));
+        }
+
+        Assert.Equal(2, await host.Cache.Store.CountAsync());
+        Assert.Equal(new Dictionary<string, int> { ["User"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(["User.1", "User.3"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+        var bySize = await host.Cache.Store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size));
+        Assert.Equal(["User.1", "User.3"], bySize.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
     {

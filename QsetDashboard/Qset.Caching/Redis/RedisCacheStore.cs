@@ -50,15 +50,22 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// <remarks>
     /// Exact, from the index of live keys that every populate and invalidation keeps in the same script as the entry,
     /// each key scored by its expiry: keys past it are dropped and the rest counted (O(log n + expired)), never a SCAN.
-    /// A key Redis itself evicts under <c>maxmemory</c> is counted until its TTL.
+    /// A key Redis itself evicts under <c>maxmemory</c> leaves the indexes when a count's random sample finds it gone
+    /// (<see cref="EvictionSample"/> members a count), so it stops being counted within a few counts, not at its TTL.
     /// </remarks>
     public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
         FailOpenAsync(async database =>
         {
-            var count = (int)(long)(await database.ScriptEvaluateAsync(RedisScripts.Count, [_connection.LiveIndexKey, _connection.SizeIndexKey]).ConfigureAwait(false));
+            var count = (int)(long)(await database.ScriptEvaluateAsync(
+                RedisScripts.Count,
+                [_connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
+                [$"{_connection.Prefix}e:", _connection.TypeIndexPrefix, EvictionSample]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
             return count;
         }, whenDown: Volatile.Read(ref _lastCount));
+
+    /// <summary>How many index members each count checks for an entry Redis evicted under <c>maxmemory</c>.</summary>
+    internal const int EvictionSample = 20;
 
     /// <inheritdoc />
     public bool IsDegraded => _connection.IsDegraded;

@@ -20,9 +20,11 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size.
-    /// Drops the members whose time has passed from both and returns how many are left: the exact count of entries,
-    /// in O(log n + expired).
+    /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size,
+    /// the set of entity types. ARGV: the prefix of entry keys, the prefix of the type indexes, how many members to
+    /// sample. Drops the members whose time has passed from both indexes; then checks a random sample of members for
+    /// their entry and drops those whose entry Redis no longer holds (evicted under <c>maxmemory</c>) from every index,
+    /// so such a key leaves the count within a few counts; returns how many are left, in O(log n + expired + sample).
     /// </summary>
     public const string Count = """
         local t = redis.call('TIME')
@@ -32,6 +34,19 @@ internal static class RedisScripts
             redis.call('ZREM', KEYS[2], unpack(gone))
             redis.call('ZREM', KEYS[1], unpack(gone))
             gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+        end
+        local missing = {}
+        for _, member in ipairs(redis.call('ZRANDMEMBER', KEYS[1], tonumber(ARGV[3]))) do
+            if redis.call('EXISTS', ARGV[1] .. member) == 0 then
+                table.insert(missing, member)
+            end
+        end
+        if #missing > 0 then
+            redis.call('ZREM', KEYS[1], unpack(missing))
+            redis.call('ZREM', KEYS[2], unpack(missing))
+            for _, type in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+                redis.call('ZREM', ARGV[2] .. type, unpack(missing))
+            end
         end
         return redis.call('ZCARD', KEYS[1])
         """;
