@@ -50,8 +50,9 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// <remarks>
     /// Exact, from the index of live keys that every populate and invalidation keeps in the same script as the entry,
     /// each key scored by its expiry: keys past it are dropped and the rest counted (O(log n + expired)), never a SCAN.
-    /// A key Redis itself evicts under <c>maxmemory</c> leaves the indexes when a count's random sample finds it gone
-    /// (<see cref="EvictionSample"/> members a count), so it stops being counted within a few counts, not at its TTL.
+    /// A key Redis itself evicts under <c>maxmemory</c> leaves the indexes when Redis announces the eviction (keyspace
+    /// notifications on); with them off, when a count's random sample finds it gone (<see cref="EvictionSample"/>
+    /// members a count), so the count converges on what Redis holds over about n / <see cref="EvictionSample"/> counts.
     /// </remarks>
     public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
         FailOpenAsync(async database =>
@@ -489,9 +490,28 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     private void OnKeyspaceEvent(CacheEventKind kind, RedisValue redisKey, string detail)
     {
-        if (_connection.CacheKeyOf(redisKey!) is { } key)
+        if (_connection.CacheKeyOf(redisKey!) is not { } key)
         {
-            _recorder.Record(kind, key, null, detail: detail, source: "redis");
+            return;
         }
+
+        if (kind == CacheEventKind.Evict && _connection.Database is { } database)
+        {
+            // The key's index memberships outlive an eviction (nothing of ours ran): drop them, so it is no longer counted.
+            try
+            {
+                database.ScriptEvaluate(
+                    RedisScripts.Prune,
+                    [_connection.EntryKey(key), _connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
+                    [key, _connection.TypeIndexPrefix],
+                    CommandFlags.FireAndForget);
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                _connection.ReportFailure(ex);
+            }
+        }
+
+        _recorder.Record(kind, key, null, detail: detail, source: "redis");
     }
 }

@@ -52,6 +52,23 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: an entry, the index of live keys, the index by size, the set of entity types. ARGV: the cache key, the
+    /// prefix of the type indexes. When Redis no longer holds the entry (it evicted it), drops the key from every
+    /// index; returns 1 when it did. Harmless when the key was populated again meanwhile: it then holds its entry.
+    /// </summary>
+    public const string Prune = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+            return 0
+        end
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        for _, type in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+            redis.call('ZREM', ARGV[2] .. type, ARGV[1])
+        end
+        return 1
+        """;
+
+    /// <summary>
     /// KEYS: one index (by expiry, or by size). ARGV: the score and member of the last one seen (empty for the
     /// first page), how many to return, 'rev' for the largest score first, '1' to skip members whose score (an expiry)
     /// has passed. Returns up to that many members after the one seen, in the index's order (ties by member, byte by byte, as Redis
