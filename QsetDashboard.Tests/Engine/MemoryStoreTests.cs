@@ -206,6 +206,74 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task ByTtl_ASmallTypeInABigStore_PagesInOrder_AndExpiredEntriesTheSweepHasNotReachedAreNotListed()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:Capacity"] = "1000";
+            s["Cache:ExpirationScanInterval"] = "00:10:00";
+        }, time);
+        var store = (MemoryCacheStore)host.Cache.Store;
+        var start = time.GetUtcNow();
+        for (var id = 1; id <= 200; id++)
+        {
+            var entry = UserEntry(id, "u", start.AddSeconds(30 + id));
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        for (var id = 1; id <= 30; id++)
+        {
+            var team = new Team { Id = id, Name = "t" };
+            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), start, 0, start.AddSeconds(1_000 - (7 * id)), null);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        List<string> teams = [];
+        for (var page = await store.ListPageAsync(new CacheListQuery(7, EntityType: "Team", Order: CacheOrder.Ttl)); ; page = await store.ListPageAsync(new CacheListQuery(7, page.NextCursor, EntityType: "Team", Order: CacheOrder.Ttl)))
+        {
+            Assert.InRange(page.Entries.Count, 0, 7);
+            teams.AddRange(page.Entries.Select(e => e.Key));
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 30).Reverse().Select(i => $"Team.{i}"), teams);
+
+        // Users 1..100 have expired; no sweep has run: the listing starts at the first live one.
+        time.Advance(TimeSpan.FromSeconds(130.5));
+        Assert.Equal(230, store.Count);
+        var users = await store.ListPageAsync(new CacheListQuery(3, EntityType: "User", Order: CacheOrder.Ttl));
+        Assert.Equal(["User.101", "User.102", "User.103"], users.Entries.Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task AFullStore_WhoseChosenVictimHadExpired_RecordsExpireForIt_NotEvict()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:Capacity"] = "3";
+            s["Cache:DefaultTtl"] = "00:01:00";
+            s["Cache:ExpirationScanInterval"] = "00:10:00";
+        }, time);
+        for (var id = 1; id <= 3; id++)
+        {
+            await host.Generic.SetAsync(id, new User { Name = $"u{id}" });
+            await host.Generic.GetAsync<User>(id);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        await host.Generic.SetAsync(4, new User { Name = "u4" });
+        await host.Generic.GetAsync<User>(4);
+
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Evict);
+        Assert.Equal("User.1", Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire).Key);
+    }
+
+    [Fact]
     public async Task ListByKey_MergesTheIndexesByType_IntoOneOrdinalOrder_PageByPage()
     {
         await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "1000");

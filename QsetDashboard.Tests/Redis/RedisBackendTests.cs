@@ -65,6 +65,42 @@ public sealed class RedisBackendTests(RedisServer redis)
         Assert.Equal(["User.1", "User.3"], bySize.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData(CacheOrder.Size)]
+    [InlineData(CacheOrder.Ttl)]
+    public async Task ByOrder_ManyKeysWithOneScore_PageOnByRank_EachOnce(CacheOrder order)
+    {
+        await using var host = await StartAsync("Redis", NewPrefix());
+        var store = host.Cache.Store;
+        var expires = DateTimeOffset.UtcNow.AddMinutes(5);
+        for (var id = 10; id < 60; id++)
+        {
+            // One size (two-digit ids, one name) for all; expiries as close as the server's clock makes them.
+            var user = new User { Id = id, Name = "same" };
+            var entry = new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        List<string> keys = [];
+        for (var page = await store.ListPageAsync(new CacheListQuery(7, Order: order)); ; page = await store.ListPageAsync(new CacheListQuery(7, page.NextCursor, Order: order)))
+        {
+            Assert.InRange(page.Entries.Count, 0, 7);
+            keys.AddRange(page.Entries.Select(e => e.Key));
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(50, keys.Count);
+        Assert.Equal(50, keys.Distinct(StringComparer.Ordinal).Count());
+        if (order == CacheOrder.Size)
+        {
+            // Ties largest-first run in Redis's reverse member order.
+            Assert.Equal(Enumerable.Range(10, 50).Select(i => $"User.{i}").Reverse(), keys);
+        }
+    }
+
     [Fact]
     public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
     {

@@ -71,26 +71,42 @@ public sealed class CacheEntry
             {
                 return CacheJson.Serialize(Value);
             }
-            catch (Exception ex) when (ex is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+#pragma warning disable CA1031 // Any exception a value's getters throw: the page shows it instead of failing.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
             {
                 return System.Text.Json.JsonSerializer.Serialize(new { unserializable = Value.GetType().Name, reason = ex.Message });
             }
         }
     }
 
-    /// <summary>The size of <see cref="Json"/> in UTF-8 bytes, measured once, when first asked for.</summary>
+    /// <summary>
+    /// The size of the value's JSON without indentation, in UTF-8 bytes (what a Redis store holds of it), measured
+    /// once, when first asked for; the first measure stands, so an order by size never sees it change.
+    /// </summary>
     public int SizeBytes
     {
         get
         {
             var size = Volatile.Read(ref _sizeBytes);
-            if (size < 0)
+            if (size >= 0)
             {
-                size = System.Text.Encoding.UTF8.GetByteCount(Json);
-                Volatile.Write(ref _sizeBytes, size);
+                return size;
             }
 
-            return size;
+            try
+            {
+                size = CacheJson.CompactSize(Value);
+            }
+#pragma warning disable CA1031 // As Json: a value that cannot be written is measured by its description.
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+                size = System.Text.Encoding.UTF8.GetByteCount(Json);
+            }
+
+            var first = Interlocked.CompareExchange(ref _sizeBytes, size, -1);
+            return first >= 0 ? first : size;
         }
     }
 

@@ -13,8 +13,14 @@ public static class CacheJson
         ReferenceHandler = ReferenceHandler.IgnoreCycles,
     };
 
+    private static readonly JsonSerializerOptions s_compact = new(s_options) { WriteIndented = false };
+
     /// <summary>The options every cached value is written with.</summary>
     public static JsonSerializerOptions Options => s_options;
+
+    /// <summary>The size of <paramref name="value"/>'s JSON without indentation, in UTF-8 bytes: what a distributed store holds of it.</summary>
+    internal static int CompactSize(object value) =>
+        JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), s_compact).Length;
 
     /// <summary>The value as indented JSON.</summary>
     public static string Serialize(object value)

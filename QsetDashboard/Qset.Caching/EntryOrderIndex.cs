@@ -89,6 +89,20 @@ internal sealed class EntryOrderIndex
         return true;
     }
 
+    /// <summary>A build of <paramref name="generation"/> failed: stops keeping the order, so the next listing starts it again.</summary>
+    public void Abandon(int generation)
+    {
+        if (!Active || generation != Generation)
+        {
+            return;
+        }
+
+        Active = false;
+        Generation++;
+        Set.Clear();
+        _queued = [];
+    }
+
     /// <summary>A populate linked <paramref name="entry"/>: filed now, or queued to be measured first.</summary>
     public void Added(CacheEntry entry)
     {
@@ -144,7 +158,7 @@ internal sealed class EntryOrderIndex
 
         foreach (var entry in measured)
         {
-            if (entry.Linked)
+            if (entry.Linked && (!Measures || entry.SizeMeasured))
             {
                 Set.Add(entry);
             }

@@ -189,7 +189,12 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             evicted = victim;
         }
 
-        if (evicted is not null)
+        if (evicted is not null && evicted.ExpiresAt(_timeProvider) <= _timeProvider.GetUtcNow())
+        {
+            // The sweep had not reached it yet: its TTL had run out, whatever made room.
+            RecordExpire(evicted);
+        }
+        else if (evicted is not null)
         {
             _recorder.Record(CacheEventKind.Evict, evicted.Key, evicted.EntityType,
                 detail: $"capacity of {_options.Capacity} entries reached; the eviction hand chose the oldest entry not read since its last pass", source: "store");
@@ -478,6 +483,22 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             var set = index.Set;
+            if (index.Order == CacheOrder.Ttl)
+            {
+                // Nothing that expires by now is live: start there, past what the sweep has not removed yet.
+                var live = CacheEntry.Probe(now, 0, long.MaxValue);
+                if (after is null || set.Comparer.Compare(after, live) < 0)
+                {
+                    after = live;
+                }
+            }
+
+            if (query.EntityType is { } type && _keysByType.TryGetValue(type, out var keysOfType)
+                && keysOfType.Count <= ScanBudget && keysOfType.Count < set.Count / 4)
+            {
+                return PageOfType(index, keysOfType, query, after, now);
+            }
+
             if (set.Count == 0 || (after is not null && set.Comparer.Compare(after, set.Max!) >= 0))
             {
                 return new CachePage([], null);
@@ -510,8 +531,55 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new CachePage(page, null);
     }
 
-    /// <summary>Files every entry held when the order started being kept, a chunk of keys per hold of the write lock.</summary>
+    /// <summary>
+    /// Under the write lock: a page of one entity type that is a small part of the store, in the order of
+    /// <paramref name="index"/>, sorted here from the type's own keys (at most the scan budget of them) rather than
+    /// found by scanning the whole order for them. By size, only the entries the order has filed (measured) count.
+    /// </summary>
+    private CachePage PageOfType(EntryOrderIndex index, SortedSet<string> keysOfType, CacheListQuery query, CacheEntry? after, DateTimeOffset now)
+    {
+        var order = index.Set.Comparer;
+        List<CacheEntry> candidates = new(keysOfType.Count);
+        foreach (var key in keysOfType)
+        {
+            if (_index.TryGetValue(key, out var entry)
+                && (!index.Measures || entry.SizeMeasured)
+                && (query.Text is null || key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+                && (after is null || order.Compare(entry, after) > 0)
+                && entry.ExpiresAt(_timeProvider) > now)
+            {
+                candidates.Add(entry);
+            }
+        }
+
+        candidates.Sort(order);
+        return candidates.Count > query.Limit
+            ? new CachePage(candidates[..query.Limit], IndexCursor(index.Order, candidates[query.Limit - 1]))
+            : new CachePage(candidates, null);
+    }
+
+    /// <summary>
+    /// Files every entry held when the order started being kept, a chunk of keys per hold of the write lock. A build
+    /// that fails stops keeping the order, so the next listing builds it again rather than failing for good.
+    /// </summary>
     private void Build(EntryOrderIndex index, int generation)
+    {
+        try
+        {
+            BuildChunks(index, generation);
+        }
+        catch
+        {
+            lock (_writeLock)
+            {
+                index.Abandon(generation);
+            }
+
+            throw;
+        }
+    }
+
+    private void BuildChunks(EntryOrderIndex index, int generation)
     {
         string? after = null;
         while (true)
@@ -547,10 +615,14 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
             if (index.Measures)
             {
-                // Measured off the lock: writing an entry's JSON once is the costly part of the size order.
+                // Measured off the lock: writing an entry's JSON once is the costly part of the size order. An entry
+                // that left meanwhile is not worth writing (filing skips it anyway).
                 foreach (var entry in chunk)
                 {
-                    _ = entry.SizeBytes;
+                    if (entry.Linked)
+                    {
+                        _ = entry.SizeBytes;
+                    }
                 }
 
                 lock (_writeLock)
@@ -589,7 +661,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
         foreach (var entry in queued)
         {
-            _ = entry.SizeBytes;
+            if (entry.Linked)
+            {
+                _ = entry.SizeBytes;
+            }
         }
 
         lock (_writeLock)

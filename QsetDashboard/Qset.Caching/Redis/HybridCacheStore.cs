@@ -229,8 +229,12 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
                 return far with { NextCursor = "f" + far.NextCursor };
             }
 
-            var queriesFollow = query.EntityType is null
-                && (await _near.ListPageAsync(query with { Limit = 1, Cursor = null, EntityType = QueryKeys.EntityType }, cancellationToken).ConfigureAwait(false)).Entries.Count > 0;
+            // Asked in key order (the L1's index by type, O(log n)), whatever the listing's order: a page that comes
+            // back short with a cursor (a text filter's scan budget) may still have query results after it.
+            var probe = query.EntityType is null
+                ? await _near.ListPageAsync(query with { Limit = 1, Cursor = null, EntityType = QueryKeys.EntityType, Order = CacheOrder.Key }, cancellationToken).ConfigureAwait(false)
+                : null;
+            var queriesFollow = probe is not null && (probe.Entries.Count > 0 || probe.NextCursor is not null);
             return far with { NextCursor = queriesFollow ? "n" : null };
         }
 

@@ -72,7 +72,9 @@ internal static class RedisScripts
     /// KEYS: one index (by expiry, or by size). ARGV: the score and member of the last one seen (empty for the
     /// first page), how many to return, 'rev' for the largest score first, '1' to skip members whose score (an expiry)
     /// has passed. Returns up to that many members after the one seen, in the index's order (ties by member, byte by byte, as Redis
-    /// orders them), as a flat list {member, score, ...}: a page of the index in O(log n + page).
+    /// orders them), as a flat list {member, score, ...}: a page of the index in O(log n + page) while the member seen
+    /// is still there (read on from its rank); when it left, by score from its score, skipping the members that tie
+    /// with it and sort before it.
     /// </summary>
     public const string Page = """
         local function before(a, b)
@@ -102,6 +104,18 @@ internal static class RedisScripts
             end
         end
         local from = after and tonumber(start) or nil
+        if after then
+            -- The cursor's member still there at its score: read on by position, O(log n), however many share it.
+            local held = redis.call('ZSCORE', KEYS[1], after)
+            if held and tonumber(held) == from then
+                if rev then
+                    local rank = redis.call('ZREVRANK', KEYS[1], after)
+                    return redis.call('ZRANGE', KEYS[1], rank + 1, rank + limit, 'REV', 'WITHSCORES')
+                end
+                local rank = redis.call('ZRANK', KEYS[1], after)
+                return redis.call('ZRANGE', KEYS[1], rank + 1, rank + limit, 'WITHSCORES')
+            end
+        end
         local out = {}
         local offset = 0
         while true do
