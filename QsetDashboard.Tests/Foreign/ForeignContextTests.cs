@@ -177,6 +177,26 @@ public sealed class ForeignContextTests
     }
 
     [Fact]
+    public async Task ACacheableQueryThatReadsNoTable_InTwoContexts_NeverSharesAKey()
+    {
+        await using var host = await StartWithRowsAsync();
+        await using (var shop = host.NewContext())
+        {
+            Assert.Equal([7], await shop.Database.SqlQuery<int>($"SELECT 7 AS Value").Cacheable().ToListAsync());
+        }
+
+        await using (var sample = await host.Get<IDbContextFactory<QsetDashboard.Data.QsetsDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal([7], await sample.Database.SqlQuery<int>($"SELECT 7 AS Value").Cacheable().ToListAsync());
+        }
+
+        var populated = host.Events().Where(e => e.Kind == CacheEventKind.Populate && e.EntityType == "Query").Select(e => e.Key).ToList();
+        Assert.Equal(2, populated.Count);
+        Assert.All(populated, k => Assert.StartsWith("Query.none.", k, StringComparison.Ordinal));
+        Assert.NotEqual(populated[0], populated[1]);
+    }
+
+    [Fact]
     public async Task Cacheable_OnAForeignContext_IsServedFromTheCache_UntilAWriteToItsTable()
     {
         await using var host = await StartWithRowsAsync();

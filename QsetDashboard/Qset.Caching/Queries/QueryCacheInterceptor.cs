@@ -63,8 +63,16 @@ internal sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, C
             return null;
         }
 
-        var fingerprint = QueryKeys.Fingerprint(command.CommandText, command.Parameters);
         var names = eventData.Context is { } context ? contextNames.Of(context) : null;
+
+        // The context's key prefix is part of what is hashed: a query that reads no table the model knows (its key
+        // then names none) is another context's own result, not a shared one.
+        var fingerprint = QueryKeys.Fingerprint(command.CommandText, command.Parameters);
+        if (names is { Prefix.Length: > 0 })
+        {
+            fingerprint = $"-- qset context {names.Prefix}\n{fingerprint}";
+        }
+
         string[] tables = [.. SqlTables.Read(command.CommandText)
             .SelectMany(t => names?.EntitiesOf(t) ?? [t])
             .Distinct(StringComparer.Ordinal)
