@@ -102,6 +102,22 @@ public sealed class RedisBackendTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task AValueJsonCannotExpress_IsServedFromTheDatabase_Uncached_WithTheRefusalOnRecord()
+    {
+        await using var host = await StartAsync("Redis", NewPrefix());
+
+        var read = await host.Cache.GetAsync<Unwritable, int>(
+            "Unwritable.1", 1, static (_, _) => Task.FromResult<Unwritable?>(new Unwritable(typeof(int))), new CacheReadPolicy("Unwritable", []));
+
+        Assert.False(read.Hit);
+        Assert.Equal(typeof(int), read.Value!.Kind);
+        Assert.Equal(0, await host.Cache.Store.CountAsync());
+        Assert.Contains(host.Events(), e => e.Key == "Unwritable.1" && e.Detail?.Contains("cannot be written to Redis as JSON", StringComparison.Ordinal) == true);
+    }
+
+    private sealed record Unwritable(Type Kind);
+
+    [Fact]
     public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
     {
         var prefix = NewPrefix();

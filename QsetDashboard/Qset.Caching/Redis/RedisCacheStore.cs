@@ -124,6 +124,20 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             return new(PopulateResult.Rejected("the entry's TTL ran out before it could be stored"));
         }
 
+        // Written before Redis is asked: a value JSON cannot express is refused here, and its readers get it from the
+        // database, uncached, instead of an exception.
+        byte[] envelope;
+        int valueBytes;
+        try
+        {
+            envelope = RedisEnvelope.Encode(entry, _types, out valueBytes);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return new(PopulateResult.Rejected($"the value cannot be written to Redis as JSON ({ex.GetType().Name}: {ex.Message}): read from the database, not cached"));
+        }
+
+        entry.SetMeasuredSize(valueBytes);
         return FailOpenAsync(async database =>
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
@@ -132,8 +146,6 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             RedisKey[] keys = table is null
                 ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey]
                 : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.TableKey(table)];
-            var envelope = RedisEnvelope.Encode(entry, _types, out var valueBytes);
-            entry.SetMeasuredSize(valueBytes);
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.Populate,
                 keys,
