@@ -322,6 +322,11 @@ public sealed class MemoryStoreTests
         time.Advance(TimeSpan.FromMinutes(9));
         Assert.True(store.Keeps(CacheOrder.Size));
 
+        // A page still showing the order keeps it, without listing again.
+        store.KeepOrder(CacheOrder.Size);
+        time.Advance(TimeSpan.FromMinutes(9));
+        Assert.True(store.Keeps(CacheOrder.Size));
+
         time.Advance(TimeSpan.FromMinutes(1));
         Assert.False(store.Keeps(CacheOrder.Size));
 

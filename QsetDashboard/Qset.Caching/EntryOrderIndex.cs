@@ -74,6 +74,15 @@ internal sealed class EntryOrderIndex
         return _ready;
     }
 
+    /// <summary>A page that shows this order is still open (it did not need to reload): keeps the order as if it were asked for.</summary>
+    public void Touch(long timestamp)
+    {
+        if (Active)
+        {
+            _lastUsed = timestamp;
+        }
+    }
+
     /// <summary>Stops keeping the order when no listing asked for it in <see cref="IdleAfter"/>; true when it dropped it.</summary>
     public bool DropIfIdle(TimeProvider timeProvider)
     {

@@ -81,6 +81,19 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <remarks>By TTL and by size, an order is built when first asked for and kept while it is used.</remarks>
     public IReadOnlyList<CacheOrder> Orders { get; } = [CacheOrder.Key, CacheOrder.Newest, CacheOrder.Oldest, CacheOrder.Ttl, CacheOrder.Size];
 
+    /// <summary>
+    /// A page showing <paramref name="order"/> is still open, though it had no reason to list again: the order is kept
+    /// as if it were asked for, so it is not dropped (and rebuilt, with a wait) under an open page of a quiet store.
+    /// </summary>
+    internal void KeepOrder(CacheOrder order)
+    {
+        lock (_writeLock)
+        {
+            var timestamp = _timeProvider.GetTimestamp();
+            (order == CacheOrder.Ttl ? _byTtl : order == CacheOrder.Size ? _bySize : null)?.Touch(timestamp);
+        }
+    }
+
     /// <summary>Whether the order by TTL or by size is kept now (it is dropped after going unused).</summary>
     internal bool Keeps(CacheOrder order)
     {

@@ -38,6 +38,9 @@ public sealed class CacheView
         return _cache.GetStats() with { Entries = entries };
     }
 
+    /// <summary>An open page shows <paramref name="order"/> without listing again: the memory store keeps that order for it.</summary>
+    public void KeepOrder(CacheOrder order) => (_cache.Store as MemoryCacheStore)?.KeepOrder(order);
+
     /// <summary>The orders the store lists its keys in (by key always; by age, TTL and size where it keeps them).</summary>
     public IReadOnlyList<CacheOrder> Orders => _cache.Store.Orders;
 

@@ -117,7 +117,11 @@ public sealed partial class CacheBrowser
         || TimeProvider.GetElapsedTime(_sampledAt) >= SampleInterval;
 
     /// <inheritdoc />
-    protected override void OnClockTick() => _rows = [.. _entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+    protected override void OnClockTick()
+    {
+        _rows = [.. _entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+        Cache.KeepOrder(_order);
+    }
 
     private string TypeLabel(string type) =>
         _typeCounts?.TryGetValue(type, out var count) == true ? $"{type} ({count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})" : type;
