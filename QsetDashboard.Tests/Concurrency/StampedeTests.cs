@@ -126,3 +126,87 @@ public sealed class StampedeTests
         Assert.Equal("Back", (await host.Cache.GetAsync("User.4", 4, goodLoad)).Value!.Name);
     }
 }
+
+/// <summary>The window between a reader's miss and its joining the one read: a read that finished in it is not run twice.</summary>
+public sealed class StampedeWindowTests
+{
+    [Fact]
+    public async Task AReaderThatMissedJustBeforeTheOneReadFinished_IsServedWhatItPopulated_NotASecondRead()
+    {
+        await using var host = await EngineHost.StartAsync();
+        var store = new GateStore(host.Cache.Store);
+        var cache = new QsetCache(store, host.Get<CacheRecorder>(), host.Get<Microsoft.Extensions.Options.IOptions<CacheOptions>>(), TimeProvider.System);
+        var loads = 0;
+        var releaseLoad = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<int, CancellationToken, Task<User?>> load = async (id, _) =>
+        {
+            Interlocked.Increment(ref loads);
+            await releaseLoad.Task;
+            return new User { Id = id, Name = "Once" };
+        };
+
+        var first = cache.GetAsync("User.5", 5, load).AsTask();
+        await Eventually.TrueAsync(() => Volatile.Read(ref loads) == 1, "the first reader's read has begun");
+
+        // The second reader misses in the store, and is held there while the first read finishes and leaves.
+        store.HoldNextMiss();
+        var second = cache.GetAsync("User.5", 5, load).AsTask();
+        await store.MissHeld;
+        releaseLoad.SetResult();
+        Assert.Equal("Once", (await first).Value!.Name);
+        store.ReleaseMiss();
+
+        var read = await second;
+        Assert.Equal("Once", read.Value!.Name);
+        Assert.True(read.Hit);
+        Assert.Equal(1, loads);
+    }
+
+    /// <summary>A store that can hold one miss before answering it.</summary>
+    private sealed class GateStore(ICacheStore inner) : ICacheStore
+    {
+        private readonly TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _armed;
+
+        public Task MissHeld => _held.Task;
+
+        public string Name => inner.Name;
+
+        public int Capacity => inner.Capacity;
+
+        public int Count => inner.Count;
+
+        public void HoldNextMiss() => Volatile.Write(ref _armed, 1);
+
+        public void ReleaseMiss() => _release.TrySetResult();
+
+        public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+        {
+            var entry = await inner.GetAsync(key, cancellationToken);
+            if (entry is null && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                _held.TrySetResult();
+                await _release.Task;
+            }
+
+            return entry;
+        }
+
+        public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default) => inner.BeginPopulateAsync(key, cancellationToken);
+
+        public ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default) => inner.TryPopulateAsync(entry, ticket, cancellationToken);
+
+        public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) => inner.InvalidateAsync(key, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default) => inner.ClearAsync(cancellationToken);
+
+        public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+        public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) => inner.PeekAsync(key, cancellationToken);
+
+        public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default) => inner.ListPageAsync(query, cancellationToken);
+
+        public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) => inner.KeysOfTypeAsync(entityType, cancellationToken);
+    }
+}

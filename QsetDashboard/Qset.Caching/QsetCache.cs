@@ -181,13 +181,17 @@ public sealed partial class QsetCache
                 detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
         }
 
-        var value = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
+        var (value, hit) = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
         var duration = _timeProvider.GetElapsedTime(started);
-        _recorder.Telemetry?.Miss(entityType, duration);
-        return new CacheRead<T>(value, false, duration);
+        if (!hit)
+        {
+            _recorder.Telemetry?.Miss(entityType, duration);
+        }
+
+        return new CacheRead<T>(value, hit, duration);
     }
 
-    private async Task<T?> LoadOnceAsync<T, TState>(
+    private async Task<(T? Value, bool Hit)> LoadOnceAsync<T, TState>(
         string key,
         CacheReadPolicy policy,
         TState state,
@@ -204,17 +208,39 @@ public sealed partial class QsetCache
             {
                 _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started),
                     detail: "joined the database read already under way for this key");
-                return (T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return ((T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false), false);
             }
 
             var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (_inflight.TryAdd(slot, owner.Task))
             {
+                // A read of this key may have finished between this caller's miss and now: it populated the key before
+                // it left the in-flight table, so the store has it. Served from there, as a hit, not read again.
+                CacheEntry? landed;
+                try
+                {
+                    landed = await _store.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    owner.TrySetException(ex);
+                    _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+                    throw;
+                }
+
+                if (landed?.Value is T fresh && !IsStale(landed))
+                {
+                    owner.TrySetResult(fresh);
+                    _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+                    _recorder.RecordHit(key, entityType);
+                    return (fresh, true);
+                }
+
                 _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started));
 
                 // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
                 _ = ReadAndPopulateAsync(slot, policy, state, load, owner);
-                return (T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return ((T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false), false);
             }
         }
     }
