@@ -6,6 +6,9 @@ using StackExchange.Redis;
 namespace QsetDashboard.Tests.Redis;
 
 /// <summary>A Redis of its own, short of memory, evicting under <c>maxmemory</c>: what it evicts leaves our indexes too.</summary>
+/// <remarks>In the Redis collection, though it has a server of its own: its burst of writes then never runs beside the
+/// other Redis tests, whose 5-second command timeout a loaded 2-core machine could otherwise reach.</remarks>
+[Collection(RedisCollection.Name)]
 public sealed class RedisEvictionTests : IAsyncLifetime
 {
     private readonly RedisServer _redis = new();
