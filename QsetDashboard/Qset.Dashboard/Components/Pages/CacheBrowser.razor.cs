@@ -50,6 +50,7 @@ public sealed partial class CacheBrowser
     private long _sampledAt;
     private IReadOnlyList<CacheEntry> _entries = [];
     private long _journalAtReload = -1;
+    private bool _settle;
 
     /// <summary>The dashboard's view of the cache: pages of keys, peeks, counts, nodes.</summary>
     [Inject] public required CacheView Cache { get; init; }
@@ -75,7 +76,12 @@ public sealed partial class CacheBrowser
     protected override async Task RefreshAsync()
     {
         Reloads++;
-        _journalAtReload = Journal.LastSequence;
+
+        // An event may be journaled just before the change it reports reaches the store: a reload that had news
+        // is followed by one more, a tick later, so the page settles on what the store holds after it.
+        var journal = Journal.LastSequence;
+        _settle = journal != _journalAtReload;
+        _journalAtReload = journal;
         var text = string.IsNullOrWhiteSpace(_text) ? null : _text.Trim();
         var type = _entityType.Length == 0 ? null : _entityType;
         // A text filter may leave a store's page short (each call scans a bounded stretch of keys): follow the cursor
@@ -108,11 +114,12 @@ public sealed partial class CacheBrowser
     /// <inheritdoc />
     /// <remarks>
     /// The memory store changes only through this node, and each change is journaled: with no news since the last
-    /// reload (and no sample due), a tick only moves the TTL countdowns. A shared store (Redis, Hybrid) changes through
-    /// other nodes unseen here, so it is asked again each second.
+    /// reload, none just before it (see <see cref="RefreshAsync"/>) and no sample due, a tick only moves the TTL
+    /// countdowns. A shared store (Redis, Hybrid) changes through other nodes unseen here, so it is asked again each second.
     /// </remarks>
     protected override bool ShouldReload() =>
         Cache.Backend != "Memory"
+        || _settle
         || Journal.LastSequence != _journalAtReload
         || TimeProvider.GetElapsedTime(_sampledAt) >= SampleInterval;
 
