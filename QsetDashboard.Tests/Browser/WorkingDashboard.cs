@@ -51,8 +51,9 @@ internal static class WorkingDashboard
         var transcript = page.Locator("[data-testid=demo-transcript]");
         var next = page.Locator("[data-testid=demo-next]");
 
-        // A child process on a CI machine busy with every other test: a step waits for its turn, so allow it 15 s.
-        var step = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 };
+        // A child process on a CI machine busy with every other test (a cold Release build's first EF query among
+        // them): a step waits for its turn, so allow it 30 s. A clean-clone run once saw the first step take over 15 s.
+        var step = new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 };
         await Expect(progress).ToHaveTextAsync("Step 0 of 8", step);
 
         await next.ClickAsync();
@@ -60,7 +61,7 @@ internal static class WorkingDashboard
         await Expect(transcript).ToContainTextAsync("Creating a team with id=1");
 
         // The button is disabled while a step runs; click it once the page says it is ready again.
-        await Expect(next).ToBeEnabledAsync(new LocatorAssertionsToBeEnabledOptions { Timeout = 15_000 });
+        await Expect(next).ToBeEnabledAsync(new LocatorAssertionsToBeEnabledOptions { Timeout = 30_000 });
         await next.ClickAsync();
         await Expect(progress).ToHaveTextAsync("Step 2 of 8", step);
         await Expect(transcript).ToContainTextAsync("Got Team id=1 name=Dev");
