@@ -89,22 +89,24 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     {
         lock (_writeLock)
         {
-            var timestamp = _timeProvider.GetTimestamp();
-            (order == CacheOrder.Ttl ? _byTtl : order == CacheOrder.Size ? _bySize : null)?.Touch(timestamp);
+            KeptOnDemand(order)?.Touch(_timeProvider.GetTimestamp());
         }
     }
+
+    /// <summary>The index of an order kept on demand (by TTL, by size); null for the orders always kept.</summary>
+    private EntryOrderIndex? KeptOnDemand(CacheOrder order) => order switch
+    {
+        CacheOrder.Ttl => _byTtl,
+        CacheOrder.Size => _bySize,
+        _ => null,
+    };
 
     /// <summary>Whether the order by TTL or by size is kept now (it is dropped after going unused).</summary>
     internal bool Keeps(CacheOrder order)
     {
         lock (_writeLock)
         {
-            return order switch
-            {
-                CacheOrder.Ttl => _byTtl.Active,
-                CacheOrder.Size => _bySize.Active,
-                _ => true,
-            };
+            return KeptOnDemand(order)?.Active ?? true;
         }
     }
 
@@ -281,10 +283,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             case CacheOrder.Newest or CacheOrder.Oldest:
                 return new ValueTask<CachePage>(ListByAge(query));
-            case CacheOrder.Ttl:
-                return ListByIndexAsync(_byTtl, query, cancellationToken);
-            case CacheOrder.Size:
-                return ListByIndexAsync(_bySize, query, cancellationToken);
+            case CacheOrder.Ttl or CacheOrder.Size:
+                return ListByIndexAsync(KeptOnDemand(query.Order)!, query, cancellationToken);
             case CacheOrder.Key:
                 break;
             default:
@@ -455,10 +455,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
                 last = entry;
                 var beyond = after is { } seen && (newestFirst ? entry.LinkSequence >= seen : entry.LinkSequence <= seen);
-                if (!beyond
-                    && (query.EntityType is null || entry.EntityType == query.EntityType)
-                    && (query.Text is null || entry.Key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
-                    && entry.ExpiresAt(_timeProvider) > now)
+                if (!beyond && Lists(entry, query, now))
                 {
                     page.Add(entry);
                 }
@@ -532,9 +529,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                 }
 
                 lastSeen = entry;
-                if ((query.EntityType is null || entry.EntityType == query.EntityType)
-                    && (query.Text is null || entry.Key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
-                    && entry.ExpiresAt(_timeProvider) > now)
+                if (Lists(entry, query, now))
                 {
                     page.Add(entry);
                 }
@@ -707,6 +702,12 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private static string IndexCursor(CacheOrder order, CacheEntry entry) => order == CacheOrder.Ttl
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{TtlCursorMark}{entry.AbsoluteExpiration.UtcTicks}:{entry.LinkSequence}")
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{SizeCursorMark}{entry.SizeBytes}:{entry.LinkSequence}");
+
+    /// <summary>Whether a walk of an order lists <paramref name="entry"/>: of the query's type, with its text, live at <paramref name="now"/>.</summary>
+    private bool Lists(CacheEntry entry, CacheListQuery query, DateTimeOffset now) =>
+        (query.EntityType is null || entry.EntityType == query.EntityType)
+        && (query.Text is null || entry.Key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
+        && entry.ExpiresAt(_timeProvider) > now;
 
     private static string AgeCursor(CacheEntry entry) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{AgeCursorMark}{entry.LinkSequence}:{entry.Key}");

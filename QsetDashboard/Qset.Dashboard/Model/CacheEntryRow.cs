@@ -15,16 +15,24 @@ public sealed record CacheEntryRow(string Key, string EntityType, string Json, i
     public static CacheEntryRow From(CacheEntry entry, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        var (age, left) = Times(entry, timeProvider);
+        return new CacheEntryRow(entry.Key, entry.EntityType, DisplayJson.Of(entry), entry.SizeBytes, age, left);
+    }
+
+    /// <summary>This row of <paramref name="entry"/> at the time provider's now: age and TTL read again, the JSON kept.</summary>
+    public CacheEntryRow At(CacheEntry entry, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var (age, left) = Times(entry, timeProvider);
+        return this with { Age = age, TimeToLive = left };
+    }
+
+    private static (TimeSpan Age, TimeSpan TimeToLive) Times(CacheEntry entry, TimeProvider timeProvider)
+    {
         ArgumentNullException.ThrowIfNull(timeProvider);
         var now = timeProvider.GetUtcNow();
         var left = entry.ExpiresAt(timeProvider) - now;
-        return new CacheEntryRow(
-            entry.Key,
-            entry.EntityType,
-            DisplayJson.Of(entry),
-            entry.SizeBytes,
-            now - entry.CreatedAt,
-            left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        return (now - entry.CreatedAt, left > TimeSpan.Zero ? left : TimeSpan.Zero);
     }
 
     /// <summary>The rows of <paramref name="entries"/> matching <paramref name="text"/> (in key or value) and <paramref name="entityType"/>, ordered by key.</summary>

@@ -126,7 +126,8 @@ public sealed partial class CacheBrowser
     /// <inheritdoc />
     protected override void OnClockTick()
     {
-        _rows = [.. _entries.Select(e => CacheEntryRow.From(e, TimeProvider))];
+        // Only the countdowns move: the rows keep their JSON (written once per reload, not once a second).
+        _rows = [.. _rows.Zip(_entries, (row, entry) => row.At(entry, TimeProvider))];
         Cache.KeepOrder(_order);
     }
 
