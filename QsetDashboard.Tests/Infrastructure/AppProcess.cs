@@ -43,13 +43,9 @@ public sealed partial class AppProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> (the user's command, without our two
-    /// settings) in <paramref name="workingDirectory"/>, and waits until the app listens.
-    /// </summary>
-    public static async Task<AppProcess> StartAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    /// <summary>How a test runs a child process: <paramref name="arguments"/> as given, output captured, no shell.</summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
-        var database = new TestDatabase();
         var info = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
@@ -62,6 +58,17 @@ public sealed partial class AppProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
+        return info;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> (the user's command, without our two
+    /// settings) in <paramref name="workingDirectory"/>, and waits until the app listens.
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    {
+        var database = new TestDatabase();
+        var info = StartInfo(fileName, arguments, workingDirectory);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.ArgumentList.Add("--ConnectionStrings:Qsets");

@@ -8,17 +8,7 @@ public static class DotnetCommand
     /// <summary>Runs <c>dotnet <paramref name="arguments"/></c> in <paramref name="workingDirectory"/>; throws with its output when it fails or overruns <paramref name="timeout"/>.</summary>
     public static async Task RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        var info = new ProcessStartInfo(AppProcess.DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var info = AppProcess.StartInfo(AppProcess.DotnetHost(), arguments, workingDirectory);
 
         Directory.CreateDirectory(workingDirectory);
         using var process = Process.Start(info)!;
