@@ -58,4 +58,66 @@ public sealed class HitBufferTests
         Assert.Equal(Enumerable.Range(1, threads * hitsEach).Select(i => (long)i), events.Select(e => e.Sequence));
         Assert.All(Enumerable.Range(0, threads), t => Assert.Equal(hitsEach, events.Count(e => e.Key == $"User.{t}")));
     }
+
+    [Fact]
+    public void HitsOfThreadsThatEnded_StayCounted_AfterTheirBuffersAreDropped()
+    {
+        using var journal = new EventJournal(100_000, NullLogger<EventJournal>.Instance);
+        var counters = new CacheCounters();
+        var recorder = new CacheRecorder(journal, counters, TimeProvider.System, NullLogger<CacheRecorder>.Instance);
+
+        // More finished threads than the registry keeps, so that buffers are dropped along the way.
+        var threads = (2 * Environment.ProcessorCount) + 40;
+        const int hitsEach = 10;
+        for (var t = 0; t < threads; t++)
+        {
+            var worker = new Thread(() =>
+            {
+                for (var i = 0; i < hitsEach; i++)
+                {
+                    recorder.RecordHit($"User.{i}", "User");
+                }
+            });
+            worker.Start();
+            worker.Join();
+        }
+
+        recorder.RecordHit("User.1", "User");
+
+        var expected = (threads * hitsEach) + 1L;
+        Assert.Equal(expected, counters.Of(CacheEventKind.Hit));
+        Assert.Equal(expected, journal.ReadAfter(0).Count(e => e.Kind == CacheEventKind.Hit));
+    }
+
+    [Fact]
+    public void Reset_StartsTheHitsAgainFromZero_BufferedAndCapturedAlike()
+    {
+        using var journal = new EventJournal(1_000, NullLogger<EventJournal>.Instance);
+        var counters = new CacheCounters();
+        var recorder = new CacheRecorder(journal, counters, TimeProvider.System, NullLogger<CacheRecorder>.Instance);
+        recorder.RecordHit("User.1", "User");
+        using (CacheContext.Capture("reset", []))
+        {
+            recorder.RecordHit("User.1", "User");
+        }
+
+        Assert.Equal(2, counters.Of(CacheEventKind.Hit));
+
+        counters.Reset();
+        Assert.Equal(0, counters.Of(CacheEventKind.Hit));
+
+        recorder.RecordHit("User.2", "User");
+        Assert.Equal(1, counters.Of(CacheEventKind.Hit));
+    }
+
+    [Fact]
+    public void Counters_CountTheBufferedHitsOfOneJournalOnly()
+    {
+        using var first = new EventJournal(10, NullLogger<EventJournal>.Instance);
+        using var second = new EventJournal(10, NullLogger<EventJournal>.Instance);
+        var counters = new CacheCounters();
+        _ = new CacheRecorder(first, counters, TimeProvider.System, NullLogger<CacheRecorder>.Instance);
+
+        Assert.Throws<InvalidOperationException>(() => new CacheRecorder(second, counters, TimeProvider.System, NullLogger<CacheRecorder>.Instance));
+    }
 }

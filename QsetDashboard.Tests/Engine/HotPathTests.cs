@@ -77,6 +77,43 @@ public sealed class HotPathTests
         Assert.Equal((CacheEventKind.Hit, "User.1", "User", "hot-path", TimeSpan.Zero), (hit.Kind, hit.Key, hit.EntityType, hit.Source, hit.Duration));
     }
 
+    [Fact]
+    public async Task Hit_IsRecordedWithTheSourceOfItsScope_AndTheDefaultOutsideOne()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.Equal(CacheContext.DefaultSource, host.Journal.Latest(1)[0].Source);
+
+        using (CacheContext.Use("outer"))
+        {
+            // A scope disposed twice still counts as closed once: the outer one stays open for the hit.
+            var inner = CacheContext.Use("inner");
+            inner.Dispose();
+            inner.Dispose();
+
+            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+            Assert.Equal("outer", host.Journal.Latest(1)[0].Source);
+        }
+    }
+
+    [Fact]
+    public async Task Hit_OnAFakeClock_IsStampedWithTheTimeItsTtlWasCheckedAt()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        await using var host = await EngineHost.StartAsync(timeProvider: clock);
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        clock.Advance(TimeSpan.FromSeconds(7));
+
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+
+        var hit = host.Journal.Latest(1)[0];
+        Assert.Equal((CacheEventKind.Hit, clock.GetUtcNow()), (hit.Kind, hit.Timestamp));
+    }
+
     private static void Hit(EngineHost host, ModelCache<User> users)
     {
         var simple = host.Simple.GetUserAsync(1);

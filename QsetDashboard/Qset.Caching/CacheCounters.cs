@@ -16,6 +16,11 @@ internal sealed class CacheCounters
     private readonly int _stripeMask;
     private readonly long[] _counts;
 
+    // Hits that went to a journal's per-thread buffers are counted there (a hit then writes one counter fewer);
+    // a reset remembers how many there were.
+    private EventJournal? _bufferedHits;
+    private long _bufferedHitsAtReset;
+
     /// <summary>Creates the counters, with a stripe per processor (a power of two).</summary>
     public CacheCounters()
     {
@@ -33,7 +38,22 @@ internal sealed class CacheCounters
     public void CountDbQuery() => Interlocked.Increment(ref _counts[Slot(Kinds)]);
 
     /// <summary>How many events of <paramref name="kind"/> were counted.</summary>
-    public long Of(CacheEventKind kind) => Sum((int)kind);
+    public long Of(CacheEventKind kind) =>
+        kind == CacheEventKind.Hit && Volatile.Read(ref _bufferedHits) is { } journal
+            ? Sum((int)kind) + journal.BufferedHitsTaken - Volatile.Read(ref _bufferedHitsAtReset)
+            : Sum((int)kind);
+
+    /// <summary>
+    /// Counts the hits <paramref name="journal"/> buffers (<see cref="EventJournal.AppendHit"/>) as hits, so that
+    /// whoever buffers a hit there does not also <see cref="Count"/> it.
+    /// </summary>
+    internal void CountBufferedHitsOf(EventJournal journal)
+    {
+        if (Interlocked.CompareExchange(ref _bufferedHits, journal, null) is { } other && !ReferenceEquals(other, journal))
+        {
+            throw new InvalidOperationException("These counters already count the buffered hits of another journal.");
+        }
+    }
 
     /// <summary>How many database reads the cache issued.</summary>
     public long DbQueries => Sum(Kinds);
@@ -44,6 +64,11 @@ internal sealed class CacheCounters
         for (var i = 0; i < _counts.Length; i++)
         {
             Interlocked.Exchange(ref _counts[i], 0);
+        }
+
+        if (Volatile.Read(ref _bufferedHits) is { } journal)
+        {
+            Volatile.Write(ref _bufferedHitsAtReset, journal.BufferedHitsTaken);
         }
     }
 

@@ -152,7 +152,14 @@ public sealed class CacheEntry
     public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
 
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
-    public IReadOnlyList<TableStamp> Stamps { get; init; } = [];
+    public IReadOnlyList<TableStamp> Stamps
+    {
+        get => StampArray;
+        init => StampArray = value as TableStamp[] ?? [.. value ?? []];
+    }
+
+    /// <summary><see cref="Stamps"/> as the array it is held in (a hit checks it without a cast).</summary>
+    internal TableStamp[] StampArray { get; private init; } = [];
 
     /// <summary>
     /// Read since the eviction hand last passed it (SIEVE's visited bit). A hit sets it only when it is clear, so a

@@ -9,7 +9,7 @@ namespace Qset.Caching;
 internal sealed partial class CacheRecorder(
     EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
 {
-    private readonly TimeProviderClock _clock = new(timeProvider);
+    private readonly TimeProviderClock _clock = Link(journal, counters, timeProvider);
 
     // Whether HITs are logged, asked of the logger at most once a second: a log-level change applies within a second,
     // and a hit skips the logger's own check, which costs as much as a tenth of the hit.
@@ -50,19 +50,26 @@ internal sealed partial class CacheRecorder(
     /// <see cref="Record"/> for the hit path: the event is built in its journal slot and not returned, which
     /// saves copying it twice (it is 72 bytes).
     /// </summary>
-    internal void RecordHit(string key, string entityType)
+    internal void RecordHit(string key, string entityType) => RecordHit(key, entityType, _clock.UtcNow.UtcTicks);
+
+    /// <summary>
+    /// <see cref="RecordHit(string, string)"/> at <paramref name="utcTicks"/>, a reading of this recorder's time
+    /// provider the caller already made (the memory store's TTL check), so the hit reads the clock once.
+    /// </summary>
+    internal void RecordHit(string key, string entityType, long utcTicks)
     {
-        counters.Count(CacheEventKind.Hit);
         telemetry?.Hit(entityType);
-        var source = CacheContext.Current(out var capture);
-        var timestamp = _clock.UtcNow;
+        var source = CacheContext.CurrentForHit(out var capture);
+        var timestamp = new DateTimeOffset(utcTicks, TimeSpan.Zero);
         if (capture is null)
         {
+            // Counted by the buffer it waits in (CacheCounters.CountBufferedHitsOf).
             journal.AppendHit(timestamp, key, entityType, source);
         }
         else
         {
             // A demo step orders what it captured by sequence: its hits take their number now.
+            counters.Count(CacheEventKind.Hit);
             var sequence = journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
             CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));
         }
@@ -77,6 +84,12 @@ internal sealed partial class CacheRecorder(
         {
             LogEvent(logger, CacheEventKind.Hit.Label(), key);
         }
+    }
+
+    private static TimeProviderClock Link(EventJournal journal, CacheCounters counters, TimeProvider timeProvider)
+    {
+        counters.CountBufferedHitsOf(journal);
+        return new TimeProviderClock(timeProvider);
     }
 
     private void Log(CacheEventKind kind, string key, string? detail)

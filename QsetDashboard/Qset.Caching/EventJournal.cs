@@ -86,6 +86,9 @@ public sealed partial class EventJournal : IDisposable
     internal void AppendHit(DateTimeOffset timestamp, string key, string entityType, string source) =>
         _hits.Add(timestamp, key, entityType, source);
 
+    /// <summary>How many hits <see cref="AppendHit"/> ever took (journaled or still buffered): the hits' counter.</summary>
+    internal long BufferedHitsTaken => _hits.Total;
+
     /// <summary>Appends a thread's buffered hits <paramref name="from"/> (inclusive) to <paramref name="to"/>, claiming their numbers at once.</summary>
     internal void AppendHits(HitBuffers.PendingHit[] ring, long from, long to, int ringMask)
     {

@@ -6,6 +6,7 @@ namespace Qset.Caching;
 /// sequence numbers with one atomic add, when it fills, and by anyone before any other event is appended or the
 /// journal is read (so a reader never misses a hit that happened before it read, and a thread's events keep their
 /// order), and by a timer, so that subscribers see hits within a tenth of a second when nothing else happens.
+/// The buffers also count the hits they took (<see cref="Total"/>), so a hit needs no counter of its own.
 /// </summary>
 internal sealed class HitBuffers : IDisposable
 {
@@ -16,7 +17,10 @@ internal sealed class HitBuffers : IDisposable
     private readonly ThreadLocal<Buffer> _own;
     private readonly Lock _registryLock = new();
     private readonly Timer _flush;
-    private Buffer[] _all = [];
+
+    // The live buffers and the hits of the dropped ones, published together, so a reading of the total never counts
+    // a dropped buffer twice or not at all.
+    private Registry _registry = new([], 0);
 
     public HitBuffers(EventJournal journal)
     {
@@ -39,10 +43,29 @@ internal sealed class HitBuffers : IDisposable
         Volatile.Write(ref buffer.Written, written + 1);
     }
 
+    /// <summary>
+    /// How many hits were ever buffered, on every thread: exact for every hit that happened before the read (each
+    /// buffer's count is written by its own thread only, and a dropped buffer's count is kept).
+    /// </summary>
+    public long Total
+    {
+        get
+        {
+            var registry = Volatile.Read(ref _registry);
+            var total = registry.Retired;
+            foreach (var buffer in registry.All)
+            {
+                total += Volatile.Read(ref buffer.Written);
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>Moves every buffered hit of every thread into the journal.</summary>
     public void DrainAll()
     {
-        foreach (var buffer in Volatile.Read(ref _all))
+        foreach (var buffer in Volatile.Read(ref _registry).All)
         {
             if (Volatile.Read(ref buffer.Written) != Volatile.Read(ref buffer.Read))
             {
@@ -65,22 +88,28 @@ internal sealed class HitBuffers : IDisposable
         {
             // Threads come and go (the pool's are reused; others are not): the buffers of finished threads are
             // drained and dropped, so the registry holds about one buffer per live thread.
-            var all = _all;
+            var (all, retired) = _registry;
             if (all.Length >= 2 * Environment.ProcessorCount + 16)
             {
-                foreach (var finished in all.Where(b => !b.Owner.IsAlive))
+                // A finished thread writes no more: its buffer is drained, and its count moves to the retired total.
+                var finished = all.Where(b => !b.Owner.IsAlive).ToList();
+                foreach (var done in finished)
                 {
-                    finished.Drain(_journal);
+                    done.Drain(_journal);
+                    retired += Volatile.Read(ref done.Written);
                 }
 
-                all = [.. all.Where(b => b.Owner.IsAlive || Volatile.Read(ref b.Written) != Volatile.Read(ref b.Read))];
+                all = [.. all.Except(finished)];
             }
 
-            _all = [.. all, buffer];
+            Volatile.Write(ref _registry, new Registry([.. all, buffer], retired));
         }
 
         return buffer;
     }
+
+    /// <summary>The live buffers, and the hits the dropped ones took.</summary>
+    private sealed record Registry(Buffer[] All, long Retired);
 
     /// <summary>A hit waiting for its journal slot.</summary>
     internal readonly record struct PendingHit(DateTimeOffset Timestamp, string Key, string EntityType, string Source);

@@ -126,17 +126,26 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public int Count => _index.Count;
 
     /// <inheritdoc />
-    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        new(GetLive(key, out _));
+
+    /// <summary>
+    /// <see cref="GetAsync"/>, synchronously, also giving the time it checked the TTL against (UTC ticks of the store's
+    /// time provider; 0 when the key is absent), so the engine's hit reads the clock once.
+    /// </summary>
+    internal CacheEntry? GetLive(string key, out long nowUtcTicks)
     {
         // Read from the index, with the TTL checked here against the coarse clock (a sliding entry against the time of
         // its latest read, which the hit then moves on); recency for eviction is the visited bit. An expired entry is
         // removed now, with its EXPIRE, rather than at the next scan.
         if (!_index.TryGetValue(key, out var entry))
         {
-            return default;
+            nowUtcTicks = 0;
+            return null;
         }
 
-        if (!entry.Slides ? _clock.UtcNow.UtcTicks < entry.AbsoluteExpirationTicks : entry.ExpiresAt(_timeProvider) > _clock.UtcNow)
+        nowUtcTicks = _clock.UtcNow.UtcTicks;
+        if (!entry.Slides ? nowUtcTicks < entry.AbsoluteExpirationTicks : entry.ExpiresAt(_timeProvider).UtcTicks > nowUtcTicks)
         {
             entry.MarkVisited();
             if (entry.Slides)
@@ -144,7 +153,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                 entry.Touch(_timeProvider.GetTimestamp());
             }
 
-            return new ValueTask<CacheEntry?>(entry);
+            return entry;
         }
 
         bool removed;

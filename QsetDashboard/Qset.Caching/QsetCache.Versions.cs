@@ -17,7 +17,7 @@ public sealed partial class QsetCache
     /// <summary>The per-table version counters.</summary>
     internal TableVersions Versions => _versions;
 
-    private bool IsStale(CacheEntry entry) => !_versions.IsCurrent(entry.Stamps, out _);
+    private bool IsStale(CacheEntry entry) => !_versions.IsCurrent(entry.StampArray, out _);
 
     private async ValueTask InvalidateStaleAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ public sealed partial class QsetCache
             return;
         }
 
-        _versions.IsCurrent(entry.Stamps, out var stale);
+        _versions.IsCurrent(entry.StampArray, out var stale);
         var now = _versions.Current(stale.Table, stale.Kind);
         var write = stale.Kind == TableVersionKind.BulkWrite ? "a bulk write" : "a write";
         await InvalidateAsync(entry.Key, entry.EntityType,

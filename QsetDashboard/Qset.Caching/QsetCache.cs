@@ -11,12 +11,14 @@ namespace Qset.Caching;
 public sealed partial class QsetCache
 {
     private readonly ICacheStore _store;
+    private readonly MemoryCacheStore? _memoryStore;
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
 
     internal QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
     {
         _store = store;
+        _memoryStore = store as MemoryCacheStore;
         _recorder = recorder;
         _timeProvider = timeProvider;
         _options = options.Value;
@@ -64,17 +66,37 @@ public sealed partial class QsetCache
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(policy);
-        var pending = _store.GetAsync(key, cancellationToken);
-        if (!pending.IsCompletedSuccessfully)
+        CacheEntry? entry;
+        long checkedAtTicks = 0;
+        if (_memoryStore is { } memory)
         {
-            // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
-            return ReadAsync(key, state, load, policy, _timeProvider.GetTimestamp(), pending, cancellationToken);
+            // The in-process store answers synchronously and hands over the time it checked the TTL against, which
+            // the hit is recorded at: one clock read per hit.
+            entry = memory.GetLive(key, out checkedAtTicks);
+        }
+        else
+        {
+            var pending = _store.GetAsync(key, cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                // An asynchronous store (Redis) is timed from here, its call already issued: a few ns short.
+                return ReadAsync(key, state, load, policy, _timeProvider.GetTimestamp(), pending, cancellationToken);
+            }
+
+            entry = pending.Result;
         }
 
-        var entry = pending.Result;
         if (entry?.Value is T cached && !IsStale(entry))
         {
-            _recorder.RecordHit(key, policy.EntityType);
+            if (checkedAtTicks != 0)
+            {
+                _recorder.RecordHit(key, policy.EntityType, checkedAtTicks);
+            }
+            else
+            {
+                _recorder.RecordHit(key, policy.EntityType);
+            }
+
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
         }
 

@@ -88,24 +88,32 @@ internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
         return stamps;
     }
 
+    /// <summary>
+    /// The hit path's <see cref="IsCurrent(IReadOnlyList{TableStamp}, out TableStamp)"/>: an array of stamps that
+    /// mostly hold their counters, read in place.
+    /// </summary>
+    public bool IsCurrent(TableStamp[] stamps, out TableStamp stale)
+    {
+        foreach (ref readonly var stamp in stamps.AsSpan())
+        {
+            if ((stamp.Counter is { } counter ? counter.Read(stamp.Kind) : Current(stamp.Table, stamp.Kind)) != stamp.Version)
+            {
+                stale = stamp;
+                return false;
+            }
+        }
+
+        stale = default;
+        return true;
+    }
+
     /// <summary>True when no stamp's table moved on; otherwise <paramref name="stale"/> is the first that did. Allocation-free.</summary>
     public bool IsCurrent(IReadOnlyList<TableStamp> stamps, out TableStamp stale)
     {
         ArgumentNullException.ThrowIfNull(stamps);
         if (stamps is TableStamp[] array)
         {
-            // The hit path: an array of stamps that hold their counters.
-            foreach (var stamp in array)
-            {
-                if ((stamp.Counter?.Read(stamp.Kind) ?? Current(stamp.Table, stamp.Kind)) != stamp.Version)
-                {
-                    stale = stamp;
-                    return false;
-                }
-            }
-
-            stale = default;
-            return true;
+            return IsCurrent(array, out stale);
         }
 
         for (var i = 0; i < stamps.Count; i++)

@@ -13,7 +13,7 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<T>> ReadAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel =>
-        cache.GetAsync(Typed<T>.Key(id), (repository, id), Typed<T>.Load, cancellationToken);
+        cache.GetAsync(Typed<T>.Key(id), (repository, id), Typed<T>.Load, Typed<T>.Policy, cancellationToken);
 
     /// <summary>The <typeparamref name="T"/> with <paramref name="id"/>, from the cache or the database; null when there is none.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -96,6 +96,8 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     {
         public static readonly Func<(EntityRepository Repository, int Id), CancellationToken, Task<T?>> Load =
             static (s, ct) => s.Repository.FindAsync<T>(s.Id, ct);
+
+        public static readonly CacheReadPolicy Policy = CacheReadPolicy.ById<T>();
 
         private static readonly string[] s_keys = new string[CacheKeys.ReusedKeys];
 

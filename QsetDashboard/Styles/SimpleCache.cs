@@ -10,10 +10,14 @@ namespace QsetDashboard.Styles;
 /// </summary>
 public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
 {
+    // Looked up once here, not per read inside the engine's shared generic code.
+    private static readonly CacheReadPolicy UserPolicy = CacheReadPolicy.ById<User>();
+    private static readonly CacheReadPolicy TeamPolicy = CacheReadPolicy.ById<Team>();
+
     /// <summary>The user with <paramref name="id"/>, saying whether the cache answered.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<User>> ReadUserAsync(int id, CancellationToken cancellationToken = default) =>
-        cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<User>(s.id, ct), cancellationToken);
+        cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<User>(s.id, ct), UserPolicy, cancellationToken);
 
     /// <summary>The user with <paramref name="id"/>, or null (the seed's <c>get_user(id)</c>).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -49,7 +53,7 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
     /// Exists to show the clash, not to be used.
     /// </summary>
     public ValueTask<CacheRead<Team>> ReadTeamAsync(int id, CancellationToken cancellationToken = default) =>
-        cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<Team>(s.id, ct), cancellationToken);
+        cache.GetAsync(CacheKeys.Bare(id), (repository, id), static (s, ct) => s.repository.FindAsync<Team>(s.id, ct), TeamPolicy, cancellationToken);
 
     /// <summary>As <see cref="ReadTeamAsync"/>, the value alone.</summary>
     public ValueTask<Team?> GetTeamAsync(int id, CancellationToken cancellationToken = default) =>
