@@ -42,7 +42,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private readonly ITimer _expirationScan;
     private readonly TimeProviderClock _clock;
     private readonly SieveOrder _order = new();
-    private readonly Dictionary<string, SortedSet<string>> _keysByType = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedKeys> _keysByType = new(StringComparer.Ordinal);
     private long _linkSequence;
     private readonly EntryOrderIndex _byTtl = new(CacheOrder.Ttl);
     private readonly EntryOrderIndex _bySize = new(CacheOrder.Size);
@@ -354,21 +354,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _ => Merge(),
         };
 
-        IEnumerable<string> After(SortedSet<string> set)
-        {
-            if (set.Count == 0 || (after is not null && string.CompareOrdinal(after, set.Max) >= 0))
-            {
-                yield break;
-            }
-
-            foreach (var key in after is null ? set : set.GetViewBetween(after, set.Max!))
-            {
-                if (after is null || !key.Equals(after, StringComparison.Ordinal))
-                {
-                    yield return key;
-                }
-            }
-        }
+        IEnumerable<string> After(SortedKeys set) => set.After(after);
 
         IEnumerable<string> Merge()
         {
@@ -553,7 +539,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <paramref name="index"/>, sorted here from the type's own keys (at most the scan budget of them) rather than
     /// found by scanning the whole order for them. By size, only the entries the order has filed (measured) count.
     /// </summary>
-    private CachePage PageOfType(EntryOrderIndex index, SortedSet<string> keysOfType, CacheListQuery query, CacheEntry? after, DateTimeOffset now)
+    private CachePage PageOfType(EntryOrderIndex index, SortedKeys keysOfType, CacheListQuery query, CacheEntry? after, DateTimeOffset now)
     {
         var order = index.Set.Comparer;
         List<CacheEntry> candidates = new(keysOfType.Count);
@@ -876,7 +862,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _bySize.Added(entry);
         if (!_keysByType.TryGetValue(entry.EntityType, out var keys))
         {
-            _keysByType[entry.EntityType] = keys = new SortedSet<string>(StringComparer.Ordinal);
+            _keysByType[entry.EntityType] = keys = new SortedKeys();
         }
 
         keys.Add(entry.Key);
