@@ -20,6 +20,7 @@ internal static class HostingExtensions
         builder.Services.AddQsetLoadLab();
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<DatabaseWriteProbe>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddQsetCache("cache");
