@@ -5,8 +5,8 @@ public sealed class CacheEntry
 {
     private readonly long _createdTicks;
     private readonly long _absoluteTicks;
-    private readonly long _slidingTicks;
-    private long _lastAccessTimestamp;
+    // Only an entry that slides holds a window (most entries do not: a reference instead of two longs each).
+    private readonly SlidingWindow? _sliding;
     private bool _visited;
     private int _sizeBytes = -1;
 
@@ -46,8 +46,7 @@ public sealed class CacheEntry
         _createdTicks = createdAt.UtcTicks;
         CreatedTimestamp = createdTimestamp;
         _absoluteTicks = absoluteExpiration.UtcTicks;
-        _slidingTicks = slidingExpiration is { } sliding ? Math.Max(sliding.Ticks, 1) : 0;
-        _lastAccessTimestamp = createdTimestamp;
+        _sliding = slidingExpiration is { } sliding ? new SlidingWindow(Math.Max(sliding.Ticks, 1), createdTimestamp) : null;
     }
 
     /// <summary>The cache key (<c>User.1</c>, or <c>1</c> in the simple style).</summary>
@@ -140,16 +139,16 @@ public sealed class CacheEntry
     internal long AbsoluteExpirationTicks => _absoluteTicks;
 
     /// <summary>When set, the entry also expires after going unread this long.</summary>
-    public TimeSpan? SlidingExpiration => _slidingTicks == 0 ? null : new TimeSpan(_slidingTicks);
+    public TimeSpan? SlidingExpiration => _sliding is { } sliding ? new TimeSpan(sliding.Ticks) : null;
 
     /// <summary>True when the entry also expires after going unread for <see cref="SlidingExpiration"/>.</summary>
-    internal bool Slides => _slidingTicks != 0;
+    internal bool Slides => _sliding is not null;
 
     /// <summary>
     /// The <see cref="TimeProvider.GetTimestamp"/> reading of the latest read of a sliding entry (of any other
     /// entry, its population), from which <see cref="ExpiresAt"/> is computed.
     /// </summary>
-    public long LastAccessTimestamp => Volatile.Read(ref _lastAccessTimestamp);
+    public long LastAccessTimestamp => _sliding is { } sliding ? Volatile.Read(ref sliding.LastAccess) : CreatedTimestamp;
 
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
     public IReadOnlyList<TableStamp> Stamps
@@ -195,15 +194,28 @@ public sealed class CacheEntry
     /// <summary>When the entry expires, given the time provider that timed its reads.</summary>
     public DateTimeOffset ExpiresAt(TimeProvider timeProvider)
     {
-        if (_slidingTicks == 0)
+        if (_sliding is not { } sliding)
         {
             return AbsoluteExpiration;
         }
 
         ArgumentNullException.ThrowIfNull(timeProvider);
         var lastAccessTicks = _createdTicks + timeProvider.GetElapsedTime(CreatedTimestamp, LastAccessTimestamp).Ticks;
-        return new DateTimeOffset(Math.Min(lastAccessTicks + _slidingTicks, _absoluteTicks), TimeSpan.Zero);
+        return new DateTimeOffset(Math.Min(lastAccessTicks + sliding.Ticks, _absoluteTicks), TimeSpan.Zero);
     }
 
-    internal void Touch(long timestamp) => Volatile.Write(ref _lastAccessTimestamp, timestamp);
+    internal void Touch(long timestamp)
+    {
+        if (_sliding is { } sliding)
+        {
+            Volatile.Write(ref sliding.LastAccess, timestamp);
+        }
+    }
+
+    /// <summary>A sliding entry's window: how long it may go unread, and when it was last read.</summary>
+    private sealed class SlidingWindow(long ticks, long createdTimestamp)
+    {
+        public readonly long Ticks = ticks;
+        public long LastAccess = createdTimestamp;
+    }
 }
