@@ -35,14 +35,22 @@ public sealed class WriteProbeTests
     public async Task ACallerThatGivesUp_DoesNotCancelTheProbeTheOthersWaitFor()
     {
         var release = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var probe = new DatabaseWriteProbe(_ => release.Task);
+        var called = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probe = new DatabaseWriteProbe(token =>
+        {
+            called.TrySetResult(token);
+            return release.Task;
+        });
         using var impatient = new CancellationTokenSource();
 
-        var patient = probe.RunAsync();
+        // The impatient caller starts the probe; another joins it.
         var leaving = probe.RunAsync(impatient.Token);
+        var patient = probe.RunAsync();
+        var given = await called.Task;
         await impatient.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.False(given.IsCancellationRequested, "the shared probe was given the impatient caller's token");
         release.SetResult(null);
         Assert.Null(await patient);
         Assert.Equal(1, probe.Started);

@@ -78,28 +78,6 @@ public sealed class HotPathTests
     }
 
     [Fact]
-    public async Task Hit_IsRecordedWithTheSourceOfItsScope_AndTheDefaultOutsideOne()
-    {
-        await using var host = await EngineHost.StartAsync();
-        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
-
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
-        Assert.Equal(CacheContext.DefaultSource, host.Journal.Latest(1)[0].Source);
-
-        using (CacheContext.Use("outer"))
-        {
-            // A scope disposed twice still counts as closed once: the outer one stays open for the hit.
-            var inner = CacheContext.Use("inner");
-            inner.Dispose();
-            inner.Dispose();
-
-            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
-            Assert.Equal("outer", host.Journal.Latest(1)[0].Source);
-        }
-    }
-
-    [Fact]
     public async Task Hit_OnAFakeClock_IsStampedWithTheTimeItsTtlWasCheckedAt()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
@@ -112,6 +90,17 @@ public sealed class HotPathTests
 
         var hit = host.Journal.Latest(1)[0];
         Assert.Equal((CacheEventKind.Hit, clock.GetUtcNow()), (hit.Kind, hit.Timestamp));
+    }
+
+    [Fact]
+    public async Task TheStore_ChecksTtlsOnTheClockEventsAreStampedWith()
+    {
+        // One clock: a HIT stamped with the store's TTL-check time never reads earlier than an event recorded before it
+        // on another clock's anchor.
+        await using var host = await EngineHost.StartAsync();
+
+        var store = Assert.IsType<MemoryCacheStore>(host.Cache.Store);
+        Assert.Same(host.Get<CacheRecorder>().Clock, store.Clock);
     }
 
     private static void Hit(EngineHost host, ModelCache<User> users)

@@ -51,7 +51,8 @@ public static class CacheContext
     /// <summary>
     /// <see cref="Current"/> for the hit path: while no scope is open anywhere (an app that never names its sources),
     /// the default, without reading the async-local (a tenth of a hit). A flow that outlives the scope it was started
-    /// in (a task not awaited before the scope ended) may then record its hits under the default source.
+    /// in (a task not awaited before the scope ended) may then record its hits under the default source while its other
+    /// events keep the scope's: await what a scope starts, or open the scope in the flow itself.
     /// </summary>
     internal static string CurrentForHit(out List<CacheEvent>? capture)
     {

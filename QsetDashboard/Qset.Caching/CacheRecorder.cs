@@ -10,11 +10,22 @@ internal sealed partial class CacheRecorder(
     EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
 {
     private readonly TimeProviderClock _clock = Link(journal, counters, timeProvider);
+    private readonly TimeProvider _timeProvider = timeProvider;
 
     // Whether HITs are logged, asked of the logger at most once a second: a log-level change applies within a second,
     // and a hit skips the logger's own check, which costs as much as a tenth of the hit.
     private long _hitLogCheckDueTicks;
     private bool _logHits;
+
+    /// <summary>The clock events are stamped with.</summary>
+    internal TimeProviderClock Clock => _clock;
+
+    /// <summary>
+    /// This recorder's clock when <paramref name="timeProvider"/> is the one it reads, else a clock of its own: a store
+    /// that hands its TTL-check time to <see cref="RecordHit(string, string, long)"/> stamps hits on the events' clock.
+    /// </summary>
+    internal TimeProviderClock ClockOver(TimeProvider timeProvider) =>
+        ReferenceEquals(timeProvider, _timeProvider) ? _clock : new TimeProviderClock(timeProvider);
 
     /// <summary>The journal events go to.</summary>
     public EventJournal Journal => journal;
@@ -53,8 +64,8 @@ internal sealed partial class CacheRecorder(
     internal void RecordHit(string key, string entityType) => RecordHit(key, entityType, _clock.UtcNow.UtcTicks);
 
     /// <summary>
-    /// <see cref="RecordHit(string, string)"/> at <paramref name="utcTicks"/>, a reading of this recorder's time
-    /// provider the caller already made (the memory store's TTL check), so the hit reads the clock once.
+    /// <see cref="RecordHit(string, string)"/> at <paramref name="utcTicks"/>, a reading of this recorder's
+    /// <see cref="Clock"/> the caller already made (the memory store's TTL check), so the hit reads the clock once.
     /// </summary>
     internal void RecordHit(string key, string entityType, long utcTicks)
     {

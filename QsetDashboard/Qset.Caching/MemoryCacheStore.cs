@@ -50,6 +50,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     // Cached query results per table they read, counted as they come and go: the Cache page's namespace tree.
     private readonly Dictionary<string, int> _queriesByTable = new(StringComparer.Ordinal);
 
+    /// <summary>The coarse clock the store checks TTLs against.</summary>
+    internal TimeProviderClock Clock => _clock;
+
     /// <summary>Creates the store.</summary>
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
     {
@@ -59,7 +62,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _stamps = new InvalidationStamps(Math.Max(4 * _options.Capacity, 1_024));
         _cache = new MemoryCache(new MemoryCacheOptions
         {
-            Clock = _clock = new TimeProviderClock(timeProvider),
+            // The recorder's clock when both read the same provider: a HIT is stamped with the time the TTL was checked
+            // against, and on one clock it never reads earlier than the events recorded before it.
+            Clock = _clock = recorder.ClockOver(timeProvider),
 
             // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
             ExpirationScanFrequency = TimeSpan.FromDays(1),
