@@ -32,7 +32,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     private const int ScanBudget = 20_000;
 
     private readonly MemoryCache _cache;
-    private readonly ConcurrentDictionary<string, CacheEntry> _index = new(StringComparer.Ordinal);
+    private readonly EntryTable _index;
     private readonly InvalidationStamps _stamps;
     private readonly Lock _writeLock = new();
     private readonly CacheRecorder _recorder;
@@ -57,6 +57,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public MemoryCacheStore(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider)
     {
         _options = options.Value;
+        _index = new EntryTable(_writeLock);
         _recorder = recorder;
         _timeProvider = timeProvider;
         _stamps = new InvalidationStamps(Math.Max(4 * _options.Capacity, 1_024));
@@ -212,7 +213,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
             // The store slides and expires entries itself: the cache only holds the value, until its absolute TTL.
             Link(entry);
-            _index[entry.Key] = entry;
+            _index.Set(entry);
             _cache.Set(entry.Key, entry, entry.AbsoluteExpiration);
             result = PopulateResult.StoredOver(replaced is not null && replaced.EntityType != entry.EntityType ? replaced.EntityType : null);
             evicted = victim;
@@ -261,14 +262,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _byTtl.Clear();
             _bySize.Clear();
             List<string> removed = [];
-            foreach (var key in _index.Keys)
+            foreach (var entry in _index.Clear())
             {
-                if (_index.TryRemove(key, out _))
-                {
-                    removed.Add(key);
-                }
-
-                _cache.Remove(key);
+                removed.Add(entry.Key);
+                _cache.Remove(entry.Key);
             }
 
             return new ValueTask<IReadOnlyList<string>>(removed);
@@ -796,7 +793,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         Unlink(victim);
-        _index.TryRemove(new KeyValuePair<string, CacheEntry>(victim.Key, victim));
+        _index.TryRemove(victim);
         _cache.Remove(victim.Key);
         return victim;
     }
@@ -846,7 +843,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <summary>Under the write lock: removes <paramref name="entry"/>, expired, when it is still the one held under its key.</summary>
     private bool RemoveExpired(CacheEntry entry)
     {
-        if (!_index.TryRemove(new KeyValuePair<string, CacheEntry>(entry.Key, entry)))
+        if (!_index.TryRemove(entry))
         {
             return false;
         }
