@@ -55,25 +55,8 @@ internal sealed class EntryTable
     /// <summary>The entry held under <paramref name="key"/>. Lock-free; writes nothing.</summary>
     public bool TryGetValue(string key, [NotNullWhen(true)] out CacheEntry? entry)
     {
-        var slots = Volatile.Read(ref _slots);
-        var mask = slots.Length - 1;
-
-        // A published array always has empty slots (at most three quarters are used), so the probe ends.
-        for (var i = Hash(key) & mask; ; i = (i + 1) & mask)
-        {
-            var held = Volatile.Read(ref slots[i]);
-            if (held is null)
-            {
-                entry = null;
-                return false;
-            }
-
-            if (!ReferenceEquals(held, Removed) && string.Equals(held.Key, key, StringComparison.Ordinal))
-            {
-                entry = held;
-                return true;
-            }
-        }
+        Locate(Volatile.Read(ref _slots), key, out entry);
+        return entry is not null;
     }
 
     /// <summary>Under the write lock: holds <paramref name="entry"/> under its key; returns the entry it replaced, if any.</summary>
@@ -127,14 +110,12 @@ internal sealed class EntryTable
     public bool TryRemove(string key, [NotNullWhen(true)] out CacheEntry? removed)
     {
         EnsureWriter();
-        var at = Find(key);
-        if (at < 0)
+        var at = Locate(_slots, key, out removed);
+        if (removed is null)
         {
-            removed = null;
             return false;
         }
 
-        removed = _slots[at]!;
         Vacate(at);
         return true;
     }
@@ -144,8 +125,8 @@ internal sealed class EntryTable
     {
         ArgumentNullException.ThrowIfNull(entry);
         EnsureWriter();
-        var at = Find(entry.Key);
-        if (at < 0 || !ReferenceEquals(_slots[at], entry))
+        var at = Locate(_slots, entry.Key, out var held);
+        if (at < 0 || !ReferenceEquals(held, entry))
         {
             return false;
         }
@@ -167,20 +148,25 @@ internal sealed class EntryTable
 
     private static int Hash(string key) => key.GetHashCode(StringComparison.Ordinal) & int.MaxValue;
 
-    private int Find(string key)
+    // Where key sits in slots (-1 when absent, and the entry null), with the entry as read there: a reader must not read the slot again,
+    // a writer may have marked it removed since. A published array always has empty slots (at most three quarters are
+    // used), so the probe ends.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Locate(CacheEntry?[] slots, string key, out CacheEntry? entry)
     {
-        var slots = _slots;
         var mask = slots.Length - 1;
         for (var i = Hash(key) & mask; ; i = (i + 1) & mask)
         {
-            var held = slots[i];
+            var held = Volatile.Read(ref slots[i]);
             if (held is null)
             {
+                entry = null;
                 return -1;
             }
 
             if (!ReferenceEquals(held, Removed) && string.Equals(held.Key, key, StringComparison.Ordinal))
             {
+                entry = held;
                 return i;
             }
         }

@@ -549,9 +549,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             if (_index.TryGetValue(key, out var entry)
                 && (!index.Measures || entry.SizeMeasured)
-                && (query.Text is null || key.Contains(query.Text, StringComparison.OrdinalIgnoreCase))
                 && (after is null || order.Compare(entry, after) > 0)
-                && entry.ExpiresAt(_timeProvider) > now)
+                && Lists(entry, query, now))
             {
                 candidates.Add(entry);
             }

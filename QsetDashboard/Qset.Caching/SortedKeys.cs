@@ -109,14 +109,6 @@ internal sealed class SortedKeys : IEnumerable<string>
         return true;
     }
 
-    /// <summary>True when the set holds <paramref name="key"/>.</summary>
-    public bool Contains(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        var c = ChunkFor(key);
-        return c < _chunks.Count && _chunks[c].Find(key) >= 0;
-    }
-
     /// <summary>Removes every key.</summary>
     public void Clear()
     {
