@@ -131,6 +131,44 @@ public sealed class EntryTableTests
     }
 
     [Fact]
+    public void AWalk_MeetsAKeyStoredAgainDuringIt_Twice_AndTheStoreListsItOnce()
+    {
+        // Two keys whose probes start at the last slot of a new (16-slot) table: the second wraps to slot 0.
+        var keys = Enumerable.Range(0, 100_000).Select(i => $"User.{i}")
+            .Where(k => (k.GetHashCode(StringComparison.Ordinal) & int.MaxValue & 15) == 15).Take(2).ToArray();
+        var writeLock = new Lock();
+        var table = new EntryTable(writeLock);
+        var first = Entry(keys[0]);
+        var wrapped = Entry(keys[1]);
+        lock (writeLock)
+        {
+            table.Set(first);
+            table.Set(wrapped);
+            Assert.True(table.TryRemove(first));
+        }
+
+        using var walk = table.Values.GetEnumerator();
+        Assert.True(walk.MoveNext());
+        Assert.Same(wrapped, walk.Current);
+
+        // Removed and stored again while the walk runs: the new entry takes the freed last slot, ahead of the walk.
+        var again = Entry(keys[1]);
+        again.LinkSequence = wrapped.LinkSequence + 1;
+        lock (writeLock)
+        {
+            Assert.True(table.TryRemove(wrapped));
+            table.Set(again);
+        }
+
+        Assert.True(walk.MoveNext());
+        Assert.Same(again, walk.Current);
+        Assert.False(walk.MoveNext());
+
+        var listed = Assert.Single(MemoryCacheStore.OnePerKey([wrapped, again]));
+        Assert.Same(again, listed);
+    }
+
+    [Fact]
     public void Writing_WithoutTheStoresWriteLock_Throws()
     {
         var table = new EntryTable(new Lock());

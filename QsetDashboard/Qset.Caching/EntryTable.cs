@@ -36,7 +36,10 @@ internal sealed class EntryTable
     /// <summary>How many slots the table has now (for tests of its load).</summary>
     internal int Length => Volatile.Read(ref _slots).Length;
 
-    /// <summary>The entries held, in no order: those held when the walk began, and maybe some added during it.</summary>
+    /// <summary>
+    /// The entries held, in no order: those held when the walk began, and maybe some added during it. A key removed
+    /// and stored again while the walk runs may be met twice (its new entry can land in a slot the walk has not reached).
+    /// </summary>
     public IEnumerable<CacheEntry> Values
     {
         get
@@ -194,7 +197,7 @@ internal sealed class EntryTable
         var length = MinimumLength;
         while (length < 2L * _count)
         {
-            length *= 2;
+            length = checked(length * 2);
         }
 
         var fresh = new CacheEntry?[length];

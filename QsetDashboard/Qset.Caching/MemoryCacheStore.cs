@@ -276,8 +276,29 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
     {
         var now = _timeProvider.GetUtcNow();
-        IReadOnlyList<CacheEntry> live = [.. _index.Values.Where(e => e.ExpiresAt(_timeProvider) > now).OrderBy(e => e.Key, StringComparer.Ordinal)];
-        return new ValueTask<IReadOnlyList<CacheEntry>>(live);
+        return new ValueTask<IReadOnlyList<CacheEntry>>(OnePerKey(_index.Values.Where(e => e.ExpiresAt(_timeProvider) > now)));
+    }
+
+    /// <summary>
+    /// <paramref name="entries"/> in key order, one per key: the latest linked where a lock-free walk of the index met a
+    /// key twice (it was removed and stored again, into a slot the walk had not reached yet, while the walk ran).
+    /// </summary>
+    internal static IReadOnlyList<CacheEntry> OnePerKey(IEnumerable<CacheEntry> entries)
+    {
+        List<CacheEntry> sorted = [.. entries.OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.LinkSequence)];
+        var kept = 0;
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            if (kept > 0 && string.Equals(sorted[kept - 1].Key, sorted[i].Key, StringComparison.Ordinal))
+            {
+                kept--;
+            }
+
+            sorted[kept++] = sorted[i];
+        }
+
+        sorted.RemoveRange(kept, sorted.Count - kept);
+        return sorted;
     }
 
     /// <inheritdoc />
