@@ -138,6 +138,22 @@ public sealed class CrossSiteTests(AppHostFixture host) : IClassFixture<AppHostF
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData(3115, "[0:0:0:0:0:0:0:1]", "[::1]", HttpStatusCode.Created)]
+    [InlineData(3116, "[::1]", "[0::1]", HttpStatusCode.Created)]
+    [InlineData(3117, "[0:0:0:0:0:0:0:1]", "[::2]", HttpStatusCode.Forbidden)]
+    public async Task AnIPv6Host_IsItsOwnOrigin_InEitherForm(int id, string hostHeader, string originHost, HttpStatusCode expected)
+    {
+        // A client may write the literal in full where a browser writes it short: the same host, the same origin.
+        var port = host.App.BaseAddress.Port;
+        using var request = Post("/api/users", $"http://{originHost}:{port}", content: JsonContent.Create(new { id, name = "Own page" }));
+        request.Headers.Host = $"{hostHeader}:{port}";
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task BlazorNegotiate_FromTheAppsOwnPage_IsAccepted_AndFromAnotherOrigin_Is403()
     {

@@ -56,9 +56,16 @@ internal sealed class CrossSiteWriteGuard(RequestDelegate next)
             return false;
         }
 
+        // The request's host read as a URI too, so both sides are in canonical form: an IPv6 literal written out in
+        // full ([0:0:0:0:0:0:0:1]) is the same host as its short form ([::1]), whichever side wrote which.
+        if (!Uri.TryCreate($"{request.Scheme}://{request.Host.Host}", UriKind.Absolute, out var own))
+        {
+            return false;
+        }
+
         var port = request.Host.Port ?? (request.IsHttps ? 443 : 80);
         return string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(uri.Host, request.Host.Host, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(uri.IdnHost, own.IdnHost, StringComparison.OrdinalIgnoreCase)
             && uri.Port == port;
     }
 }
