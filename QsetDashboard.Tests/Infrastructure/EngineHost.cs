@@ -86,6 +86,10 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>Every event in the journal, oldest first.</summary>
     public IReadOnlyList<CacheEvent> Events() => Journal.ReadAfter(0);
 
+    /// <summary>Every event of the journal, one a line, for an assertion's message: why a read missed or a count is off.</summary>
+    public string DumpEvents() =>
+        string.Join("\n   ", Events().Select(e => $"{e.Sequence} {e.Kind.Label()} {e.Key} [{e.Source}] {e.Detail}"));
+
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();

@@ -16,9 +16,6 @@ public sealed class RedisBackendTests(RedisServer redis)
             configure?.Invoke(s);
         }, sharedConnectionString: sharedDatabase);
 
-    private static string Dump(EngineHost host) =>
-        string.Join("\n   ", host.Events().Select(e => $"{e.Sequence} {e.Kind.Label()} {e.Key} [{e.Source}] {e.Detail}"));
-
     private static string NewPrefix() => $"t{Guid.NewGuid():N}:";
 
     [Theory]
@@ -30,7 +27,7 @@ public sealed class RedisBackendTests(RedisServer redis)
         await host.Generic.SetAsync(1, new User { Name = "Alice" });
         await host.Generic.GetAsync<User>(1);
         var count = await host.Cache.Store.CountAsync();
-        Assert.True(count == 1, $"counted {count}, not 1, right after the populate; events:\n   {Dump(host)}");
+        Assert.True(count == 1, $"counted {count}, not 1, right after the populate; events:\n   {host.DumpEvents()}");
 
         // Redis expires the entry at its TTL; the counts follow from the indexes' scores, with no read of the entry.
         await Eventually.TrueAsync(async () => await host.Cache.Store.CountAsync() == 0, "the expired key is no longer counted");
@@ -191,7 +188,7 @@ public sealed class RedisBackendTests(RedisServer redis)
         Assert.Equal(0, nodeB.Cache.Store.Count);
         Assert.Contains(nodeB.Events(), e => e.Kind == CacheEventKind.Invalidate && e.Source == "sync" && e.Detail!.Contains("node-a", StringComparison.Ordinal));
         var read = await nodeB.Generic.ReadAsync<User>(1);
-        Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {Dump(nodeA)}\nB: {Dump(nodeB)}");
+        Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
     }
 
     [Fact]
@@ -219,7 +216,7 @@ public sealed class RedisBackendTests(RedisServer redis)
         // During the write either name is fair; once it is acknowledged, only the new one.
         Assert.Contains(during.Value!.Name, new[] { "old", "new" });
         var after = await host.Generic.ReadAsync<User>(1);
-        Assert.True(after.Value!.Name == "new", $"after the write the node served {after.Value.Name} (hit={after.Hit}).\n{Dump(host)}");
+        Assert.True(after.Value!.Name == "new", $"after the write the node served {after.Value.Name} (hit={after.Hit}).\n{host.DumpEvents()}");
     }
 
     [Fact]
