@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the system packages the tests need when they are missing
-# (redis-server for the Redis fixture, Debian's chromium for the browser tests), then runs every test:
+# (redis-server for the Redis fixtures, redis-cli to form the test cluster, Debian's chromium for the browser tests),
+# then runs every test:
 # first the deterministic suite, then the Stress and Soak categories (races under random load, faults over seconds).
 # Extra arguments (e.g. -c Release) go to both `dotnet test` runs. Screenshots go to the test output;
 # UPDATE_SCREENSHOTS=1 refreshes the README's pictures in wwwroot-assets/screenshots instead.
@@ -9,6 +10,7 @@ cd "$(dirname "$0")"
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"

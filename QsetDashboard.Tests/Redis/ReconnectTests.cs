@@ -145,7 +145,7 @@ public sealed class ReconnectTests : IAsyncLifetime
             Assert.Equal($"new-{id}", (await host.Generic.GetAsync<User>(id))!.Name);
             var again = await host.Generic.ReadAsync<User>(id);
             Assert.Equal($"new-{id}", again.Value?.Name);
-            Assert.True(again.Hit, $"caching of user {id} resumes after the recovery");
+            Assert.True(again.Hit, $"caching of user {id} resumes after the recovery; events:\n   {host.DumpEvents()}");
         }
 
         Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded);

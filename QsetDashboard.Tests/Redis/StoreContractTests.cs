@@ -358,3 +358,25 @@ public sealed class HybridStoreContractTests(RedisServer redis) : StoreContractT
             configure?.Invoke(s);
         });
 }
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterStoreContractTests(RedisCluster cluster) : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisClusterCollection.Configure(s, cluster, "Redis");
+            configure?.Invoke(s);
+        });
+}
+
+[Collection(RedisClusterCollection.Name)]
+public sealed class HybridClusterStoreContractTests(RedisCluster cluster) : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisClusterCollection.Configure(s, cluster, "Hybrid");
+            configure?.Invoke(s);
+        });
+}

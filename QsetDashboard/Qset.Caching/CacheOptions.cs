@@ -48,8 +48,12 @@ public sealed class CacheOptions
     /// <summary>The StackExchange.Redis connection string (<c>localhost:6379</c>), for the Redis and Hybrid backends.</summary>
     public string? Redis { get; set; }
 
-    /// <summary>The prefix of every Redis key and channel this app uses, so that apps can share a server.</summary>
-    public string RedisPrefix { get; set; } = "qset:";
+    /// <summary>
+    /// The prefix of every Redis key and channel this app uses, so that apps can share a server. On a Redis Cluster it
+    /// must be a hash tag (<c>{name}:</c>), which puts every key of the app in one slot: one operation touches an entry,
+    /// its generation and its indexes together, and a cluster runs that only within one slot. The default is one.
+    /// </summary>
+    public string RedisPrefix { get; set; } = "{qset}:";
 
     /// <summary>How long a Redis command may take before the cache gives up on it and reads the database.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);

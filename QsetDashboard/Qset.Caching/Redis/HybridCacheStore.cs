@@ -92,9 +92,11 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public bool IsDegraded => _connection.IsDegraded;
 
     /// <inheritdoc />
-    public string HealthDescription => IsDegraded
-        ? $"Node {NodeId}: Redis is not answering; L1 bypassed, reads go to the database."
-        : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
+    public string HealthDescription => _connection.Misconfiguration is { } misconfiguration
+        ? $"Node {NodeId}: {misconfiguration}. L1 bypassed, reads go to the database."
+        : IsDegraded
+            ? $"Node {NodeId}: Redis is not answering; L1 bypassed, reads go to the database."
+            : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
 
     /// <inheritdoc />
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)

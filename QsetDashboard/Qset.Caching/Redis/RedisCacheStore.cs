@@ -72,9 +72,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public bool IsDegraded => _connection.IsDegraded;
 
     /// <inheritdoc />
-    public string HealthDescription => IsDegraded
-        ? "Redis is not answering: reads go to the database, nothing is cached."
-        : $"Redis answers; prefix '{_connection.Prefix}'.";
+    public string HealthDescription => _connection.Misconfiguration is { } misconfiguration
+        ? $"{misconfiguration}. Reads go to the database, nothing is cached."
+        : IsDegraded
+            ? "Redis is not answering: reads go to the database, nothing is cached."
+            : $"Redis answers; prefix '{_connection.Prefix}'.";
 
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
@@ -254,11 +256,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
         return FailOpenAsync(async database =>
         {
+            // The server that holds the prefix's keys: on a cluster, the owner of the prefix's hash slot (SCAN names no
+            // key, so the client would send it to any node); on a single server, that server.
+            var server = _connection.Multiplexer.GetServer(_connection.EntryKey(string.Empty));
             List<RedisKey> keys = [];
             var cursor = scanCursor;
             for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
             {
-                var reply = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
+                var reply = (RedisResult[])(await server.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
                 var batch = ((RedisResult[])reply[1]!).Select(r => (RedisKey)(string)r!).Skip(call == 0 ? skip : 0).ToArray();
                 var room = query.Limit - keys.Count;
                 if (batch.Length > room)

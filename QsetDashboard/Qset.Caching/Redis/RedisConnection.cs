@@ -37,6 +37,10 @@ internal sealed partial class RedisConnection : IDisposable
     private int _deferredOverflow;
     private int _recovering;
 
+    // Whether the prefix keeps every key of one script in one hash slot: 0 not known yet (never connected), 1 yes
+    // (a single server, or a cluster and a prefix that is a hash tag), 2 no (a cluster and an untagged prefix).
+    private int _layout;
+
     // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
     private int _degradedReported;
 
@@ -59,8 +63,28 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>This node's id.</summary>
     public string NodeId => _options.NodeId;
 
-    /// <summary>True while Redis is not answering.</summary>
-    public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected;
+    /// <summary>True while Redis is not answering, or when it is a cluster this prefix cannot use (<see cref="Misconfiguration"/>).</summary>
+    public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected || Misconfiguration is not null;
+
+    /// <summary>
+    /// Why Redis is never used, though it answers: it is a cluster, and <see cref="Prefix"/> is not a hash tag, so the
+    /// keys one script touches (an entry, its generation, its indexes) would fall in different slots, which a cluster
+    /// refuses. Null when the prefix fits the server, or before the first connection tells which it is.
+    /// </summary>
+    public string? Misconfiguration => Layout() == 2
+        ? $"Redis is a cluster and Cache:RedisPrefix '{Prefix}' is not a hash tag, so the keys of one operation would fall in different slots; use a prefix such as '{{{Prefix.TrimEnd(':')}}}:'"
+        : null;
+
+    /// <summary>
+    /// True when every key under <paramref name="prefix"/> hashes to the slot of the prefix's hash tag: a
+    /// <c>{</c>, then at least one character, then a <c>}</c>, all in the prefix (Redis hashes the first such tag of a key).
+    /// </summary>
+    public static bool IsHashTag(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var open = prefix.IndexOf('{', StringComparison.Ordinal);
+        return open >= 0 && prefix.IndexOf('}', open + 1) > open + 1;
+    }
 
     /// <summary>The multiplexer.</summary>
     public ConnectionMultiplexer Multiplexer => _multiplexer.Value;
@@ -77,6 +101,12 @@ internal sealed partial class RedisConnection : IDisposable
             if (!Multiplexer.IsConnected)
             {
                 ReportFailure("not connected");
+                return null;
+            }
+
+            if (Misconfiguration is { } misconfiguration)
+            {
+                ReportFailure(misconfiguration);
                 return null;
             }
 
@@ -98,13 +128,19 @@ internal sealed partial class RedisConnection : IDisposable
     {
         get
         {
-            if (Multiplexer.IsConnected)
+            if (!Multiplexer.IsConnected)
             {
-                return Multiplexer.GetDatabase();
+                ReportFailure("not connected");
+                return null;
             }
 
-            ReportFailure("not connected");
-            return null;
+            if (Misconfiguration is { } misconfiguration)
+            {
+                ReportFailure(misconfiguration);
+                return null;
+            }
+
+            return Multiplexer.GetDatabase();
         }
     }
 
@@ -178,8 +214,12 @@ internal sealed partial class RedisConnection : IDisposable
         redisKey.StartsWith($"{Prefix}e:", StringComparison.Ordinal) ? redisKey[(Prefix.Length + 2)..] : null;
 
     /// <summary>True when <paramref name="exception"/> means Redis is unreachable or slow, which the cache survives.</summary>
+    /// <remarks>
+    /// A command the client itself refuses (<see cref="RedisCommandException"/>: keys in different cluster slots, a
+    /// command the server does not allow) counts too: the read goes to the database instead of failing its caller.
+    /// </remarks>
     public static bool IsOutage(Exception exception) =>
-        exception is RedisException or TimeoutException or ObjectDisposedException;
+        exception is RedisException or RedisCommandException or TimeoutException or ObjectDisposedException;
 
     /// <summary>Records that Redis failed a command; the first failure of an outage raises DEGRADED.</summary>
     public void ReportFailure(Exception exception)
@@ -302,7 +342,8 @@ internal sealed partial class RedisConnection : IDisposable
 
     private async Task RecoverAsync()
     {
-        if (Interlocked.Exchange(ref _recovering, 1) == 1)
+        // Nothing to recover towards: a cluster this prefix cannot use stays unused until the app is reconfigured.
+        if (Misconfiguration is not null || Interlocked.Exchange(ref _recovering, 1) == 1)
         {
             return;
         }
@@ -369,6 +410,28 @@ internal sealed partial class RedisConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the prefix fits the server (see <see cref="_layout"/>), known from the first connection on: a cluster
+    /// shows itself in the handshake, and what it is does not change while the app runs.
+    /// </summary>
+    private int Layout()
+    {
+        var layout = Volatile.Read(ref _layout);
+        if (layout != 0 || !_multiplexer.IsValueCreated || !Multiplexer.IsConnected)
+        {
+            return layout;
+        }
+
+        var cluster = Multiplexer.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster);
+        layout = cluster && !IsHashTag(Prefix) ? 2 : 1;
+        if (Interlocked.CompareExchange(ref _layout, layout, 0) == 0 && layout == 2)
+        {
+            LogMisconfigured(_logger, Misconfiguration!);
+        }
+
+        return layout;
+    }
+
     private async Task ReplayDeferredAsync(IDatabase database)
     {
         var pending = _deferred.ToArray();
@@ -395,4 +458,7 @@ internal sealed partial class RedisConnection : IDisposable
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Redis answers again; caching resumed")]
     private static partial void LogRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "Redis is not used, reading from the database: {Reason}")]
+    private static partial void LogMisconfigured(ILogger logger, string reason);
 }

@@ -1,0 +1,23 @@
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Redis;
+
+/// <summary>The tests that share one three-node Redis Cluster; each test gets a key prefix (a hash tag) of its own.</summary>
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisCluster>
+{
+    public const string Name = "redis-cluster";
+
+    /// <summary>A prefix that is a hash tag, as the README says a cluster needs: every key of the test in one slot.</summary>
+    public static string TaggedPrefix() => $"{{t{Guid.NewGuid():N}}}:";
+
+    public static void Configure(Dictionary<string, string?> settings, RedisCluster cluster, string backend, string? prefix = null)
+    {
+        settings["Cache:Backend"] = backend;
+        settings["Cache:Redis"] = cluster.ConnectionString;
+        settings["Cache:RedisPrefix"] = prefix ?? TaggedPrefix();
+
+        // Generous for a loaded 2-core CI machine, as for the single server.
+        settings["Cache:RedisTimeout"] = "00:00:05";
+    }
+}

@@ -1,0 +1,118 @@
+using Qset.Caching;
+using Qset.Caching.Redis;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace QsetDashboard.Tests.Redis;
+
+/// <summary>
+/// A managed Redis is often a cluster. With a prefix that is a hash tag every backend works on one as on a single
+/// server (the store contract runs on it too: <see cref="RedisClusterStoreContractTests"/>); with an untagged prefix
+/// the cache refuses the cluster, serves every read from the database and says why, instead of failing requests.
+/// </summary>
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisClusterTests(RedisCluster cluster)
+{
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task AnUntaggedPrefix_OnACluster_ServesEveryReadFromTheDatabase_AndSaysWhy(string backend)
+    {
+        await using var host = await EngineHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, backend, $"t{Guid.NewGuid():N}:"));
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+
+        var first = await host.Generic.ReadAsync<User>(1);
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+        var second = await host.Generic.ReadAsync<User>(1);
+
+        Assert.Equal(("Alice", false), (first.Value?.Name, first.Hit));
+        Assert.Equal(("Jane", false), (second.Value?.Name, second.Hit));
+        var health = Assert.IsAssignableFrom<IReportsHealth>(host.Cache.Store);
+        Assert.True(health.IsDegraded, "the store reports the misconfiguration as degraded");
+        Assert.Contains("hash tag", health.HealthDescription, StringComparison.Ordinal);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded && e.Detail!.Contains("cluster", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Populate);
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
+    }
+
+    [Fact]
+    public async Task ATaggedPrefix_PutsEveryKeyOfTheApp_InOneSlot()
+    {
+        var prefix = RedisClusterCollection.TaggedPrefix();
+        await using var host = await EngineHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, "Redis", prefix));
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.SetAsync(2, new Team { Name = "Blue" });
+        await host.Generic.GetAsync<Team>(2);
+
+        await using var direct = await cluster.ConnectAsync();
+        var slots = new HashSet<int>();
+        foreach (var server in direct.GetServers().Where(s => !s.IsReplica))
+        {
+            // Braces are no pattern characters: the prefix matches itself.
+            await foreach (var key in server.KeysAsync(pattern: $"{prefix}*"))
+            {
+                slots.Add(direct.HashSlot(key));
+            }
+        }
+
+        Assert.True(slots.Count > 0, "the app's keys are found");
+        Assert.Equal(direct.HashSlot(prefix), Assert.Single(slots));
+        Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded);
+    }
+
+    [Fact]
+    public async Task Hybrid_TwoNodesOnACluster_AWriteOnOneDropsTheOthersL1Copy_BeforeItReturns()
+    {
+        var prefix = RedisClusterCollection.TaggedPrefix();
+        await using var nodeA = await EngineHost.StartAsync(s =>
+        {
+            RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
+            s["Cache:NodeId"] = "node-a";
+        });
+        await using var nodeB = await EngineHost.StartAsync(
+            s =>
+            {
+                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
+                s["Cache:NodeId"] = "node-b";
+            },
+            sharedConnectionString: nodeA.ConnectionString);
+        await Eventually.TrueAsync(
+            () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
+        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
+        await nodeA.Generic.GetAsync<User>(1);
+        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
+
+        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+
+        Assert.Equal(0, nodeB.Cache.Store.Count);
+        var read = await nodeB.Generic.ReadAsync<User>(1);
+        Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
+    }
+
+    [Theory]
+    [InlineData("{qset}:", true)]
+    [InlineData("app:{qset}:", true)]
+    [InlineData("{a}", true)]
+    [InlineData("qset:", false)]
+    [InlineData("{}qset:", false)]
+    [InlineData("{qset:", false)]
+    [InlineData("qset}:{", false)]
+    public void IsHashTag_FollowsRedisRule_TheFirstBraceAndTheFirstCloseAfterIt_WithSomethingBetween(string prefix, bool tagged)
+    {
+        Assert.Equal(tagged, RedisConnection.IsHashTag(prefix));
+    }
+
+    [Fact]
+    public void TheDefaultPrefix_IsAHashTag_SoAClusterWorksWithoutSettingOne()
+    {
+        Assert.True(RedisConnection.IsHashTag(new CacheOptions().RedisPrefix));
+    }
+
+    [Fact]
+    public void ACommandTheClientRefuses_CountsAsAnOutage_SoTheReadGoesToTheDatabase()
+    {
+        Assert.True(RedisConnection.IsOutage(new RedisCommandException("Multi-key operations must involve a single slot")));
+    }
+}
