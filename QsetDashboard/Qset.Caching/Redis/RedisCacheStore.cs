@@ -148,10 +148,22 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             RedisKey[] keys = table is null
                 ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey]
                 : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.TableKey(table)];
-            var result = (RedisResult[])(await database.ScriptEvaluateAsync(
-                RedisScripts.Populate,
-                keys,
-                [ticket.Stamp, envelope, (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType, valueBytes]).ConfigureAwait(false))!;
+            RedisResult[] result;
+            try
+            {
+                result = (RedisResult[])(await database.ScriptEvaluateAsync(
+                    RedisScripts.Populate,
+                    keys,
+                    [ticket.Stamp, envelope, (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType, valueBytes]).ConfigureAwait(false))!;
+            }
+            catch (RedisServerException ex) when (IsOutOfMemory(ex))
+            {
+                // Redis answers, and refused the script's first write whole (a script that has written is never
+                // refused a later write): nothing was stored, nothing is stale, so this is no outage to recover from.
+                return PopulateResult.Rejected(
+                    "Redis is full (maxmemory reached, and its policy evicts nothing it could): read from the database, not cached");
+            }
+
             if ((long)result[0] == 1)
             {
                 return PopulateResult.StoredOver(null);
@@ -475,6 +487,10 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
         return null;
     }
+
+    /// <summary>Redis refused a write for want of memory (<c>maxmemory</c> with a policy that found nothing to evict).</summary>
+    private static bool IsOutOfMemory(RedisServerException exception) =>
+        exception.Message.StartsWith("OOM ", StringComparison.Ordinal);
 
     private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
 

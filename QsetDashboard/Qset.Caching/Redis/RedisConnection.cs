@@ -340,15 +340,60 @@ internal sealed partial class RedisConnection : IDisposable
         return multiplexer;
     }
 
+    /// <summary>
+    /// The recovery: one at a time, tried again every <see cref="RecoveryRetryDelay"/> while Redis is connected and
+    /// the attempt fails, so an idle node recovers without waiting for traffic. A read that finds the connection
+    /// degraded meanwhile joins the recovery under way (waiting to retry counts as under way) instead of starting
+    /// another: otherwise every such read would leave an attempt of its own waiting to retry, and each of those would
+    /// run a recovery of its own after the first one had succeeded (clearing L1 again, recording RECOVERED again).
+    /// </summary>
     private async Task RecoverAsync()
     {
         // Nothing to recover towards: a cluster this prefix cannot use stays unused until the app is reconfigured.
-        if (Misconfiguration is not null || Interlocked.Exchange(ref _recovering, 1) == 1)
+        if (Misconfiguration is not null || Volatile.Read(ref _degraded) == 0 || Interlocked.Exchange(ref _recovering, 1) == 1)
         {
             return;
         }
 
-        var retry = false;
+        try
+        {
+            while (!await TryRecoverAsync().ConfigureAwait(false))
+            {
+                // Not connected: the connection's restore starts the next recovery.
+                if (_disposed.IsCancellationRequested || !Multiplexer.IsConnected)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Disposed: nothing left to recover.
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _recovering, 0);
+        }
+
+        // A failure between the recovery's end and this line found it still under way, and left the recovery to it.
+        if (Volatile.Read(ref _degraded) == 1 && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
+        {
+            _ = RecoverAsync();
+        }
+    }
+
+    /// <summary>True while a recovery is running or waiting to try again (at most one is, whatever the traffic).</summary>
+    internal bool Recovering => Volatile.Read(ref _recovering) == 1;
+
+    /// <summary>One attempt: replay, the recovery steps, then reads resume. False when it failed (an outage still going on).</summary>
+    private async Task<bool> TryRecoverAsync()
+    {
         try
         {
             var database = Multiplexer.GetDatabase();
@@ -381,32 +426,14 @@ internal sealed partial class RedisConnection : IDisposable
             LogRecovered(_logger);
             _recorder.Record(CacheEventKind.Recovered, "*", null, detail: "Redis answers again; missed invalidations replayed", source: "redis");
             GuardedEvent.Raise(Restored, this, _logger);
+            return true;
         }
 #pragma warning disable CA1031 // A failed recovery is an outage still going on; it is tried again.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             ReportFailure(ex);
-            retry = true;
-        }
-        finally
-        {
-            Interlocked.Exchange(ref _recovering, 0);
-        }
-
-        // Connected but not recovered (the subscription not back yet, a replay that timed out): try again shortly, so
-        // an idle node recovers without waiting for traffic. The next access would also start it.
-        if (retry && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
-        {
-            try
-            {
-                await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
-                _ = RecoverAsync();
-            }
-            catch (OperationCanceledException)
-            {
-                // Disposed: nothing left to recover.
-            }
+            return false;
         }
     }
 
