@@ -104,6 +104,27 @@ public sealed class RedisClusterTests(RedisCluster cluster)
         Assert.Equal(tagged, RedisConnection.IsHashTag(prefix));
     }
 
+    [Theory]
+    [InlineData(false, "6.0.16", "{qset}:", "older than 6.2")]
+    [InlineData(true, "5.0.7", "{qset}:", "older than 6.2")]
+    [InlineData(false, "6.2.0", "qset:", null)]
+    [InlineData(false, "7.0.15", "qset:", null)]
+    [InlineData(true, "7.0.15", "qset:", "not a hash tag")]
+    [InlineData(true, "7.2.4", "{qset}:", null)]
+    public void AServer_IsRefused_WhenItsScriptsCannotRun_AndSaysWhy(bool cluster, string version, string prefix, string? why)
+    {
+        var reason = RedisConnection.Unfit(cluster, Version.Parse(version), prefix);
+
+        if (why is null)
+        {
+            Assert.Null(reason);
+        }
+        else
+        {
+            Assert.Contains(why, reason, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void TheDefaultPrefix_IsAHashTag_SoAClusterWorksWithoutSettingOne()
     {

@@ -37,9 +37,10 @@ internal sealed partial class RedisConnection : IDisposable
     private int _deferredOverflow;
     private int _recovering;
 
-    // Whether the prefix keeps every key of one script in one hash slot: 0 not known yet (never connected), 1 yes
-    // (a single server, or a cluster and a prefix that is a hash tag), 2 no (a cluster and an untagged prefix).
-    private int _layout;
+    // Whether the server can be used, known from the first connection on (see Unfit): null not known yet, Fit when
+    // it can, else why not.
+    private string? _fit;
+    private const string Fit = "";
 
     // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
     private int _degradedReported;
@@ -67,13 +68,31 @@ internal sealed partial class RedisConnection : IDisposable
     public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected || Misconfiguration is not null;
 
     /// <summary>
-    /// Why Redis is never used, though it answers: it is a cluster, and <see cref="Prefix"/> is not a hash tag, so the
-    /// keys one script touches (an entry, its generation, its indexes) would fall in different slots, which a cluster
-    /// refuses. Null when the prefix fits the server, or before the first connection tells which it is.
+    /// Why Redis is never used, though it answers (<see cref="Unfit"/>); null when it can be, or before the first
+    /// connection tells which it is.
     /// </summary>
-    public string? Misconfiguration => Layout() == 2
-        ? $"Redis is a cluster and Cache:RedisPrefix '{Prefix}' is not a hash tag, so the keys of one operation would fall in different slots; use a prefix such as '{{{Prefix.TrimEnd(':')}}}:'"
-        : null;
+    public string? Misconfiguration => CheckFit() is { Length: > 0 } reason ? reason : null;
+
+    /// <summary>The oldest Redis the cache's scripts run on (<c>ZRANGE … BYSCORE REV LIMIT</c>, <c>ZRANDMEMBER</c>).</summary>
+    internal static readonly Version MinimumVersion = new(6, 2);
+
+    /// <summary>
+    /// Why a server cannot be used, or null when it can: older than <see cref="MinimumVersion"/> (the scripts would
+    /// fail on every call), or a cluster while <paramref name="prefix"/> is not a hash tag, so the keys one script
+    /// touches (an entry, its generation, its indexes) would fall in different slots, which a cluster refuses.
+    /// </summary>
+    internal static string? Unfit(bool cluster, Version version, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (version < MinimumVersion)
+        {
+            return $"Redis {version} is older than {MinimumVersion}, the oldest the cache's scripts run on; upgrade the server";
+        }
+
+        return cluster && !IsHashTag(prefix)
+            ? $"Redis is a cluster and Cache:RedisPrefix '{prefix}' is not a hash tag, so the keys of one operation would fall in different slots; use a prefix such as '{{{prefix.TrimEnd(':')}}}:'"
+            : null;
+    }
 
     /// <summary>
     /// True when every key under <paramref name="prefix"/> hashes to the slot of the prefix's hash tag: a
@@ -438,25 +457,30 @@ internal sealed partial class RedisConnection : IDisposable
     }
 
     /// <summary>
-    /// Whether the prefix fits the server (see <see cref="_layout"/>), known from the first connection on: a cluster
-    /// shows itself in the handshake, and what it is does not change while the app runs.
+    /// Whether the server can be used (see <see cref="Unfit"/>), known from the first connection on: the handshake
+    /// tells a cluster and the version, and neither changes while the app runs. Empty when it can be.
     /// </summary>
-    private int Layout()
+    private string? CheckFit()
     {
-        var layout = Volatile.Read(ref _layout);
-        if (layout != 0 || !_multiplexer.IsValueCreated || !Multiplexer.IsConnected)
+        var fit = Volatile.Read(ref _fit);
+        if (fit is not null || !_multiplexer.IsValueCreated || !Multiplexer.IsConnected)
         {
-            return layout;
+            return fit;
         }
 
-        var cluster = Multiplexer.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster);
-        layout = cluster && !IsHashTag(Prefix) ? 2 : 1;
-        if (Interlocked.CompareExchange(ref _layout, layout, 0) == 0 && layout == 2)
+        var servers = Multiplexer.GetServers().Where(s => s.IsConnected).ToList();
+        if (servers.Count == 0)
         {
-            LogMisconfigured(_logger, Misconfiguration!);
+            return null;
         }
 
-        return layout;
+        fit = Unfit(servers.Any(s => s.ServerType == ServerType.Cluster), servers.Min(s => s.Version)!, Prefix) ?? Fit;
+        if (Interlocked.CompareExchange(ref _fit, fit, null) is null && fit.Length > 0)
+        {
+            LogMisconfigured(_logger, fit);
+        }
+
+        return Volatile.Read(ref _fit);
     }
 
     private async Task ReplayDeferredAsync(IDatabase database)
