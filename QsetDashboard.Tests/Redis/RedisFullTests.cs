@@ -46,12 +46,15 @@ public sealed class RedisFullTests : IAsyncLifetime
 
     private Task FreeAsync() => Server.ConfigSetAsync("maxmemory", "0");
 
-    private Task<EngineHost> StartAsync() => EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis"));
+    private Task<EngineHost> StartAsync(string backend = "Redis") => EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, backend));
 
-    [Fact]
-    public async Task APopulateRedisRefusesForWantOfMemory_IsOnlyNotCached_TheNodeIsNotDegraded_AndWhatItHoldsIsStillServed()
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task APopulateRedisRefusesForWantOfMemory_IsOnlyNotCached_TheNodeIsNotDegraded_AndWhatItHoldsIsStillServed(string backend)
     {
-        await using var host = await StartAsync();
+        // Hybrid: what L2 refuses, L1 does not take either (no node holds a value the shared level does not).
+        await using var host = await StartAsync(backend);
         await host.Generic.SetAsync(1, new User { Name = "Alice" });
         await host.Generic.SetAsync(2, new User { Name = "Bob" });
         await host.Generic.GetAsync<User>(1);
@@ -67,6 +70,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Contains("Redis is full", reject.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Degraded);
         Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded, $"a full Redis is no outage; events:\n   {host.DumpEvents()}");
+        Assert.Null(await host.Cache.Store.PeekAsync("User.2"));
     }
 
     [Fact]
