@@ -150,6 +150,44 @@ public abstract class StoreContractTests
     }
 
     [Fact]
+    public async Task Flush_InvalidatesEachEntry_NamingItsType()
+    {
+        await using var host = await StartAsync();
+        await host.Generic.SetAsync(1, new User { Name = "A" });
+        await host.Generic.SetAsync(1, new Team { Name = "Blue" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.GetAsync<Team>(1);
+
+        Assert.Equal(2, await host.Cache.FlushAsync());
+
+        var flushed = host.Events().Where(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "flush").Select(e => (e.Key, e.EntityType));
+        Assert.Equal([("Team.1", "Team"), ("User.1", "User")], flushed.Order());
+    }
+
+    [Fact]
+    public async Task Clear_OfManyMoreEntriesThanOneChunk_RemovesEveryOne_AndEachIsNamedOnce()
+    {
+        const int Entries = 2_500;
+        await using var host = await StartAsync(s => s["Cache:Capacity"] = "5000");
+        var store = host.Cache.Store;
+        for (var id = 1; id <= Entries; id++)
+        {
+            var entry = Entry($"User.{id}", $"user {id}");
+            Assert.True((await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key))).Stored);
+        }
+
+        var removed = await store.ClearAsync();
+
+        Assert.Equal(Entries, removed.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Entries, removed.Count);
+        Assert.All(removed, r => Assert.Equal("User", r.EntityType));
+        Assert.Equal(0, await store.CountAsync());
+        Assert.Null(await store.GetAsync("User.1"));
+        Assert.Null(await store.GetAsync($"User.{Entries}"));
+        Assert.Empty(await store.KeysOfTypeAsync("User"));
+    }
+
+    [Fact]
     public async Task Update_RacingReadsOfTheSameKey_NeverLeavesTheOldValueBehind()
     {
         await using var host = await StartAsync();

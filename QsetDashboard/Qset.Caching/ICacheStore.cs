@@ -44,8 +44,11 @@ public interface ICacheStore
     /// <summary>Removes <paramref name="key"/> and refuses every populate of it that began before now. True when it held the key.</summary>
     ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes every entry, as an invalidation of each; returns the keys removed.</summary>
-    ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Removes every entry, as an invalidation of each, without listing the values; returns the key and entity type of
+    /// each entry removed.
+    /// </summary>
+    ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default);
 
     /// <summary>A snapshot of the live entries.</summary>
     ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default);
@@ -162,3 +165,6 @@ public readonly record struct PopulateResult(bool Stored, string? Reason, string
     /// <summary>The value was refused.</summary>
     public static PopulateResult Rejected(string reason) => new(false, reason, null);
 }
+
+/// <summary>An entry a store removed: its key and entity type (what the INVALIDATE event of a flush names).</summary>
+public readonly record struct RemovedEntry(string Key, string EntityType);

@@ -251,7 +251,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
     {
         lock (_writeLock)
         {
@@ -261,14 +261,14 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _queriesByTable.Clear();
             _byTtl.Clear();
             _bySize.Clear();
-            List<string> removed = [];
+            List<RemovedEntry> removed = [];
             foreach (var entry in _index.Clear())
             {
-                removed.Add(entry.Key);
+                removed.Add(new RemovedEntry(entry.Key, entry.EntityType));
                 _cache.Remove(entry.Key);
             }
 
-            return new ValueTask<IReadOnlyList<string>>(removed);
+            return new ValueTask<IReadOnlyList<RemovedEntry>>(removed);
         }
     }
 

@@ -129,13 +129,11 @@ public sealed partial class QsetCache
     /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
     public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
     {
-        var entries = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
-        var types = entries.ToDictionary(e => e.Key, e => e.EntityType, StringComparer.Ordinal);
         _inflight.Clear();
         var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var key in removed)
+        foreach (var entry in removed)
         {
-            _recorder.Record(CacheEventKind.Invalidate, key, types.GetValueOrDefault(key), detail: "flush");
+            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: "flush");
         }
 
         return removed.Count;

@@ -186,12 +186,12 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
 
     /// <inheritdoc />
     /// <remarks>L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives.</remarks>
-    public async ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
     {
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
-        return [.. near.Union(far, StringComparer.Ordinal)];
+        return [.. near.Concat(far).DistinctBy(e => e.Key, StringComparer.Ordinal)];
     }
 
     /// <inheritdoc />
@@ -339,9 +339,9 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
 
     private void ClearNear(string reason)
     {
-        foreach (var key in _near.ClearAsync().AsTask().GetAwaiter().GetResult())
+        foreach (var entry in _near.ClearAsync().AsTask().GetAwaiter().GetResult())
         {
-            _recorder.Record(CacheEventKind.Invalidate, key, null, detail: reason, source: "sync");
+            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: reason, source: "sync");
         }
     }
 }

@@ -191,21 +191,13 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     /// <inheritdoc />
     /// <remarks>A flush that cannot reach Redis drops every entry under the prefix when it comes back.</remarks>
-    public ValueTask<IReadOnlyList<string>> ClearAsync(CancellationToken cancellationToken = default) =>
-        InvalidateOrDeferAsync<IReadOnlyList<string>>(async database =>
+    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default) =>
+        InvalidateOrDeferAsync<IReadOnlyList<RemovedEntry>>(async database =>
         {
             // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
             await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
-            List<string> removed = [];
-            foreach (var entryKey in await _connection.ScanEntryKeysAsync().ConfigureAwait(false))
-            {
-                var key = _connection.CacheKeyOf(entryKey!)!;
-                if (await _connection.InvalidateAsync(database, key).ConfigureAwait(false))
-                {
-                    removed.Add(key);
-                }
-            }
-
+            List<RemovedEntry> removed = [];
+            await _connection.DropAllAsync(database, removed).ConfigureAwait(false);
             Volatile.Write(ref _lastCount, 0);
             return removed;
         }, whenDown: [], defer: _connection.DeferAll);

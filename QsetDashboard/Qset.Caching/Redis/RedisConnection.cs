@@ -300,6 +300,40 @@ internal sealed partial class RedisConnection : IDisposable
         return (long)deleted > 0;
     }
 
+    /// <summary>How many index members one call of <see cref="RedisScripts.DropChunk"/> takes.</summary>
+    internal const int DropChunkSize = 1_000;
+
+    /// <summary>
+    /// Drops every entry under the prefix, from the type indexes, <see cref="DropChunkSize"/> a call (a flush or a
+    /// recovery, after bumping the epoch): one round trip per chunk, not per entry, and no SCAN of the server's other
+    /// keys. Adds what it dropped to <paramref name="dropped"/> when given.
+    /// </summary>
+    public async Task DropAllAsync(IDatabase database, List<RemovedEntry>? dropped)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        while (true)
+        {
+            var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.DropChunk,
+                [TypesKey, LiveIndexKey, SizeIndexKey],
+                [$"{Prefix}e:", TypeIndexPrefix, DropChunkSize]).ConfigureAwait(false))!;
+            if (dropped is not null)
+            {
+                var pairs = (RedisResult[])reply[1]!;
+                for (var i = 0; i + 1 < pairs.Length; i += 2)
+                {
+                    dropped.Add(new RemovedEntry((string)pairs[i + 1]!, (string)pairs[i]!));
+                }
+            }
+
+            // A short chunk took the last members; a full one may have left more.
+            if ((long)reply[0] < DropChunkSize)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
     public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()
     {
@@ -491,10 +525,7 @@ internal sealed partial class RedisConnection : IDisposable
             // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it,
             // and every entry under the prefix goes.
             await database.StringIncrementAsync(EpochKey).ConfigureAwait(false);
-            foreach (var entryKey in await ScanEntryKeysAsync().ConfigureAwait(false))
-            {
-                await InvalidateAsync(database, CacheKeyOf(entryKey!)!).ConfigureAwait(false);
-            }
+            await DropAllAsync(database, dropped: null).ConfigureAwait(false);
         }
 
         foreach (var (key, sequence) in pending)

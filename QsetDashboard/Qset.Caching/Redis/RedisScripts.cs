@@ -20,6 +20,46 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: the set of entity types, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
+    /// prefix of the type indexes, the most members to take. Takes up to that many members of the type indexes, type
+    /// by type, and drops each one's entry and index memberships (a type index left empty leaves the set of types).
+    /// Members past their expiry leave the index first. Returns how many members it took, then the type and key of
+    /// each entry it dropped (a member whose entry Redis had evicted is taken but not returned). The epoch bump before it refuses every populate that began earlier,
+    /// so no generation is bumped here: a flush or a recovery costs one call per that many entries, not one per entry.
+    /// </summary>
+    public const string DropChunk = """
+        local limit = tonumber(ARGV[3])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local taken = 0
+        local dropped = {}
+        for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            local index = ARGV[2] .. type
+            redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
+            local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
+            for _, member in ipairs(members) do
+                if redis.call('DEL', ARGV[1] .. member) == 1 then
+                    table.insert(dropped, type)
+                    table.insert(dropped, member)
+                end
+                redis.call('ZREM', KEYS[2], member)
+                redis.call('ZREM', KEYS[3], member)
+            end
+            if #members > 0 then
+                redis.call('ZREM', index, unpack(members))
+            end
+            taken = taken + #members
+            if redis.call('ZCARD', index) == 0 then
+                redis.call('SREM', KEYS[1], type)
+            end
+            if taken >= limit then
+                break
+            end
+        end
+        return {taken, dropped}
+        """;
+
+    /// <summary>
     /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size,
     /// the set of entity types. ARGV: the prefix of entry keys, the prefix of the type indexes, how many members to
     /// sample. Drops the members whose time has passed from both indexes; then checks a random sample of members for
