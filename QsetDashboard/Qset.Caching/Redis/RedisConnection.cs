@@ -117,15 +117,8 @@ internal sealed partial class RedisConnection : IDisposable
     {
         get
         {
-            if (!Multiplexer.IsConnected)
+            if (!Usable())
             {
-                ReportFailure("not connected");
-                return null;
-            }
-
-            if (Misconfiguration is { } misconfiguration)
-            {
-                ReportFailure(misconfiguration);
                 return null;
             }
 
@@ -145,22 +138,25 @@ internal sealed partial class RedisConnection : IDisposable
     /// </summary>
     public IDatabase? InvalidationDatabase
     {
-        get
+        get => Usable() ? Multiplexer.GetDatabase() : null;
+    }
+
+    /// <summary>True when Redis is connected and can be used; otherwise records why (the first failure of an outage).</summary>
+    private bool Usable()
+    {
+        if (!Multiplexer.IsConnected)
         {
-            if (!Multiplexer.IsConnected)
-            {
-                ReportFailure("not connected");
-                return null;
-            }
-
-            if (Misconfiguration is { } misconfiguration)
-            {
-                ReportFailure(misconfiguration);
-                return null;
-            }
-
-            return Multiplexer.GetDatabase();
+            ReportFailure("not connected");
+            return false;
         }
+
+        if (Misconfiguration is { } misconfiguration)
+        {
+            ReportFailure(misconfiguration);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
