@@ -63,6 +63,21 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     }
 
     [Fact]
+    public async Task RedisExpiry_OnACluster_ArrivesAsAnExpireEvent_FromTheNodeThatHoldsTheKey()
+    {
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            RedisClusterCollection.Configure(s, cluster, "Redis");
+            s["Cache:DefaultTtl"] = "00:00:01";
+        });
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+
+        // Keyspace notifications are per node: the store listens on every primary, not only the one the client chose.
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1"), "Redis reports the expiry");
+    }
+
+    [Fact]
     public async Task Hybrid_TwoNodesOnACluster_AWriteOnOneDropsTheOthersL1Copy_BeforeItReturns()
     {
         var prefix = RedisClusterCollection.TaggedPrefix();
@@ -80,6 +95,19 @@ public sealed class RedisClusterTests(RedisCluster cluster)
             sharedConnectionString: nodeA.ConnectionString);
         await Eventually.TrueAsync(
             () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
+
+        // A cluster's PUBLISH counts the subscribers of the node it reached, and a write waits for that many
+        // acknowledgements: both nodes must listen where the channel is published, on the owner of the prefix's slot.
+        await using (var direct = await ConnectionMultiplexer.ConnectAsync($"{cluster.ConnectionString},allowAdmin=true"))
+        {
+            var owner = direct.GetServer((RedisKey)prefix).EndPoint;
+            foreach (var server in direct.GetServers().Where(s => !s.IsReplica))
+            {
+                var reply = (RedisResult[])(await server.ExecuteAsync("PUBSUB", "NUMSUB", $"{prefix}invalidations"))!;
+                Assert.Equal(server.EndPoint.Equals(owner) ? 2 : 0, (long)reply[1]);
+            }
+        }
+
         await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
         await nodeA.Generic.GetAsync<User>(1);
         Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");

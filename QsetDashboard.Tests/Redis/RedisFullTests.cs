@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Qset.Caching;
 using Qset.Caching.Redis;
 using QsetDashboard.Data;
@@ -7,10 +10,10 @@ using StackExchange.Redis;
 namespace QsetDashboard.Tests.Redis;
 
 /// <summary>
-/// A Redis of its own that is full: <c>maxmemory</c> reached under <c>noeviction</c> (a self-hosted Redis's default
-/// policy), so it refuses every write. Reads it still answers; a populate it refuses is only not cached, and an
-/// invalidation it refuses makes the node read the database until it can be replayed, with one recovery however many
-/// reads arrive meanwhile.
+/// A Redis of its own that is full (<c>maxmemory</c> reached under <c>noeviction</c>, a self-hosted Redis's default
+/// policy: it refuses every write that needs memory) or stalled. Reads a full Redis still answers; a populate it refuses
+/// is only not cached, and invalidations, bumps and heartbeats still get through (they free memory first, or write
+/// nothing new). A stall is recovered from once, however many reads arrive meanwhile.
 /// </summary>
 /// <remarks>In the Redis collection, though it has a server of its own, as <see cref="RedisEvictionTests"/>.</remarks>
 [Collection(RedisCollection.Name)]
@@ -74,14 +77,77 @@ public sealed class RedisFullTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnInvalidationRedisRefuses_IsReplayedByOneRecovery_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
+    public async Task OnAFullRedis_WritesStillInvalidate_SoNoNodeServesTheOldValue_AndNoNodeDegrades()
     {
-        await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var nodeA = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis", prefix));
+        await using var nodeB = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis", prefix), sharedConnectionString: nodeA.ConnectionString);
+        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
+        await nodeA.Generic.SetAsync(2, new User { Name = "Bob" });
+        await nodeA.Generic.GetAsync<User>(1);
+        await nodeA.Generic.GetAsync<User>(2);
+        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from Redis");
         await FillAsync();
 
-        // The invalidation cannot be written: the node keeps it, and reads the database until it is replayed.
+        // A write by id, a bulk write and a flush: each one's invalidation gets through a Redis that takes no new data.
+        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+        var jane = await nodeB.Generic.ReadAsync<User>(1);
+        await using (var db = nodeA.NewContext())
+        {
+            await db.Users.Where(u => u.Id == 2).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "Bert"));
+        }
+
+        var bert = await nodeB.Generic.ReadAsync<User>(2);
+        await nodeA.Cache.FlushAsync();
+
+        Assert.Equal(("Jane", false), (jane.Value?.Name, jane.Hit));
+        Assert.Equal(("Bert", false), (bert.Value?.Name, bert.Hit));
+        Assert.Equal(0, await nodeB.Cache.Store.CountAsync());
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            Assert.True(
+                !node.Events().Any(e => e.Kind == CacheEventKind.Degraded) && !((IReportsHealth)node.Cache.Store).IsDegraded,
+                $"a full Redis took the invalidations, so no node degrades; events:\n   {node.DumpEvents()}");
+        }
+    }
+
+    [Fact]
+    public async Task OnAFullRedis_AHybridNodesHeartbeat_IsStillWritten_AndTheNodeStaysHealthy()
+    {
+        await using var host = await StartAsync("Hybrid");
+        await FillAsync();
+        var directory = host.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
+
+        await directory.StartAsync(CancellationToken.None);
+        try
+        {
+            var node = host.Get<IOptions<CacheOptions>>().Value.NodeId;
+            var prefix = host.Get<RedisConnection>().Prefix;
+            await Eventually.TrueAsync(
+                async () => await _admin!.GetDatabase().KeyExistsAsync($"{prefix}node:{node}"),
+                () => $"the node's heartbeat is in Redis; events:\n   {host.DumpEvents()}");
+        }
+        finally
+        {
+            await directory.StopAsync(CancellationToken.None);
+        }
+
+        Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded, $"a full Redis is no outage; events:\n   {host.DumpEvents()}");
+    }
+
+    [Fact]
+    public async Task AStalledRedis_IsRecoveredOnce_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
+    {
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, _redis, "Redis");
+            s["Cache:RedisTimeout"] = "00:00:00.300";
+        });
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        await _redis.PauseAsync();
+
+        // The invalidation cannot reach Redis: the node keeps it, and reads the database until it is replayed.
         await host.Generic.SetAsync(1, new User { Name = "Jane" });
         for (var i = 0; i < 50; i++)
         {
@@ -90,9 +156,9 @@ public sealed class RedisFullTests : IAsyncLifetime
         }
 
         var connection = host.Get<RedisConnection>();
-        Assert.True(connection.Recovering, "one recovery is under way (trying again) while Redis is full");
-        await FreeAsync();
-        await Eventually.TrueAsync(() => !connection.Recovering, "the recovery finishes once Redis takes writes again");
+        Assert.True(connection.Recovering, "one recovery is under way (trying again) while Redis is stalled");
+        await _redis.ResumeAsync();
+        await Eventually.TrueAsync(() => !connection.Recovering, "the recovery finishes once Redis answers again");
 
         // Recovered once: no second recovery can start without a new failure, so the count is final.
         Assert.True(

@@ -59,8 +59,8 @@ internal sealed partial class InvalidationChannel : IDisposable
 
         // The node id and an incarnation of this process: two processes given one node id still count as two.
         _self = $"{connection.NodeId}/{Guid.NewGuid():N}";
-        _channel = RedisChannel.Literal($"{connection.Prefix}invalidations");
-        _acks = RedisChannel.Literal($"{connection.Prefix}acks:{_self}");
+        _channel = Channel(connection, "invalidations");
+        _acks = Channel(connection, $"acks:{_self}");
         var beat = lease / 4;
         _heartbeat = timeProvider.CreateTimer(_ => _ = PublishHeartbeatAsync(), null, beat, beat);
     }
@@ -141,6 +141,16 @@ internal sealed partial class InvalidationChannel : IDisposable
         var answers = await SendAsync(kind, body, wait).ConfigureAwait(false);
         return answers.Where(a => a.Key != _self).ToDictionary(a => NodeIdOf(a.Key), a => a.Value, StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// A channel of this cache, routed like a key: on a cluster every node subscribes to it on, and publishes it to,
+    /// the primary that owns the prefix's hash slot. A cluster's PUBLISH counts only the subscribers of the node it
+    /// reached, and a write waits for that many acknowledgements: with every subscriber on one node, the count is all
+    /// of them. (Routed by the client's default, a node subscribed elsewhere went uncounted, and a write could
+    /// return before it dropped its L1 copy.) On a single server routing changes nothing.
+    /// </summary>
+    private static RedisChannel Channel(RedisConnection connection, string name) =>
+        RedisChannel.Literal($"{connection.Prefix}{name}").WithKeyRouting();
 
     /// <summary>The node id of a sender or acker name (<c>node-a</c> of <c>node-a/0f3c…</c>).</summary>
     private static string NodeIdOf(string name) => name.LastIndexOf('/') is var slash and > 0 ? name[..slash] : name;
@@ -314,7 +324,7 @@ internal sealed partial class InvalidationChannel : IDisposable
         {
             var ack = $"{_self}{Separator}{sequence.ToString(CultureInfo.InvariantCulture)}";
             await _connection.Subscriber.PublishAsync(
-                RedisChannel.Literal($"{_connection.Prefix}acks:{node}"),
+                Channel(_connection, $"acks:{node}"),
                 answer is null ? ack : $"{ack}{Separator}{answer}").ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))

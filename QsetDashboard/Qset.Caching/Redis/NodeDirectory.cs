@@ -101,10 +101,10 @@ internal sealed class NodeDirectory(
         try
         {
             var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: false);
-            await database.StringSetAsync(
-                $"{connection.Prefix}node:{node.NodeId}",
-                JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode),
-                s_expiry);
+            await database.ScriptEvaluateAsync(
+                RedisScripts.Beat,
+                [$"{connection.Prefix}node:{node.NodeId}"],
+                [JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode), (long)s_expiry.TotalMilliseconds]);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {

@@ -181,7 +181,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// <inheritdoc />
     public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
         await InvalidateOrDeferAsync(
-            async database => await database.StringIncrementAsync(_connection.TableKey(table)).ConfigureAwait(false),
+            async database => (long)await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.TableKey(table)]).ConfigureAwait(false),
             whenDown: 0L,
             defer: _connection.DeferAll).ConfigureAwait(false);
 
@@ -195,7 +195,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         InvalidateOrDeferAsync<IReadOnlyList<RemovedEntry>>(async database =>
         {
             // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
-            await database.StringIncrementAsync(_connection.EpochKey).ConfigureAwait(false);
+            await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.EpochKey]).ConfigureAwait(false);
             List<RemovedEntry> removed = [];
             await _connection.DropAllAsync(database, removed).ConfigureAwait(false);
             Volatile.Write(ref _lastCount, 0);
@@ -262,7 +262,18 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         {
             // The server that holds the prefix's keys: on a cluster, the owner of the prefix's hash slot (SCAN names no
             // key, so the client would send it to any node); on a single server, that server.
-            var server = _connection.Multiplexer.GetServer(_connection.EntryKey(string.Empty));
+            IServer server;
+            try
+            {
+                server = _connection.Multiplexer.GetServer(_connection.EntryKey(string.Empty));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // No connected server owns the slot (a failover under way): an outage like any other.
+                _connection.ReportFailure(ex);
+                return new CachePage([], null);
+            }
+
             List<RedisKey> keys = [];
             var cursor = scanCursor;
             for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
@@ -481,8 +492,9 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     }
 
     /// <summary>Redis refused a write for want of memory (<c>maxmemory</c> with a policy that found nothing to evict).</summary>
+    /// <remarks>Redis 7 answers "OOM command not allowed …"; 6.2 wraps the same words in its script error.</remarks>
     private static bool IsOutOfMemory(RedisServerException exception) =>
-        exception.Message.StartsWith("OOM ", StringComparison.Ordinal);
+        exception.Message.Contains("OOM command not allowed", StringComparison.Ordinal);
 
     private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
 
@@ -502,9 +514,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             }
 
             var db = _connection.Multiplexer.GetDatabase().Database;
-            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:expired"),
+            // Key-event channels, which the client subscribes to on every primary of a cluster: a node announces
+            // only its own keys' expiries and evictions.
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.KeyEvent(KeyNotificationType.Expired, db),
                 (_, key) => OnKeyspaceEvent(CacheEventKind.Expire, key, "Redis expired the key at its TTL")).ConfigureAwait(false);
-            await _connection.Subscriber.SubscribeAsync(RedisChannel.Literal($"__keyevent@{db}__:evicted"),
+            await _connection.Subscriber.SubscribeAsync(RedisChannel.KeyEvent(KeyNotificationType.Evicted, db),
                 (_, key) => OnKeyspaceEvent(CacheEventKind.Evict, key, "Redis evicted the key under its maxmemory policy")).ConfigureAwait(false);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))

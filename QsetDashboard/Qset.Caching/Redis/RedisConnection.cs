@@ -42,6 +42,9 @@ internal sealed partial class RedisConnection : IDisposable
     private string? _fit;
     private const string Fit = "";
 
+    // The version the client assumes of a server until it has read the server's INFO.
+    private Version? _assumedVersion;
+
     // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
     private int _degradedReported;
 
@@ -370,6 +373,7 @@ internal sealed partial class RedisConnection : IDisposable
         configuration.AsyncTimeout = (int)_options.RedisTimeout.TotalMilliseconds;
         configuration.ClientName ??= $"qset-{_options.NodeId}";
         configuration.ReconnectRetryPolicy = new LinearRetry(500);
+        _assumedVersion = configuration.DefaultVersion;
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
         // Either connection counts: a node whose subscription is down misses other nodes' invalidations.
         multiplexer.ConnectionFailed += (_, e) =>
@@ -406,34 +410,40 @@ internal sealed partial class RedisConnection : IDisposable
 
         try
         {
-            while (!await TryRecoverAsync().ConfigureAwait(false))
-            {
-                // Not connected: the connection's restore starts the next recovery.
-                if (_disposed.IsCancellationRequested || !Multiplexer.IsConnected)
-                {
-                    return;
-                }
-
-                try
-                {
-                    await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Disposed: nothing left to recover.
-                    return;
-                }
-            }
+            await RecoverUntilDoneAsync().ConfigureAwait(false);
         }
         finally
         {
             Interlocked.Exchange(ref _recovering, 0);
         }
 
-        // A failure between the recovery's end and this line found it still under way, and left the recovery to it.
+        // A failure after the recovery's last attempt, or a reconnection after it gave up for want of a connection,
+        // found it still under way and left the recovery to it.
         if (Volatile.Read(ref _degraded) == 1 && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
         {
             _ = RecoverAsync();
+        }
+    }
+
+    /// <summary>Attempts until one succeeds, while connected (a reconnection starts the next recovery) and not disposed.</summary>
+    private async Task RecoverUntilDoneAsync()
+    {
+        while (!await TryRecoverAsync().ConfigureAwait(false))
+        {
+            if (_disposed.IsCancellationRequested || !Multiplexer.IsConnected)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Disposed: nothing left to recover.
+                return;
+            }
         }
     }
 
@@ -504,7 +514,15 @@ internal sealed partial class RedisConnection : IDisposable
             return null;
         }
 
-        fit = Unfit(servers.Any(s => s.ServerType == ServerType.Cluster), servers.Min(s => s.Version)!, Prefix) ?? Fit;
+        // A server whose INFO the client could not read (an ACL that forbids it) shows the client's assumed version:
+        // unknown, so not held against it.
+        var version = servers.Min(s => s.Version)!;
+        if (version == _assumedVersion)
+        {
+            version = MinimumVersion;
+        }
+
+        fit = Unfit(servers.Any(s => s.ServerType == ServerType.Cluster), version, Prefix) ?? Fit;
         if (Interlocked.CompareExchange(ref _fit, fit, null) is null && fit.Length > 0)
         {
             LogMisconfigured(_logger, fit);
@@ -520,7 +538,7 @@ internal sealed partial class RedisConnection : IDisposable
         {
             // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it,
             // and every entry under the prefix goes.
-            await database.StringIncrementAsync(EpochKey).ConfigureAwait(false);
+            await database.ScriptEvaluateAsync(RedisScripts.Bump, [EpochKey]).ConfigureAwait(false);
             await DropAllAsync(database, dropped: null).ConfigureAwait(false);
         }
 

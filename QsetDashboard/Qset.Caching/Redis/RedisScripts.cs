@@ -5,18 +5,44 @@ internal static class RedisScripts
 {
     /// <summary>
     /// KEYS: entry, generation, the index of live keys, the index by size, and optionally the index of its entity
-    /// type's keys. ARGV: generation TTL in ms, the cache key. Bumps the generation, drops the entry and its index
-    /// memberships.
+    /// type's keys. ARGV: generation TTL in ms, the cache key. Drops the entry and its index memberships, bumps the
+    /// generation; returns 1 when there was an entry.
     /// </summary>
+    /// <remarks>
+    /// The drop comes first, and an invalidation works on a full Redis too: DEL and ZREM free memory, so Redis never
+    /// refuses them for want of it, and once a script has written, its later writes (INCR) are not refused either.
+    /// Refused, the entry would stay for the other nodes to serve while this one waits to replay the invalidation.
+    /// </remarks>
     public const string Invalidate = """
-        redis.call('INCR', KEYS[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        local dropped = redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[3], ARGV[2])
         redis.call('ZREM', KEYS[4], ARGV[2])
         if KEYS[5] then
             redis.call('ZREM', KEYS[5], ARGV[2])
         end
-        return redis.call('DEL', KEYS[1])
+        redis.call('INCR', KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        return dropped
+        """;
+
+    /// <summary>
+    /// KEYS: a counter (the flush epoch, a table's bulk-write generation). Increments it and returns the new value, on
+    /// a full Redis too: PERSIST (a no-op on a counter, and a write Redis never refuses for want of memory) comes
+    /// first, and a script that has written is not refused its later writes. A refused bump would leave in-flight
+    /// populates unrefused, or keep a recovery from ever finishing while Redis stays full.
+    /// </summary>
+    public const string Bump = """
+        redis.call('PERSIST', KEYS[1])
+        return redis.call('INCR', KEYS[1])
+        """;
+
+    /// <summary>
+    /// KEYS: a node's presence key. ARGV: its value, its TTL in ms. Sets it, on a full Redis too (as <see cref="Bump"/>):
+    /// a refused heartbeat would count as an outage, and a full Redis is none.
+    /// </summary>
+    public const string Beat = """
+        redis.call('PERSIST', KEYS[1])
+        return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         """;
 
     /// <summary>
