@@ -119,6 +119,46 @@ public sealed class RedisClusterTests(RedisCluster cluster)
         Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
     }
 
+    [Fact]
+    public async Task Hybrid_OnACluster_AWriteWaitsForEveryNodeItHears_EvenWhenPublishCountsOnlyItself()
+    {
+        // After a failover a node may still listen on the old primary, and the new one's PUBLISH does not count it.
+        var prefix = RedisClusterCollection.TaggedPrefix();
+        await using var nodeA = await EngineHost.StartAsync(s =>
+        {
+            RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
+            s["Cache:NodeId"] = "node-a";
+        });
+        await using var nodeB = await EngineHost.StartAsync(
+            s =>
+            {
+                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
+                s["Cache:NodeId"] = "node-b";
+            },
+            sharedConnectionString: nodeA.ConnectionString);
+        var storeA = (HybridCacheStore)nodeA.Cache.Store;
+        var storeB = (HybridCacheStore)nodeB.Cache.Store;
+        await Eventually.TrueAsync(() => storeA.HoldsLease && storeB.HoldsLease, "both nodes hear the channel");
+
+        // Node A subscribed before node B started, so A has heard the heartbeat that gave B its lease, or hears it
+        // before anything B does next.
+        await Eventually.TrueAsync(async () =>
+        {
+            await nodeB.Generic.SetAsync(1, new User { Name = "Alice" });
+            await nodeB.Generic.GetAsync<User>(1);
+            return (await nodeB.Generic.ReadAsync<User>(1)).Hit;
+        }, "node B holds user 1 in L1");
+        storeA.Channel.ReceiversSeen = _ => 1;
+
+        // Node B is slow to apply: a write that trusted the short count would return long before B dropped its copy.
+        storeB.Channel.BeforeApply = _ => Thread.Sleep(300);
+
+        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+
+        Assert.True(0 == nodeB.Cache.Store.Count, $"node A's write returned before node B dropped its copy.\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
+        Assert.Equal("Jane", (await nodeB.Generic.ReadAsync<User>(1)).Value?.Name);
+    }
+
     [Theory]
     [InlineData("{qset}:", true)]
     [InlineData("app:{qset}:", true)]

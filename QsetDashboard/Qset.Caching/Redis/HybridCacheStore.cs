@@ -60,6 +60,9 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         _ = _channel.StartAsync();
     }
 
+    /// <summary>The channel to the other nodes (for tests).</summary>
+    internal InvalidationChannel Channel => _channel;
+
     /// <summary>True while this node may serve its L1: it hears the channel and is not behind on it.</summary>
     public bool HoldsLease => _channel.HoldsLease;
 

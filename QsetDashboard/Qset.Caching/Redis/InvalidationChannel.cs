@@ -13,7 +13,9 @@ internal readonly record struct NodeMessage(string Kind, string Node, string Bod
 /// an old L1 value on any node. Three rules make that hold without synchronised clocks:
 /// <list type="bullet">
 /// <item>A confirmed message waits until every subscriber that received it (the sender included: PUBLISH counts it)
-/// has applied it and acknowledged it by name on the sender's ack channel, or until one lease has passed.</item>
+/// has applied it and acknowledged it by name on the sender's ack channel, or until one lease has passed. Every other
+/// node heard within a lease before it was sent must be among them too: on a cluster PUBLISH counts only the
+/// subscribers of the node it reached, and after a failover a node may still listen on the old primary.</item>
 /// <item>A node serves its L1 only while it holds a lease, renewed when it hears its own heartbeat come back through
 /// the channel. Messages are handled in the order Redis delivered them, so a node that has not applied a message has
 /// heard no heartbeat sent after it, and its lease runs out at most one lease after the message was sent: by the
@@ -39,6 +41,9 @@ internal sealed partial class InvalidationChannel : IDisposable
     private readonly RedisChannel _acks;
     private readonly string _self;
     private readonly ConcurrentDictionary<long, PendingAcks> _pending = new();
+
+    // Every other node heard on the channel (its heartbeats), with when it was last heard (this node's timestamps).
+    private readonly ConcurrentDictionary<string, long> _heard = new(StringComparer.Ordinal);
     private readonly ITimer _heartbeat;
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private ChannelMessageQueue? _messages;
@@ -67,6 +72,15 @@ internal sealed partial class InvalidationChannel : IDisposable
 
     /// <summary>How long a heard heartbeat lets this node serve its L1, and the longest a sender waits for a silent node.</summary>
     public TimeSpan Lease { get; }
+
+    /// <summary>
+    /// A test seam: what PUBLISH answered is passed through this before the acknowledgements are counted, so a test
+    /// can play a cluster's PUBLISH that counted only the subscribers of the node it reached.
+    /// </summary>
+    internal Func<long, long>? ReceiversSeen { get; set; }
+
+    /// <summary>A test seam: runs on this node before it applies another node's message (a slow subscriber).</summary>
+    internal Action<NodeMessage>? BeforeApply { get; set; }
 
     /// <summary>True while this node has heard its own heartbeat recently enough to trust that it is not behind.</summary>
     public bool HoldsLease => _timeProvider.GetTimestamp() < Volatile.Read(ref _leaseUntil);
@@ -163,9 +177,11 @@ internal sealed partial class InvalidationChannel : IDisposable
         try
         {
             long receivers;
+            var sentAt = _timeProvider.GetTimestamp();
             try
             {
                 receivers = await _connection.Subscriber.PublishAsync(_channel, Format(kind, sequence, body)).ConfigureAwait(false);
+                receivers = ReceiversSeen?.Invoke(receivers) ?? receivers;
                 Volatile.Write(ref _unreachableSince, 0);
             }
             catch (Exception ex) when (RedisConnection.IsOutage(ex))
@@ -184,7 +200,7 @@ internal sealed partial class InvalidationChannel : IDisposable
                 return new Dictionary<string, string>();
             }
 
-            await WaitForAcksAsync(sequence, pending, receivers, wait!.Value).ConfigureAwait(false);
+            await WaitForAcksAsync(sequence, pending, receivers, sentAt, wait!.Value).ConfigureAwait(false);
             return pending.Answers;
         }
         finally
@@ -214,13 +230,13 @@ internal sealed partial class InvalidationChannel : IDisposable
         }
     }
 
-    private async Task WaitForAcksAsync(long sequence, PendingAcks pending, long receivers, TimeSpan wait)
+    private async Task WaitForAcksAsync(long sequence, PendingAcks pending, long receivers, long sentAt, TimeSpan wait)
     {
         var started = _timeProvider.GetTimestamp();
         while (true)
         {
             var arrived = pending.Arrived;
-            if (pending.Count >= receivers)
+            if (pending.Count >= receivers && EveryNodeHeardBeforeAcked(pending, sentAt))
             {
                 return;
             }
@@ -242,6 +258,36 @@ internal sealed partial class InvalidationChannel : IDisposable
                 // Checked again at the top: counts first, then the lease.
             }
         }
+    }
+
+    /// <summary>
+    /// True when every other node heard within a lease before <paramref name="sentAt"/>, or since, acknowledged: a node
+    /// heard then may hold a lease, and so serve its L1. Nodes unheard for two leases are forgotten.
+    /// </summary>
+    private bool EveryNodeHeardBeforeAcked(PendingAcks pending, long sentAt)
+    {
+        // A single server's PUBLISH counts every subscriber; only a cluster's can count short. (Asking by name there
+        // too would make writes wait a lease for a node that crashed, until it goes unheard.)
+        if (!_connection.IsCluster)
+        {
+            return true;
+        }
+
+        var leaseTicks = (long)(Lease.TotalSeconds * _timeProvider.TimestampFrequency);
+        var now = _timeProvider.GetTimestamp();
+        foreach (var (node, heard) in _heard)
+        {
+            if (heard < now - (2 * leaseTicks))
+            {
+                _heard.TryRemove(KeyValuePair.Create(node, heard));
+            }
+            else if (heard >= sentAt - leaseTicks && !pending.Has(node))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task PublishHeartbeatAsync()
@@ -277,7 +323,11 @@ internal sealed partial class InvalidationChannel : IDisposable
         var (kind, node, body) = (parts[0], parts[1], parts[3]);
         if (kind == HeartbeatKind)
         {
-            if (node == _self && long.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out var sent))
+            if (node != _self)
+            {
+                _heard[node] = _timeProvider.GetTimestamp();
+            }
+            else if (long.TryParse(body, NumberStyles.None, CultureInfo.InvariantCulture, out var sent))
             {
                 RenewLease(sent);
             }
@@ -290,7 +340,9 @@ internal sealed partial class InvalidationChannel : IDisposable
         {
             try
             {
-                answer = _apply(new NodeMessage(kind, NodeIdOf(node), body));
+                var message = new NodeMessage(kind, NodeIdOf(node), body);
+                BeforeApply?.Invoke(message);
+                answer = _apply(message);
             }
 #pragma warning disable CA1031 // A message this node cannot apply must not stop the channel: it stops trusting its L1 instead.
             catch (Exception ex)
@@ -378,6 +430,14 @@ internal sealed partial class InvalidationChannel : IDisposable
                 {
                     return _ackers.Count;
                 }
+            }
+        }
+
+        public bool Has(string acker)
+        {
+            lock (_ackers)
+            {
+                return _ackers.ContainsKey(acker);
             }
         }
 

@@ -44,6 +44,7 @@ internal sealed partial class RedisConnection : IDisposable
 
     // The version the client assumes of a server until it has read the server's INFO.
     private Version? _assumedVersion;
+    private bool _cluster;
 
     // One DEGRADED event per outage: set by the first failure, cleared when reads resume.
     private int _degradedReported;
@@ -75,6 +76,16 @@ internal sealed partial class RedisConnection : IDisposable
     /// connection tells which it is.
     /// </summary>
     public string? Misconfiguration => CheckFit() is { Length: > 0 } reason ? reason : null;
+
+    /// <summary>True when the server is a Redis Cluster (known from the first connection on).</summary>
+    public bool IsCluster
+    {
+        get
+        {
+            CheckFit();
+            return Volatile.Read(ref _cluster);
+        }
+    }
 
     /// <summary>The oldest Redis the cache's scripts run on (<c>ZRANGE … BYSCORE REV LIMIT</c>, <c>ZRANDMEMBER</c>).</summary>
     internal static readonly Version MinimumVersion = new(6, 2);
@@ -522,7 +533,9 @@ internal sealed partial class RedisConnection : IDisposable
             version = MinimumVersion;
         }
 
-        fit = Unfit(servers.Any(s => s.ServerType == ServerType.Cluster), version, Prefix) ?? Fit;
+        var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
+        Volatile.Write(ref _cluster, cluster);
+        fit = Unfit(cluster, version, Prefix) ?? Fit;
         if (Interlocked.CompareExchange(ref _fit, fit, null) is null && fit.Length > 0)
         {
             LogMisconfigured(_logger, fit);
