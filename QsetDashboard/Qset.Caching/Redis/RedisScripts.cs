@@ -5,23 +5,24 @@ internal static class RedisScripts
 {
     /// <summary>
     /// KEYS: entry, generation, the index of live keys, the index by size, and optionally the index of its entity
-    /// type's keys. ARGV: generation TTL in ms, the cache key. Drops the entry and its index memberships, bumps the
-    /// generation; returns 1 when there was an entry.
+    /// type's keys. ARGV: generation TTL in ms, the cache key. Drops the entry, bumps the generation, drops the index
+    /// memberships; returns 1 when there was an entry.
     /// </summary>
     /// <remarks>
-    /// The drop comes first, and an invalidation works on a full Redis too: DEL and ZREM free memory, so Redis never
-    /// refuses them for want of it, and once a script has written, its later writes (INCR) are not refused either.
-    /// Refused, the entry would stay for the other nodes to serve while this one waits to replay the invalidation.
+    /// The drop comes first, and an invalidation works on a full Redis too: DEL frees memory, so Redis never refuses it
+    /// for want of it, and once a script has written, its later writes (INCR) are not refused either. Refused, the
+    /// entry would stay for the other nodes to serve while this one waits to replay the invalidation. The bump comes
+    /// right after, so no other command can fail between the drop and the bump.
     /// </remarks>
     public const string Invalidate = """
         local dropped = redis.call('DEL', KEYS[1])
+        redis.call('INCR', KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[2])
         redis.call('ZREM', KEYS[4], ARGV[2])
         if KEYS[5] then
             redis.call('ZREM', KEYS[5], ARGV[2])
         end
-        redis.call('INCR', KEYS[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[1])
         return dropped
         """;
 
