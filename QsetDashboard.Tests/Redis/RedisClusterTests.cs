@@ -193,6 +193,28 @@ public sealed class RedisClusterTests(RedisCluster cluster)
         }
     }
 
+    [Theory]
+    [InlineData("allkeys-lru", "volatile-")]
+    [InlineData("allkeys-lfu", "volatile-")]
+    [InlineData("allkeys-random", "volatile-")]
+    [InlineData("volatile-lru", null)]
+    [InlineData("volatile-ttl", null)]
+    [InlineData("noeviction", null)]
+    [InlineData(null, null)]
+    public void AServer_IsRefused_WhenItWouldEvictTheIndexes(string? policy, string? why)
+    {
+        var reason = RedisConnection.Unfit(cluster: false, new Version(7, 0), "{qset}:", policy);
+
+        if (why is null)
+        {
+            Assert.Null(reason);
+        }
+        else
+        {
+            Assert.Contains(why, reason, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void TheDefaultPrefix_IsAHashTag_SoAClusterWorksWithoutSettingOne()
     {

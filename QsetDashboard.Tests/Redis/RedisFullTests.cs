@@ -135,6 +135,25 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded, $"a full Redis is no outage; events:\n   {host.DumpEvents()}");
     }
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task ARedisThatEvictsAnyKey_IsRefused_EveryReadGoesToTheDatabase_AndHealthSaysWhy(string backend)
+    {
+        await Server.ConfigSetAsync("maxmemory-policy", "allkeys-lru");
+        await using var host = await StartAsync(backend);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+
+        var first = await host.Generic.ReadAsync<User>(1);
+        var second = await host.Generic.ReadAsync<User>(1);
+
+        Assert.Equal(("Alice", false), (first.Value?.Name, first.Hit));
+        Assert.Equal(("Alice", false), (second.Value?.Name, second.Hit));
+        var health = (IReportsHealth)host.Cache.Store;
+        Assert.True(health.IsDegraded);
+        Assert.Contains("allkeys-lru", health.HealthDescription, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AStalledRedis_IsRecoveredOnce_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
     {

@@ -92,15 +92,23 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>
     /// Why a server cannot be used, or null when it can: older than <see cref="MinimumVersion"/> (the scripts would
-    /// fail on every call), or a cluster while <paramref name="prefix"/> is not a hash tag, so the keys one script
-    /// touches (an entry, its generation, its indexes) would fall in different slots, which a cluster refuses.
+    /// fail on every call); evicting any key under <c>maxmemory</c> (<paramref name="evictionPolicy"/>
+    /// <c>allkeys-*</c>: the indexes carry no TTL so that a <c>volatile-*</c> policy never evicts them, and an entry
+    /// left without its index would escape a bulk write's invalidation); or a cluster while <paramref name="prefix"/>
+    /// is not a hash tag, so the keys one script touches (an entry, its generation, its indexes) would fall in
+    /// different slots, which a cluster refuses.
     /// </summary>
-    internal static string? Unfit(bool cluster, Version version, string prefix)
+    internal static string? Unfit(bool cluster, Version version, string prefix, string? evictionPolicy = null)
     {
         ArgumentNullException.ThrowIfNull(version);
         if (version < MinimumVersion)
         {
             return $"Redis {version} is older than {MinimumVersion}, the oldest the cache's scripts run on; upgrade the server";
+        }
+
+        if (evictionPolicy?.StartsWith("allkeys-", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return $"Redis evicts any key under its maxmemory-policy {evictionPolicy}, the cache's indexes too, and an entry whose index it evicted would escape invalidation by a bulk write; use a volatile-* policy (such as volatile-lru) or noeviction";
         }
 
         return cluster && !IsHashTag(prefix)
@@ -535,13 +543,33 @@ internal sealed partial class RedisConnection : IDisposable
 
         var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
         Volatile.Write(ref _cluster, cluster);
-        fit = Unfit(cluster, version, Prefix) ?? Fit;
+        fit = Unfit(cluster, version, Prefix, EvictionPolicy()) ?? Fit;
         if (Interlocked.CompareExchange(ref _fit, fit, null) is null && fit.Length > 0)
         {
             LogMisconfigured(_logger, fit);
         }
 
         return Volatile.Read(ref _fit);
+    }
+
+    /// <summary>
+    /// The <c>maxmemory_policy</c> of the server that holds the prefix's keys, read once from <c>INFO memory</c> at the
+    /// first connection (through a script: the client keeps INFO itself for admin mode); null when it cannot be read
+    /// (an ACL, a timeout), which is not held against the server. A policy changed later with <c>CONFIG SET</c> is not seen.
+    /// </summary>
+    private string? EvictionPolicy()
+    {
+        try
+        {
+            var info = (string?)Multiplexer.GetDatabase().ScriptEvaluate(RedisScripts.MemoryInfo, [EpochKey]);
+            const string Field = "maxmemory_policy:";
+            var line = info?.Split('\n').FirstOrDefault(l => l.StartsWith(Field, StringComparison.Ordinal));
+            return line?[Field.Length..].Trim();
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            return null;
+        }
     }
 
     private async Task ReplayDeferredAsync(IDatabase database)

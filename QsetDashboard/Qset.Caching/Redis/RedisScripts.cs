@@ -27,6 +27,14 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: any key of the prefix (unused: it routes the call to the server that holds the prefix's keys). Returns
+    /// <c>INFO memory</c>, whose <c>maxmemory_policy</c> says whether Redis may evict the indexes.
+    /// </summary>
+    public const string MemoryInfo = """
+        return redis.call('INFO', 'memory')
+        """;
+
+    /// <summary>
     /// KEYS: a counter (the flush epoch, a table's bulk-write generation). Increments it and returns the new value, on
     /// a full Redis too: PERSIST (a no-op on a counter, and a write Redis never refuses for want of memory) comes
     /// first, and a script that has written is not refused its later writes. A refused bump would leave in-flight
