@@ -68,7 +68,7 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>This node's id.</summary>
     public string NodeId => _options.NodeId;
 
-    /// <summary>True while Redis is not answering, or when it is a cluster this prefix cannot use (<see cref="Misconfiguration"/>).</summary>
+    /// <summary>True while Redis is not answering, or when it is a server the cache cannot use (<see cref="Misconfiguration"/>).</summary>
     public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected || Misconfiguration is not null;
 
     /// <summary>
