@@ -282,6 +282,34 @@ public abstract class StoreContractTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ListPage_InPagesSmallerThanWhatOneScanReturns_StillWalksEveryKeyOnce(int limit)
+    {
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        for (var id = 1; id <= 40; id++)
+        {
+            await store.TryPopulateAsync(Entry($"User.{id}", $"u{id}"), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        List<string> seen = [];
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await store.ListPageAsync(new CacheListQuery(limit, cursor));
+            Assert.InRange(page.Entries.Count, 0, limit);
+            seen.AddRange(page.Entries.Select(e => e.Key));
+            cursor = page.NextCursor;
+            Assert.True(++pages < 200, "the pages end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => $"User.{i}").Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
     [InlineData(CacheOrder.Ttl)]
     [InlineData(CacheOrder.Size)]
     public async Task ListPage_ByTtlOrSize_WalksEveryKeyOnceInThatOrder_EvenWhenTheCursorsKeyGoesAndAKeyArrives(CacheOrder order)

@@ -240,7 +240,9 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// <remarks>
     /// SCAN with the filters as a MATCH pattern on the server, so only matching keys cross the network; at most a few
     /// SCAN calls per page. Pages follow Redis's hash order, not key order, and a key may repeat on a later page when
-    /// Redis rehashes between two pages (SCAN's own guarantee: every key present throughout is returned).
+    /// Redis rehashes between two pages (SCAN's own guarantee: every key present throughout is returned). A page never
+    /// ends inside a batch by count (<see cref="RedisScanCursor"/>), which could lose a key when the server's writes
+    /// elsewhere change what a SCAN call returns the second time.
     /// </remarks>
     public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
     {
@@ -256,8 +258,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             throw new NotSupportedException($"The Redis store lists its keys by key (in Redis's own hash order), by TTL or by size, not by '{query.Order}'.");
         }
 
-        var (scanCursor, skip) = RedisScanCursor.Parse(query.Cursor);
+        var (scanCursor, pending) = RedisScanCursor.Parse(query.Cursor);
         var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
+
+        // A SCAN call looks at about COUNT slots of the keyspace: about a page, so a batch rarely overflows one.
+        var count = Math.Clamp(query.Limit, 10, 500);
         return FailOpenAsync(async database =>
         {
             // The server that holds the prefix's keys: on a cluster, the owner of the prefix's hash slot (SCAN names no
@@ -274,29 +279,48 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 return new CachePage([], null);
             }
 
-            List<RedisKey> keys = [];
+            // What the last page could not take of its last batch comes first.
+            List<RedisKey> keys = [.. pending.Take(query.Limit).Select(_connection.EntryKey)];
+            if (pending.Count > query.Limit)
+            {
+                return await PageAsync(database, keys, RedisScanCursor.Format(scanCursor, [.. pending.Skip(query.Limit)])).ConfigureAwait(false);
+            }
+
+            if (pending.Count > 0 && scanCursor == 0)
+            {
+                return await PageAsync(database, keys, null).ConfigureAwait(false);
+            }
+
             var cursor = scanCursor;
             for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
             {
-                var reply = (RedisResult[])(await server.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", 500).ConfigureAwait(false))!;
-                var batch = ((RedisResult[])reply[1]!).Select(r => (RedisKey)(string)r!).Skip(call == 0 ? skip : 0).ToArray();
+                var reply = (RedisResult[])(await server.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", count).ConfigureAwait(false))!;
+                var batch = ((RedisResult[])reply[1]!).Select(r => (string)r!).ToArray();
+                var next = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
                 var room = query.Limit - keys.Count;
                 if (batch.Length > room)
                 {
-                    // The page fills inside this batch: the next page runs the same SCAN call and skips what it took.
-                    keys.AddRange(batch[..room]);
-                    return await PageAsync(database, keys, RedisScanCursor.Format(cursor, (call == 0 ? skip : 0) + room)).ConfigureAwait(false);
+                    if (keys.Count > 0)
+                    {
+                        // The page ends before this batch: the next page runs the same SCAN call again, whole.
+                        return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
+                    }
+
+                    // One batch is more than a page: the rest of it rides in the cursor.
+                    keys.AddRange(batch[..room].Select(k => (RedisKey)k));
+                    var rest = batch[room..].Select(k => _connection.CacheKeyOf(k)!).ToList();
+                    return await PageAsync(database, keys, RedisScanCursor.Format(next, rest)).ConfigureAwait(false);
                 }
 
-                keys.AddRange(batch);
-                cursor = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+                keys.AddRange(batch.Select(k => (RedisKey)k));
+                cursor = next;
                 if (cursor == 0)
                 {
                     return await PageAsync(database, keys, null).ConfigureAwait(false);
                 }
             }
 
-            return await PageAsync(database, keys, RedisScanCursor.Format(cursor, 0)).ConfigureAwait(false);
+            return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
         }, whenDown: new CachePage([], null));
     }
 
