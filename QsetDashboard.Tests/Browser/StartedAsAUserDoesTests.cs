@@ -15,7 +15,7 @@ public sealed class ReadmeCommandTests(ChromiumFixture chromium) : IClassFixture
         await using var app = await AppProcess.StartAsync(AppProcess.DotnetHost(), command, BrowserPages.RepositoryRoot());
 
         await app.WaitForOutputAsync("Hosting environment: Production");
-        await WorkingDashboard.AssertAsync(chromium.Browser, app.BaseAddress);
+        await WorkingDashboard.AssertAsync(chromium.Browser, app);
         Assert.DoesNotContain("Static Web Assets are not enabled", app.Output, StringComparison.Ordinal);
     }
 }
@@ -31,7 +31,7 @@ public sealed class PublishedAppTests(PublishedBuild published, ChromiumFixture 
         await using var app = await AppProcess.StartAsync(AppProcess.DotnetHost(), ["QsetDashboard.dll"], published.Folder);
 
         await app.WaitForOutputAsync("Hosting environment: Production");
-        await WorkingDashboard.AssertAsync(chromium.Browser, app.BaseAddress);
+        await WorkingDashboard.AssertAsync(chromium.Browser, app);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class PublishedAppTests(PublishedBuild published, ChromiumFixture 
         await using var app = await AppProcess.StartAsync(AppProcess.DotnetHost(), command, BrowserPages.RepositoryRoot());
 
         await app.WaitForOutputAsync("Hosting environment: Production");
-        await WorkingDashboard.AssertAsync(chromium.Browser, app.BaseAddress);
+        await WorkingDashboard.AssertAsync(chromium.Browser, app);
     }
 }
 

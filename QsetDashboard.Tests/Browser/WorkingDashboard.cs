@@ -1,3 +1,4 @@
+using QsetDashboard.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -13,6 +14,20 @@ internal static class WorkingDashboard
         () => [...document.querySelectorAll('link[rel~=stylesheet][href], link[rel~=icon][href], script[src], img[src]')]
             .map(e => e.href || e.src)
         """;
+
+    /// <summary>As below, and on failure the app's own log joins the message: what the child process did meanwhile.</summary>
+    public static async Task AssertAsync(IBrowser browser, AppProcess app)
+    {
+        try
+        {
+            await AssertAsync(browser, app.BaseAddress);
+        }
+        catch (Exception ex) when (ex is PlaywrightException or Xunit.Sdk.XunitException)
+        {
+            var output = app.Output;
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\n--- the app's output (last 8,000 characters) ---\n{output[Math.Max(0, output.Length - 8_000)..]}");
+        }
+    }
 
     public static async Task AssertAsync(IBrowser browser, Uri baseAddress)
     {
@@ -55,6 +70,7 @@ internal static class WorkingDashboard
         // them): a step waits for its turn, so allow it 30 s. A clean-clone run once saw the first step take over 15 s.
         var step = new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 };
         await Expect(progress).ToHaveTextAsync("Step 0 of 8", step);
+        await Expect(next).ToBeEnabledAsync(new LocatorAssertionsToBeEnabledOptions { Timeout = 30_000 });
 
         await next.ClickAsync();
         await Expect(progress).ToHaveTextAsync("Step 1 of 8", step);
