@@ -80,21 +80,8 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     [Fact]
     public async Task Hybrid_TwoNodesOnACluster_AWriteOnOneDropsTheOthersL1Copy_BeforeItReturns()
     {
-        var prefix = RedisClusterCollection.TaggedPrefix();
-        await using var nodeA = await EngineHost.StartAsync(s =>
-        {
-            RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
-            s["Cache:NodeId"] = "node-a";
-        });
-        await using var nodeB = await EngineHost.StartAsync(
-            s =>
-            {
-                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
-                s["Cache:NodeId"] = "node-b";
-            },
-            sharedConnectionString: nodeA.ConnectionString);
-        await Eventually.TrueAsync(
-            () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
+        await using var nodes = await StartTwoHybridNodesAsync();
+        var (nodeA, nodeB, prefix) = (nodes.A, nodes.B, nodes.Prefix);
 
         // A cluster's PUBLISH counts the subscribers of the node it reached, and a write waits for that many
         // acknowledgements: both nodes must listen where the channel is published, on the owner of the prefix's slot.
@@ -123,22 +110,10 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     public async Task Hybrid_OnACluster_AWriteWaitsForEveryNodeItHears_EvenWhenPublishCountsOnlyItself()
     {
         // After a failover a node may still listen on the old primary, and the new one's PUBLISH does not count it.
-        var prefix = RedisClusterCollection.TaggedPrefix();
-        await using var nodeA = await EngineHost.StartAsync(s =>
-        {
-            RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
-            s["Cache:NodeId"] = "node-a";
-        });
-        await using var nodeB = await EngineHost.StartAsync(
-            s =>
-            {
-                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
-                s["Cache:NodeId"] = "node-b";
-            },
-            sharedConnectionString: nodeA.ConnectionString);
+        await using var nodes = await StartTwoHybridNodesAsync();
+        var (nodeA, nodeB) = (nodes.A, nodes.B);
         var storeA = (HybridCacheStore)nodeA.Cache.Store;
         var storeB = (HybridCacheStore)nodeB.Cache.Store;
-        await Eventually.TrueAsync(() => storeA.HoldsLease && storeB.HoldsLease, "both nodes hear the channel");
 
         // Node A subscribed before node B started, so A has heard the heartbeat that gave B its lease, or hears it
         // before anything B does next.
@@ -157,6 +132,48 @@ public sealed class RedisClusterTests(RedisCluster cluster)
 
         Assert.True(0 == nodeB.Cache.Store.Count, $"node A's write returned before node B dropped its copy.\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
         Assert.Equal("Jane", (await nodeB.Generic.ReadAsync<User>(1)).Value?.Name);
+    }
+
+    /// <summary>Two Hybrid nodes, A started first, sharing a database and a tagged prefix, both holding their lease.</summary>
+    private async Task<TwoNodes> StartTwoHybridNodesAsync()
+    {
+        var prefix = RedisClusterCollection.TaggedPrefix();
+        Task<EngineHost> Start(string node, string? sharedDatabase) => EngineHost.StartAsync(
+            s =>
+            {
+                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
+                s["Cache:NodeId"] = node;
+            },
+            sharedConnectionString: sharedDatabase);
+
+        var nodeA = await Start("node-a", null);
+        EngineHost? nodeB = null;
+        try
+        {
+            nodeB = await Start("node-b", nodeA.ConnectionString);
+            await Eventually.TrueAsync(
+                () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
+            return new TwoNodes(nodeA, nodeB, prefix);
+        }
+        catch
+        {
+            if (nodeB is not null)
+            {
+                await nodeB.DisposeAsync();
+            }
+
+            await nodeA.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record TwoNodes(EngineHost A, EngineHost B, string Prefix) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await B.DisposeAsync();
+            await A.DisposeAsync();
+        }
     }
 
     [Theory]
