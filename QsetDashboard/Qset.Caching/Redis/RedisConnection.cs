@@ -334,7 +334,7 @@ internal sealed partial class RedisConnection : IDisposable
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.DropChunk,
                 [TypesKey, LiveIndexKey, SizeIndexKey],
-                [$"{Prefix}e:", TypeIndexPrefix, DropChunkSize]).ConfigureAwait(false))!;
+                [$"{Prefix}e:", TypeIndexPrefix, DropChunkSize, dropped is null ? "0" : "1"]).ConfigureAwait(false))!;
             if (dropped is not null)
             {
                 var pairs = (RedisResult[])reply[1]!;

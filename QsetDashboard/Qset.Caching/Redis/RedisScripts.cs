@@ -56,9 +56,10 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: the set of entity types, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
-    /// prefix of the type indexes, the most members to take. Takes up to that many members of the type indexes, type
-    /// by type, and drops each one's entry and index memberships (a type index left empty leaves the set of types).
-    /// Members past their expiry leave the index first. Returns how many members it took, then the type and key of
+    /// prefix of the type indexes, the most members to take, '1' to name what it dropped (a flush) or '0' not to (a
+    /// recovery, which only needs them gone). Takes up to that many members of the type indexes, type by type, and
+    /// drops each one's entry and index memberships (a type index left empty leaves the set of types). Members past
+    /// their expiry leave the index first. Returns how many members it took, then, when asked, the type and key of
     /// each entry it dropped (a member whose entry Redis had evicted is taken but not returned). The epoch bump before it refuses every populate that began earlier,
     /// so no generation is bumped here: a flush or a recovery costs one call per that many entries, not one per entry.
     /// </summary>
@@ -73,7 +74,7 @@ internal static class RedisScripts
             redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
             local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
             for _, member in ipairs(members) do
-                if redis.call('DEL', ARGV[1] .. member) == 1 then
+                if redis.call('DEL', ARGV[1] .. member) == 1 and ARGV[4] == '1' then
                     table.insert(dropped, type)
                     table.insert(dropped, member)
                 end
