@@ -1,0 +1,31 @@
+using Qset.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Tests.Infrastructure;
+
+namespace QsetDashboard.Tests.Redis;
+
+/// <summary>What a node on a Redis the cache refuses to use must do: read every value from the database, say why.</summary>
+internal static class RefusedServer
+{
+    /// <summary>
+    /// Reads, a write and a read again all come from the database (never a hit, never the old name), nothing is
+    /// populated or fails, and <c>/health</c>'s description and one DEGRADED event carry <paramref name="why"/>.
+    /// </summary>
+    public static async Task AssertEveryReadGoesToTheDatabaseAsync(EngineHost host, string why)
+    {
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+
+        var first = await host.Generic.ReadAsync<User>(1);
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+        var second = await host.Generic.ReadAsync<User>(1);
+
+        Assert.Equal(("Alice", false), (first.Value?.Name, first.Hit));
+        Assert.Equal(("Jane", false), (second.Value?.Name, second.Hit));
+        var health = Assert.IsAssignableFrom<IReportsHealth>(host.Cache.Store);
+        Assert.True(health.IsDegraded, "the store reports the refusal as degraded");
+        Assert.Contains(why, health.HealthDescription, StringComparison.Ordinal);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded && e.Detail!.Contains(why, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Populate);
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
+    }
+}
