@@ -146,6 +146,45 @@ public sealed class RedisFullTests : IAsyncLifetime
         await RefusedServer.AssertEveryReadGoesToTheDatabaseAsync(host, "allkeys-lru");
     }
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task APolicyChangedWhileTheAppRuns_IsSeen_ReadsGoToTheDatabase_AndOnceFixed_CachingResumesWithNothingStale(string backend)
+    {
+        await using var host = await StartAsync(backend);
+        host.Get<RedisConnection>().FitRecheckInterval = TimeSpan.Zero;
+        var health = (IReportsHealth)host.Cache.Store;
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.Generic.GetAsync<User>(1);
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit, "cached before the policy changes");
+
+        await Server.ConfigSetAsync("maxmemory-policy", "allkeys-lru");
+        await Eventually.TrueAsync(() => health.IsDegraded, "the node reads the new policy and stops using Redis");
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+        var whileRefused = await host.Generic.ReadAsync<User>(1);
+
+        Assert.Equal(("Jane", false), (whileRefused.Value?.Name, whileRefused.Hit));
+        Assert.Contains("allkeys-lru", health.HealthDescription, StringComparison.Ordinal);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded && e.Detail!.Contains("allkeys-lru", StringComparison.Ordinal));
+
+        // Fixed on the server, no restart of the app: the node recovers (the write made meanwhile is not lost on it),
+        // and caches again. No read in between may serve the old name.
+        await Server.ConfigSetAsync("maxmemory-policy", "volatile-lru");
+        var names = new List<string?>();
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var read = await host.Generic.ReadAsync<User>(1);
+                names.Add(read.Value?.Name);
+                return read.Hit;
+            },
+            () => $"caching resumes once the policy is fixed; events:\n   {host.DumpEvents()}",
+            20_000);
+
+        Assert.All(names, name => Assert.Equal("Jane", name));
+        Assert.False(health.IsDegraded, "the node is healthy again");
+    }
+
     [Fact]
     public async Task AStalledRedis_IsRecoveredOnce_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
     {

@@ -37,10 +37,15 @@ internal sealed partial class RedisConnection : IDisposable
     private int _deferredOverflow;
     private int _recovering;
 
-    // Whether the server can be used, known from the first connection on (see Unfit): null not known yet, Fit when
-    // it can, else why not.
+    // Whether the server can be used (see Unfit): null not known yet, Fit when it can, else why not. Read at the first
+    // connection, again before each recovery (the server that answers may be another one, or restarted with another
+    // configuration) and every FitRecheckInterval while connected (a CONFIG SET), never on the caller's thread after
+    // the first connection: a check is a script call, and the caller may be one of the client's own threads.
     private string? _fit;
     private const string Fit = "";
+    private readonly Lock _fitLock = new();
+    private Task? _fitCheck;
+    private long _fitCheckedAt;
 
     // The version the client assumes of a server until it has read the server's INFO.
     private Version? _assumedVersion;
@@ -72,8 +77,8 @@ internal sealed partial class RedisConnection : IDisposable
     public bool IsDegraded => Volatile.Read(ref _degraded) == 1 || !Multiplexer.IsConnected || Misconfiguration is not null;
 
     /// <summary>
-    /// Why Redis is never used, though it answers (<see cref="Unfit"/>); null when it can be, or before the first
-    /// connection tells which it is.
+    /// Why Redis is not used, though it answers (<see cref="Unfit"/>); null when it can be, or before the first
+    /// connection tells which it is. Read again every <see cref="FitRecheckInterval"/> and before each recovery.
     /// </summary>
     public string? Misconfiguration => CheckFit() is { Length: > 0 } reason ? reason : null;
 
@@ -394,6 +399,14 @@ internal sealed partial class RedisConnection : IDisposable
         configuration.ReconnectRetryPolicy = new LinearRetry(500);
         _assumedVersion = configuration.DefaultVersion;
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
+        if (multiplexer.IsConnected)
+        {
+            // On the first caller's thread (the client has no threads of its own calling back yet): the first reads
+            // know whether the server can be used. Later reads of it run in the background.
+            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
+            ReadFitAsync(multiplexer).GetAwaiter().GetResult();
+        }
+
         // Either connection counts: a node whose subscription is down misses other nodes' invalidations.
         multiplexer.ConnectionFailed += (_, e) =>
             ReportFailure(e.Exception?.Message is { } message ? $"{e.ConnectionType} {e.FailureType}: {message}" : $"{e.ConnectionType} {e.FailureType}");
@@ -421,15 +434,23 @@ internal sealed partial class RedisConnection : IDisposable
     /// </summary>
     private async Task RecoverAsync()
     {
-        // Nothing to recover towards: a cluster this prefix cannot use stays unused until the app is reconfigured.
-        if (Misconfiguration is not null || Volatile.Read(ref _degraded) == 0 || Interlocked.Exchange(ref _recovering, 1) == 1)
+        if (Volatile.Read(ref _degraded) == 0 || Interlocked.Exchange(ref _recovering, 1) == 1)
         {
             return;
         }
 
+        bool usable;
         try
         {
-            await RecoverUntilDoneAsync().ConfigureAwait(false);
+            // The server that answers now may not be the one that failed (restarted with another configuration, a
+            // failover): its fit is read again first. Nothing to recover towards on a server the cache cannot use; the
+            // periodic read of its fit tells when it can be, and the next read then recovers.
+            await RefreshFitAsync().ConfigureAwait(false);
+            usable = Volatile.Read(ref _fit) is not { Length: > 0 };
+            if (usable)
+            {
+                await RecoverUntilDoneAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -438,7 +459,7 @@ internal sealed partial class RedisConnection : IDisposable
 
         // A failure after the recovery's last attempt, or a reconnection after it gave up for want of a connection,
         // found it still under way and left the recovery to it.
-        if (Volatile.Read(ref _degraded) == 1 && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
+        if (usable && Volatile.Read(ref _degraded) == 1 && !_disposed.IsCancellationRequested && Multiplexer.IsConnected)
         {
             _ = RecoverAsync();
         }
@@ -516,52 +537,92 @@ internal sealed partial class RedisConnection : IDisposable
     }
 
     /// <summary>
-    /// Whether the server can be used (see <see cref="Unfit"/>), known from the first connection on: the handshake
-    /// tells a cluster and the version, and neither changes while the app runs. Empty when it can be.
+    /// How often a connected node reads the server's fit again (<see cref="Unfit"/>): a <c>maxmemory-policy</c> changed
+    /// with <c>CONFIG SET</c> is seen within this, in either direction (a refused server that was fixed is used again,
+    /// after a recovery). One script call each time, never on a reader's path.
+    /// </summary>
+    internal TimeSpan FitRecheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether the server can be used (see <see cref="Unfit"/>), as last read; empty when it can, null before it was
+    /// read. Reads nothing itself: when a read is due it starts one in the background.
     /// </summary>
     private string? CheckFit()
     {
         var fit = Volatile.Read(ref _fit);
-        if (fit is not null || !_multiplexer.IsValueCreated || !Multiplexer.IsConnected)
+        if (_multiplexer.IsValueCreated
+            && (fit is null || Environment.TickCount64 - Volatile.Read(ref _fitCheckedAt) >= (long)FitRecheckInterval.TotalMilliseconds)
+            && Multiplexer.IsConnected)
         {
-            return fit;
+            _ = RefreshFitAsync();
         }
 
-        var servers = Multiplexer.GetServers().Where(s => s.IsConnected).ToList();
-        if (servers.Count == 0)
-        {
-            return null;
-        }
+        return fit;
+    }
 
-        // A server whose INFO the client could not read (an ACL that forbids it) shows the client's assumed version:
-        // unknown, so not held against it.
-        var version = servers.Min(s => s.Version)!;
-        if (version == _assumedVersion)
+    /// <summary>Reads the server's fit, or joins the read under way.</summary>
+    private Task RefreshFitAsync()
+    {
+        lock (_fitLock)
         {
-            version = MinimumVersion;
-        }
+            if (_fitCheck is { IsCompleted: false } running)
+            {
+                return running;
+            }
 
-        var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
-        Volatile.Write(ref _cluster, cluster);
-        fit = Unfit(cluster, version, Prefix, EvictionPolicy()) ?? Fit;
-        if (Interlocked.CompareExchange(ref _fit, fit, null) is null && fit.Length > 0)
-        {
-            LogMisconfigured(_logger, fit);
+            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
+            return _fitCheck = ReadFitAsync(Multiplexer);
         }
-
-        return Volatile.Read(ref _fit);
     }
 
     /// <summary>
-    /// The <c>maxmemory_policy</c> of the server that holds the prefix's keys, read once from <c>INFO memory</c> at the
-    /// first connection (through a script: the client keeps INFO itself for admin mode); null when it cannot be read
-    /// (an ACL, a timeout), which is not held against the server. A policy changed later with <c>CONFIG SET</c> is not seen.
+    /// Reads whether the server can be used: the handshake tells a cluster and the version, a script the eviction
+    /// policy. Leaves the last answer standing when the server cannot be reached.
     /// </summary>
-    private string? EvictionPolicy()
+    private async Task ReadFitAsync(ConnectionMultiplexer multiplexer)
     {
         try
         {
-            var info = (string?)Multiplexer.GetDatabase().ScriptEvaluate(RedisScripts.MemoryInfo, [EpochKey]);
+            var servers = multiplexer.GetServers().Where(s => s.IsConnected).ToList();
+            if (servers.Count == 0)
+            {
+                return;
+            }
+
+            // A server whose INFO the client could not read (an ACL that forbids it) shows the client's assumed version:
+            // unknown, so not held against it.
+            var version = servers.Min(s => s.Version)!;
+            if (version == _assumedVersion)
+            {
+                version = MinimumVersion;
+            }
+
+            var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
+            var policy = await EvictionPolicyAsync(multiplexer).ConfigureAwait(false);
+            Volatile.Write(ref _cluster, cluster);
+            var fit = Unfit(cluster, version, Prefix, policy) ?? Fit;
+            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
+            if (Interlocked.Exchange(ref _fit, fit) != fit && fit.Length > 0)
+            {
+                LogMisconfigured(_logger, fit);
+            }
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            // Unreachable now: the next read (or recovery) tries again.
+        }
+    }
+
+    /// <summary>
+    /// The <c>maxmemory_policy</c> of the server that holds the prefix's keys, from <c>INFO memory</c> (through a
+    /// script: the client keeps INFO itself for admin mode); null when it cannot be read (an ACL, a timeout), which is
+    /// not held against the server.
+    /// </summary>
+    private async Task<string?> EvictionPolicyAsync(ConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            var info = (string?)await multiplexer.GetDatabase().ScriptEvaluateAsync(RedisScripts.MemoryInfo, [EpochKey]).ConfigureAwait(false);
             const string Field = "maxmemory_policy:";
             var line = info?.Split('\n').FirstOrDefault(l => l.StartsWith(Field, StringComparison.Ordinal));
             return line?[Field.Length..].Trim();
