@@ -186,6 +186,53 @@ public sealed class RedisFullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFlushThatFailsPartWay_RecordsEachEntryItDropped_AndTheRecoveryDropsTheRest()
+    {
+        const int Entries = RedisConnection.DropChunkSize + 500;
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, _redis, "Redis");
+            s["Cache:Capacity"] = "10000";
+            s["Cache:RedisTimeout"] = "00:00:02";
+        });
+        for (var id = 1; id <= Entries; id++)
+        {
+            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+        }
+
+        Assert.Equal(Entries, await host.Cache.Store.CountAsync());
+
+        // The second chunk never gets an answer: Redis stalls after the first one was dropped.
+        host.Get<RedisConnection>().BeforeDropChunk = chunk => chunk == 1 ? _redis.PauseAsync() : Task.CompletedTask;
+        int flushed;
+        try
+        {
+            flushed = await host.Cache.FlushAsync();
+        }
+        finally
+        {
+            host.Get<RedisConnection>().BeforeDropChunk = null;
+            await _redis.ResumeAsync();
+        }
+
+        Assert.Equal(RedisConnection.DropChunkSize, flushed);
+        Assert.Equal(flushed, host.Events().Count(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "flush"));
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded);
+
+        // The recovery the failure deferred to drops what the flush could not: nothing is left, then caching resumes.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await host.Cache.Store.CountAsync();
+                return !((IReportsHealth)host.Cache.Store).IsDegraded;
+            },
+            () => $"the node recovers; events:\n   {host.DumpEvents()}",
+            20_000);
+        Assert.Equal(0, await _admin!.GetDatabase().SortedSetLengthAsync(host.Get<RedisConnection>().LiveIndexKey));
+        Assert.Equal(0, await host.Cache.Store.CountAsync());
+    }
+
+    [Fact]
     public async Task AStalledRedis_IsRecoveredOnce_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
     {
         await using var host = await EngineHost.StartAsync(s =>

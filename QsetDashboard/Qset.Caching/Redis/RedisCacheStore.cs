@@ -191,16 +191,22 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     /// <inheritdoc />
     /// <remarks>A flush that cannot reach Redis drops every entry under the prefix when it comes back.</remarks>
-    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default) =>
-        InvalidateOrDeferAsync<IReadOnlyList<RemovedEntry>>(async database =>
+    /// <remarks>
+    /// A flush that fails part way (a timeout between two chunks) still returns what it dropped, so each of those is
+    /// recorded; the rest is dropped by the recovery the failure defers to.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
+    {
+        List<RemovedEntry> removed = [];
+        return InvalidateOrDeferAsync<IReadOnlyList<RemovedEntry>>(async database =>
         {
             // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
             await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.EpochKey]).ConfigureAwait(false);
-            List<RemovedEntry> removed = [];
             await _connection.DropAllAsync(database, removed).ConfigureAwait(false);
             Volatile.Write(ref _lastCount, 0);
             return removed;
-        }, whenDown: [], defer: _connection.DeferAll);
+        }, whenDown: removed, defer: _connection.DeferAll);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) =>

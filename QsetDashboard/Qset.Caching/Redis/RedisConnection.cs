@@ -323,6 +323,9 @@ internal sealed partial class RedisConnection : IDisposable
         return (long)deleted > 0;
     }
 
+    /// <summary>A test's seam: runs before each chunk of <see cref="DropAllAsync"/> is sent, given its number from 0.</summary>
+    internal Func<int, Task>? BeforeDropChunk { get; set; }
+
     /// <summary>How many index members one call of <see cref="RedisScripts.DropChunk"/> takes.</summary>
     internal const int DropChunkSize = 1_000;
 
@@ -334,8 +337,13 @@ internal sealed partial class RedisConnection : IDisposable
     public async Task DropAllAsync(IDatabase database, List<RemovedEntry>? dropped)
     {
         ArgumentNullException.ThrowIfNull(database);
-        while (true)
+        for (var chunk = 0; ; chunk++)
         {
+            if (BeforeDropChunk is { } before)
+            {
+                await before(chunk).ConfigureAwait(false);
+            }
+
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.DropChunk,
                 [TypesKey, LiveIndexKey, SizeIndexKey],
