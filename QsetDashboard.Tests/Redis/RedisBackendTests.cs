@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using Qset.Caching.Redis;
 using QsetDashboard.Data;
@@ -17,6 +18,12 @@ public sealed class RedisBackendTests(RedisServer redis)
         }, sharedConnectionString: sharedDatabase);
 
     private static string NewPrefix() => $"t{Guid.NewGuid():N}:";
+
+    private static async Task RenameEveryUserAsync(EngineHost host, string name)
+    {
+        await using var db = host.NewContext();
+        await db.Users.ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, name));
+    }
 
     [Theory]
     [InlineData("Redis")]
@@ -154,6 +161,48 @@ public sealed class RedisBackendTests(RedisServer redis)
         Assert.StartsWith("corrupt or foreign value removed", error.Detail, StringComparison.Ordinal);
         var stored = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1");
         Assert.Contains("Alice", stored, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Redis", "g:User.1")]
+    [InlineData("Redis", "epoch")]
+    [InlineData("Redis", "t:User")]
+    [InlineData("Hybrid", "g:User.1")]
+    public async Task ForeignTextWhereACounterBelongs_FailsNoRead_LosesNoWrite_AndCachingResumes(string backend, string counter)
+    {
+        // Something else wrote under the prefix where the cache keeps a counter (a generation, the flush epoch, a
+        // table's bulk-write generation): reads still answer from the database, a write still invalidates, and the next
+        // invalidation or bump makes the counter a number again.
+        var prefix = NewPrefix();
+        await using var host = await StartAsync(backend, prefix);
+        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await using var direct = await redis.ConnectAsync();
+        await direct.GetDatabase().StringSetAsync($"{prefix}{counter}", "not a number");
+
+        var before = await host.Generic.ReadAsync<User>(1);
+
+        Assert.Equal(("Alice", false), (before.Value?.Name, before.Hit));
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Reject && e.Detail!.Contains("holds text", StringComparison.Ordinal));
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+        if (counter != "g:User.1")
+        {
+            // Only a flush bumps the epoch, only a bulk write a table's generation.
+            await (counter == "epoch" ? host.Cache.FlushAsync().AsTask() : RenameEveryUserAsync(host, "Jane"));
+        }
+
+        var names = new List<string?> { before.Value?.Name };
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var read = await host.Generic.ReadAsync<User>(1);
+                names.Add(read.Value?.Name);
+                return read.Hit;
+            },
+            () => $"caching of User.1 resumes; events:\n   {host.DumpEvents()}",
+            20_000);
+
+        Assert.All(names.Skip(1), name => Assert.Equal("Jane", name));
+        Assert.DoesNotContain(host.Events(), e => e.Kind is CacheEventKind.Error or CacheEventKind.Degraded);
     }
 
     [Fact]

@@ -121,6 +121,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             return new(unavailable);
         }
 
+        if (ticket.Stamp == NotANumber || ticket.Epoch == NotANumber || ticket.TableGeneration == NotANumber)
+        {
+            return new(PopulateResult.Rejected(
+                "a counter of this key in Redis (its generation, the flush epoch or its table's) holds text another program wrote: read from the database, not cached until the next write makes it a number again"));
+        }
+
         if (ttl <= TimeSpan.Zero)
         {
             return new(PopulateResult.Rejected("the entry's TTL ran out before it could be stored"));
@@ -526,7 +532,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     private static bool IsOutOfMemory(RedisServerException exception) =>
         exception.Message.Contains("OOM command not allowed", StringComparison.Ordinal);
 
-    private static long Generation(RedisValue value) => value.IsNull ? 0 : (long)value;
+    /// <summary>A counter read before a populate: 0 when absent, <see cref="NotANumber"/> when another program wrote text there.</summary>
+    private static long Generation(RedisValue value) => value.IsNull ? 0 : value.TryParse(out long number) ? number : NotANumber;
+
+    /// <summary>What a counter holding text reads as: no populate begun then is stored (the next bump makes it a number).</summary>
+    private const long NotANumber = long.MaxValue;
 
     private static string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -10,13 +10,14 @@ internal static class RedisScripts
     /// </summary>
     /// <remarks>
     /// The drop comes first, and an invalidation works on a full Redis too: DEL frees memory, so Redis never refuses it
-    /// for want of it, and once a script has written, its later writes (INCR) are not refused either. Refused, the
-    /// entry would stay for the other nodes to serve while this one waits to replay the invalidation. The bump comes
-    /// right after, so no other command can fail between the drop and the bump.
+    /// for want of it, and once a script has written, its later writes (INCR, or the SET of
+    /// <see cref="IncrementOrReplace"/>) are not refused either. Refused, the entry would stay for the other nodes to
+    /// serve while this one waits to replay the invalidation. The bump comes right after, and cannot fail (a counter
+    /// holding text is replaced), so nothing fails between the drop and the bump.
     /// </remarks>
-    public const string Invalidate = """
+    public const string Invalidate = IncrementOrReplace + """
         local dropped = redis.call('DEL', KEYS[1])
-        redis.call('INCR', KEYS[2])
+        increment(KEYS[2])
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[2])
         redis.call('ZREM', KEYS[4], ARGV[2])
@@ -40,9 +41,28 @@ internal static class RedisScripts
     /// first, and a script that has written is not refused its later writes. A refused bump would leave in-flight
     /// populates unrefused, or keep a recovery from ever finishing while Redis stays full.
     /// </summary>
-    public const string Bump = """
+    public const string Bump = IncrementOrReplace + """
         redis.call('PERSIST', KEYS[1])
-        return redis.call('INCR', KEYS[1])
+        return increment(KEYS[1])
+        """;
+
+    /// <summary>
+    /// A Lua function, <c>increment(key)</c>: INCR, or, when the key holds something else than an integer (another
+    /// program wrote under the prefix), SET it to the server's time in microseconds, a number no read of the counter
+    /// can have seen (the counters count writes from 0, nowhere near it), so every populate that began before is still
+    /// refused; returns the new value. Without it the INCR fails, and with it every write to that key or table.
+    /// </summary>
+    private const string IncrementOrReplace = """
+        local function increment(key)
+            local value = redis.pcall('INCR', key)
+            if type(value) == 'table' and value.err then
+                local t = redis.call('TIME')
+                value = tonumber(t[1]) * 1000000 + tonumber(t[2])
+                redis.call('SET', key, value)
+            end
+            return value
+        end
+
         """;
 
     /// <summary>
