@@ -606,7 +606,13 @@ internal sealed partial class RedisConnection : IDisposable
             }
 
             var cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
-            var policy = await EvictionPolicyAsync(multiplexer).ConfigureAwait(false);
+            var (read, policy) = await EvictionPolicyAsync(multiplexer).ConfigureAwait(false);
+            if (!read && Volatile.Read(ref _fit) is not null)
+            {
+                // A timeout is no news: the verdict of the last read stands (a refused server is not let in by one).
+                return;
+            }
+
             Volatile.Write(ref _cluster, cluster);
             var fit = Unfit(cluster, version, Prefix, policy) ?? Fit;
             Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
@@ -623,21 +629,21 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>
     /// The <c>maxmemory_policy</c> of the server that holds the prefix's keys, from <c>INFO memory</c> (through a
-    /// script: the client keeps INFO itself for admin mode); null when it cannot be read (an ACL, a timeout), which is
-    /// not held against the server.
+    /// script: the client keeps INFO itself for admin mode). Not read (an ACL that forbids the script, a timeout), the
+    /// policy is unknown, which is not held against a server the first time.
     /// </summary>
-    private async Task<string?> EvictionPolicyAsync(ConnectionMultiplexer multiplexer)
+    private async Task<(bool Read, string? Policy)> EvictionPolicyAsync(ConnectionMultiplexer multiplexer)
     {
         try
         {
             var info = (string?)await multiplexer.GetDatabase().ScriptEvaluateAsync(RedisScripts.MemoryInfo, [EpochKey]).ConfigureAwait(false);
             const string Field = "maxmemory_policy:";
             var line = info?.Split('\n').FirstOrDefault(l => l.StartsWith(Field, StringComparison.Ordinal));
-            return line?[Field.Length..].Trim();
+            return (true, line?[Field.Length..].Trim());
         }
         catch (Exception ex) when (IsOutage(ex))
         {
-            return null;
+            return (false, null);
         }
     }
 
