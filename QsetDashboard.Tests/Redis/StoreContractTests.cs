@@ -360,6 +360,33 @@ public abstract class StoreContractTests
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor", Order: order)));
     }
 
+    [Theory]
+    [InlineData(CacheOrder.Ttl)]
+    [InlineData(CacheOrder.Size)]
+    public async Task ListPage_ByTtlOrSize_ACursorWhoseKeyWentInsideARunOfTies_GoesOnRightAfterIt(CacheOrder order)
+    {
+        // Entries of one size and one expiry tie in either order (an index by size is mostly such runs): where the
+        // cursor's key would sort among them is found again after it went, without walking the run.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var expires = DateTimeOffset.UtcNow.AddMinutes(10);
+        for (var id = 1; id <= 60; id++)
+        {
+            var entry = Entry($"User.{id}", "same", expires);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        var all = await AllAsync(store, new CacheListQuery(7, Order: order));
+        Assert.Equal(60, all.Count);
+        var first = await store.ListPageAsync(new CacheListQuery(25, Order: order));
+        Assert.Equal(all.Take(25), first.Entries.Select(e => e.Key));
+
+        await store.InvalidateAsync(first.Entries[^1].Key);
+        var rest = await AllAsync(store, new CacheListQuery(7, first.NextCursor, Order: order));
+
+        Assert.Equal(all.Skip(25), rest);
+    }
+
     [Fact]
     public async Task Peek_SeesAHeldEntry_AndNothingElse_WithoutCountingARead()
     {

@@ -169,8 +169,8 @@ internal static class RedisScripts
     /// first page), how many to return, 'rev' for the largest score first, '1' to skip members whose score (an expiry)
     /// has passed. Returns up to that many members after the one seen, in the index's order (ties by member, byte by byte, as Redis
     /// orders them), as a flat list {member, score, ...}: a page of the index in O(log n + page) while the member seen
-    /// is still there (read on from its rank); when it left, by score from its score, skipping the members that tie
-    /// with it and sort before it.
+    /// is still there (read on from its rank); when it left, from the rank it would have, found by halving the members
+    /// that tie with it (O(log² n), however many tie).
     /// </summary>
     public const string Page = """
         local function before(a, b)
@@ -212,34 +212,38 @@ internal static class RedisScripts
                 return redis.call('ZRANGE', KEYS[1], rank + 1, rank + limit, 'WITHSCORES')
             end
         end
-        local out = {}
-        local offset = 0
-        while true do
-            local batch
+        if not after then
             if rev then
-                batch = redis.call('ZRANGE', KEYS[1], start, '-inf', 'BYSCORE', 'REV', 'LIMIT', offset, limit, 'WITHSCORES')
-            else
-                batch = redis.call('ZRANGE', KEYS[1], start, '+inf', 'BYSCORE', 'LIMIT', offset, limit, 'WITHSCORES')
+                return redis.call('ZRANGE', KEYS[1], start, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
             end
-            if #batch == 0 then
-                return out
-            end
-            for i = 1, #batch, 2 do
-                local member = batch[i]
-                local past = true
-                if after and tonumber(batch[i + 1]) == from then
-                    if rev then past = before(member, after) else past = before(after, member) end
-                end
-                if past then
-                    table.insert(out, member)
-                    table.insert(out, batch[i + 1])
-                    if #out >= 2 * limit then
-                        return out
-                    end
-                end
-            end
-            offset = offset + limit
+            return redis.call('ZRANGE', KEYS[1], start, '+inf', 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES')
         end
+        -- The cursor's member left (invalidated, expired, evicted; or a cursor never issued): where it would sort is
+        -- found by halving the run of members that share its score (an index by size is mostly such runs, and walking
+        -- one would cost its length, a million at a million keys), in O(log^2 n), then read on by rank.
+        local lo
+        if rev then
+            lo = redis.call('ZCOUNT', KEYS[1], '(' .. start, '+inf')
+        else
+            lo = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. start)
+        end
+        local hi = lo + redis.call('ZCOUNT', KEYS[1], start, start)
+        while lo < hi do
+            local mid = math.floor((lo + hi) / 2)
+            local member
+            if rev then
+                member = redis.call('ZRANGE', KEYS[1], mid, mid, 'REV')[1]
+            else
+                member = redis.call('ZRANGE', KEYS[1], mid, mid)[1]
+            end
+            local past
+            if rev then past = before(member, after) else past = before(after, member) end
+            if past then hi = mid else lo = mid + 1 end
+        end
+        if rev then
+            return redis.call('ZRANGE', KEYS[1], lo, lo + limit - 1, 'REV', 'WITHSCORES')
+        end
+        return redis.call('ZRANGE', KEYS[1], lo, lo + limit - 1, 'WITHSCORES')
         """;
 
     /// <summary>
