@@ -263,6 +263,52 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.True(calls < 25, $"{calls} ZRANGE calls for one page (walking the ties before the cursor takes about 50)");
     }
 
+    [Fact]
+    public async Task AfterThousandsExpireTogether_EveryCountIsExact_WhileEachCallAndEachPopulateTrimsOnlyABoundedShareOfThem()
+    {
+        // Trimming every expired member in one script held Redis for seconds at a million keys, long enough for the
+        // count to time out and the node to degrade.
+        const int Expiring = 2_500;
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var connection = host.Get<RedisConnection>();
+        var soon = DateTimeOffset.UtcNow.AddMilliseconds(1_500);
+        for (var id = 1; id <= Expiring; id++)
+        {
+            await store.TryPopulateAsync(UserEntry(id, soon), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        var db = _admin!.GetDatabase();
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var now = new DateTimeOffset(DateTime.SpecifyKind(await Server.TimeAsync(), DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+                return await db.SortedSetLengthAsync(connection.LiveIndexKey, double.NegativeInfinity, now) == Expiring;
+            },
+            "every entry's time has passed on the server's clock");
+
+        await store.TryPopulateAsync(UserEntry(9_999, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync("User.9999"));
+        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.LiveIndexKey));
+        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.TypeIndexKey("User")));
+
+        // A count drops 2,000 expired members, and those of its sample of 20 whose entry is gone (all but the live one).
+        const long Left = Expiring - 4 + 1 - 2_000;
+        Assert.Equal(1, await store.CountAsync());
+        Assert.InRange(await db.SortedSetLengthAsync(connection.LiveIndexKey), Left - 20, Left);
+        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
+        Assert.InRange(await db.SortedSetLengthAsync(connection.TypeIndexKey("User")), Left - 20, Left);
+
+        Assert.Equal(1, await store.CountAsync());
+        Assert.Equal(1, await db.SortedSetLengthAsync(connection.LiveIndexKey));
+        Assert.Equal(1, await db.SortedSetLengthAsync(connection.SizeIndexKey));
+    }
+
+    private static CacheEntry UserEntry(int id, DateTimeOffset expires)
+    {
+        var user = new User { Id = id, Name = "same" };
+        return new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
+    }
+
     private async Task<long> RangeCallsAsync()
     {
         var stats = await Server.InfoAsync("commandstats");

@@ -78,20 +78,17 @@ internal static class RedisScripts
     /// KEYS: the set of entity types, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
     /// prefix of the type indexes, the most members to take, '1' to name what it dropped (a flush) or '0' not to (a
     /// recovery, which only needs them gone). Takes up to that many members of the type indexes, type by type, and
-    /// drops each one's entry and index memberships (a type index left empty leaves the set of types). Members past
-    /// their expiry leave the index first. Returns how many members it took, then, when asked, the type and key of
-    /// each entry it dropped (a member whose entry Redis had evicted is taken but not returned). The epoch bump before it refuses every populate that began earlier,
+    /// drops each one's entry and index memberships (a type index left empty leaves the set of types). Returns how many
+    /// members it took, then, when asked, the type and key of each entry it dropped (a member whose entry had expired
+    /// or been evicted is taken but not returned). The epoch bump before it refuses every populate that began earlier,
     /// so no generation is bumped here: a flush or a recovery costs one call per that many entries, not one per entry.
     /// </summary>
     public const string DropChunk = """
         local limit = tonumber(ARGV[3])
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local taken = 0
         local dropped = {}
         for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             local index = ARGV[2] .. type
-            redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
             local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
             for _, member in ipairs(members) do
                 if redis.call('DEL', ARGV[1] .. member) == 1 and ARGV[4] == '1' then
@@ -118,18 +115,19 @@ internal static class RedisScripts
     /// <summary>
     /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size,
     /// the set of entity types. ARGV: the prefix of entry keys, the prefix of the type indexes, how many members to
-    /// sample. Drops the members whose time has passed from both indexes; then checks a random sample of members for
+    /// sample. Drops up to <see cref="TrimLimit"/> members whose time has passed from both indexes (a million keys that
+    /// expired together leave over many counts, never in one long script); then checks a random sample of members for
     /// their entry and drops those whose entry Redis no longer holds (evicted under <c>maxmemory</c>) from every index,
-    /// so such a key leaves the count within a few counts; returns how many are left, in O(log n + expired + sample).
+    /// so such a key leaves the count within a few counts. Returns how many members have not expired, exactly, in
+    /// O(log n + trim + sample).
     /// </summary>
-    public const string Count = """
+    public const string Count = TrimLimit + """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
-        while #gone > 0 do
+        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, trim)
+        if #gone > 0 then
             redis.call('ZREM', KEYS[2], unpack(gone))
             redis.call('ZREM', KEYS[1], unpack(gone))
-            gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
         end
         local missing = {}
         for _, member in ipairs(redis.call('ZRANDMEMBER', KEYS[1], tonumber(ARGV[3]))) do
@@ -144,7 +142,16 @@ internal static class RedisScripts
                 redis.call('ZREM', ARGV[2] .. type, unpack(missing))
             end
         end
-        return redis.call('ZCARD', KEYS[1])
+        return redis.call('ZCARD', KEYS[1]) - redis.call('ZCOUNT', KEYS[1], '-inf', now)
+        """;
+
+    /// <summary>
+    /// A Lua local, <c>trim</c>: the most expired members one script drops from an index, so that no script runs long
+    /// at any size (a million keys that expired together leave over many calls).
+    /// </summary>
+    private const string TrimLimit = """
+        local trim = 2000
+
         """;
 
     /// <summary>
@@ -266,11 +273,23 @@ internal static class RedisScripts
         end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         local t = redis.call('TIME')
-        local expires = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[3])
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local expires = now + tonumber(ARGV[3])
         redis.call('ZADD', KEYS[4], expires, ARGV[7])
         redis.call('ZADD', KEYS[5], expires, ARGV[7])
         redis.call('SADD', KEYS[6], ARGV[8])
         redis.call('ZADD', KEYS[7], ARGV[9], ARGV[7])
+        -- A few members whose time has passed leave the indexes with each populate (after the value is stored: a
+        -- full Redis refuses the script whole, before its first write), so they do not pile up while no one counts.
+        local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 4)
+        if #gone > 0 then
+            redis.call('ZREM', KEYS[5], unpack(gone))
+            redis.call('ZREM', KEYS[7], unpack(gone))
+        end
+        gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 4)
+        if #gone > 0 then
+            redis.call('ZREM', KEYS[4], unpack(gone))
+        end
         return {1, current, table, epoch}
         """;
 
@@ -286,17 +305,21 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: drops its expired keys and
-    /// answers its count, as a flat list {type, count, type, count, ...} (O(types · log n)).
+    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: drops up to
+    /// <see cref="TrimLimit"/> of its expired keys and answers how many have not expired, exactly, as a flat list
+    /// {type, count, type, count, ...} (O(types · (log n + trim))).
     /// </summary>
-    public const string CountByType = """
+    public const string CountByType = TrimLimit + """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local answer = {}
         for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             local index = ARGV[1] .. type
-            redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-            local count = redis.call('ZCARD', index)
+            local expired = redis.call('ZCOUNT', index, '-inf', now)
+            if expired > 0 then
+                redis.call('ZREMRANGEBYRANK', index, 0, math.min(expired, trim) - 1)
+            end
+            local count = redis.call('ZCARD', index) - redis.call('ZCOUNT', index, '-inf', now)
             if count > 0 then
                 table.insert(answer, type)
                 table.insert(answer, count)
