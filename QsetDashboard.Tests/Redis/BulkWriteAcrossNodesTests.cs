@@ -44,4 +44,30 @@ public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
         Assert.Equal("after", (await nodeB.Generic.GetAsync<User>(5))!.Name);
         Assert.Equal("after", (await nodeA.Generic.GetAsync<User>(5))!.Name);
     }
+
+    [Fact]
+    public async Task OnHybrid_ABulkWriteReturns_OnlyOnceEveryOtherNodeDroppedItsL1CopiesOfTheTable_FromOneMessage()
+    {
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
+        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
+        for (var id = 1; id <= 3; id++)
+        {
+            await nodeA.Repository.UpsertAsync(new User { Id = id, Name = "before" });
+            await nodeB.Generic.GetAsync<User>(id);
+        }
+
+        Assert.Equal(3, nodeB.Cache.Store.Count);
+
+        await using (var db = nodeA.NewContext())
+        {
+            await db.Users.ExecuteUpdateAsync(s => s.SetProperty(u => u.Name, "after"));
+        }
+
+        Assert.Equal(0, nodeB.Cache.Store.Count);
+        Assert.Equal(
+            ["User.1", "User.2", "User.3"],
+            nodeB.Events().Where(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "L1 copy dropped: its table was bulk-written by node a").Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("after", (await nodeB.Generic.GetAsync<User>(2))!.Name);
+    }
 }

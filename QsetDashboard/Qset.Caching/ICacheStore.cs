@@ -71,6 +71,25 @@ public interface ICacheStore
     /// memory store answers from an index by type, without listing the store.
     /// </summary>
     ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Invalidates every key held of <paramref name="entityType"/> (a write to its table whose rows cannot be named),
+    /// as <see cref="InvalidateAsync"/> would one by one, and returns the keys whose entry it dropped. A store that can
+    /// do it in fewer round trips (Redis: a thousand keys a call) does; this default lists them and invalidates each.
+    /// </summary>
+    async ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        List<string> dropped = [];
+        foreach (var key in await KeysOfTypeAsync(entityType, cancellationToken).ConfigureAwait(false))
+        {
+            if (await InvalidateAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                dropped.Add(key);
+            }
+        }
+
+        return dropped;
+    }
 }
 
 /// <summary>Entries per entity type (<c>Query</c> among them), and cached query results per table they read.</summary>

@@ -126,6 +126,37 @@ public sealed partial class QsetCache
         _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail);
     }
 
+    /// <summary>
+    /// Removes every entry of <paramref name="entityType"/> (after a write to its table that cannot name its rows), each
+    /// recorded as INVALIDATE, through the store's index by type (never a listing of the store). Returns how many went.
+    /// </summary>
+    public async ValueTask<int> InvalidateTypeAsync(string entityType, string? detail = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityType);
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+        var dropped = await _store.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        if (dropped.Count > 0)
+        {
+            // New readers must not join a load of one of these keys that began before this write.
+            var gone = dropped.ToHashSet(StringComparer.Ordinal);
+            foreach (var inflight in _inflight)
+            {
+                if (gone.Contains(inflight.Key.Key))
+                {
+                    _inflight.TryRemove(inflight);
+                }
+            }
+        }
+
+        foreach (var key in dropped)
+        {
+            _recorder.Record(CacheEventKind.Invalidate, key, entityType, detail: detail);
+        }
+
+        return dropped.Count;
+    }
+
     /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
     public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
     {

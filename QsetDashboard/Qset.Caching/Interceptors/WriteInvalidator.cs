@@ -88,13 +88,8 @@ internal sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queri
         }
     }
 
-    private async Task InvalidateHeldByIdKeysAsync(string table, string detail)
-    {
-        foreach (var key in await cache.Store.KeysOfTypeAsync(table).ConfigureAwait(false))
-        {
-            await cache.InvalidateAsync(key, table, detail).ConfigureAwait(false);
-        }
-    }
+    private async Task InvalidateHeldByIdKeysAsync(string table, string detail) =>
+        await cache.InvalidateTypeAsync(table, detail).ConfigureAwait(false);
 
     private static string Detail(string? when, string what) => when is null ? what : $"{when}: {what}";
 

@@ -23,6 +23,7 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     private const string FlushTarget = "*";
     private const string BarrierMessage = "b";
     private const string HoldsQuestion = "w";
+    private const string TypeMessage = "y";
     private static readonly TimeSpan s_askWait = TimeSpan.FromMilliseconds(300);
 
     private readonly MemoryCacheStore _near;
@@ -188,6 +189,19 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// L2 first (a thousand keys per Redis call), then L1, for the reason <see cref="InvalidateAsync"/> gives; then one
+    /// message, which every node applies to its own L1 before the write returns, instead of one per key.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        var far = await _far.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        var near = await ((ICacheStore)_near).InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        await _channel.PublishAsync(TypeMessage, entityType, confirm: true).ConfigureAwait(false);
+        return [.. far.Union(near, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc />
     /// <remarks>L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives.</remarks>
     public async ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
     {
@@ -314,6 +328,13 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         else if (message.Kind == KeyMessage && message.Body == FlushTarget)
         {
             ClearNear($"flush broadcast by node {message.Node}");
+        }
+        else if (message.Kind == TypeMessage)
+        {
+            foreach (var key in ((ICacheStore)_near).InvalidateTypeAsync(message.Body).AsTask().GetAwaiter().GetResult())
+            {
+                _recorder.Record(CacheEventKind.Invalidate, key, message.Body, detail: $"L1 copy dropped: its table was bulk-written by node {message.Node}", source: "sync");
+            }
         }
         else if (message.Kind == KeyMessage)
         {

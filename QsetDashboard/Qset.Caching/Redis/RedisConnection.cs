@@ -323,6 +323,34 @@ internal sealed partial class RedisConnection : IDisposable
         return (long)deleted > 0;
     }
 
+    /// <summary>
+    /// Invalidates every key of <paramref name="entityType"/>, <see cref="DropChunkSize"/> a call, from its type index
+    /// (a bulk write of its table). Adds the keys whose entry it dropped to <paramref name="dropped"/> as it goes, so a
+    /// failure part way still tells what went.
+    /// </summary>
+    public async Task InvalidateTypeAsync(IDatabase database, string entityType, List<string> dropped)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(dropped);
+        var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
+        while (true)
+        {
+            var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.InvalidateTypeChunk,
+                [TypeIndexKey(entityType), LiveIndexKey, SizeIndexKey],
+                [$"{Prefix}e:", $"{Prefix}g:", (long)generationTtl, DropChunkSize]).ConfigureAwait(false))!;
+            foreach (var key in (RedisResult[])reply[1]!)
+            {
+                dropped.Add((string)key!);
+            }
+
+            if ((long)reply[0] < DropChunkSize)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>A test's seam: runs before each chunk of <see cref="DropAllAsync"/> is sent, given its number from 0.</summary>
     internal Func<int, Task>? BeforeDropChunk { get; set; }
 

@@ -66,6 +66,30 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: an entity type's index, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
+    /// prefix of generation keys, the generation TTL in ms, the most members to take. Invalidates up to that many keys
+    /// of the type as <see cref="Invalidate"/> does each (drop, bump the generation, leave the indexes); returns how many
+    /// it took and the keys whose entry it dropped. A bulk write of a table costs one call per that many keys.
+    /// </summary>
+    public const string InvalidateTypeChunk = IncrementOrReplace + """
+        local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+        local dropped = {}
+        for _, member in ipairs(members) do
+            if redis.call('DEL', ARGV[1] .. member) == 1 then
+                table.insert(dropped, member)
+            end
+            increment(ARGV[2] .. member)
+            redis.call('PEXPIRE', ARGV[2] .. member, ARGV[3])
+            redis.call('ZREM', KEYS[2], member)
+            redis.call('ZREM', KEYS[3], member)
+        end
+        if #members > 0 then
+            redis.call('ZREM', KEYS[1], unpack(members))
+        end
+        return {#members, dropped}
+        """;
+
+    /// <summary>
     /// KEYS: a node's presence key. ARGV: its value, its TTL in ms. Sets it, on a full Redis too (as <see cref="Bump"/>):
     /// a refused heartbeat would count as an outage, and a full Redis is none.
     /// </summary>
