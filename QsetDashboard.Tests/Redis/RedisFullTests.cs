@@ -345,6 +345,47 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal(("renamed", false), (read.Value?.Name, read.Hit));
     }
 
+    [Fact]
+    public async Task TheNodeList_ReadsOnlyTheNodes_NeverScansTheKeyspace_AndForgetsANodeWhosePresenceExpired()
+    {
+        // A SCAN for the presence keys walked every key of the server, every second the Cache page was open.
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
+        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
+        var directoryA = nodeA.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
+        var directoryB = nodeB.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
+        await directoryB.StartAsync(CancellationToken.None);
+        try
+        {
+            IReadOnlyList<CacheNode> nodes = [];
+            await Eventually.TrueAsync(
+                async () => (nodes = await directoryA.GetNodesAsync()).Any(n => n.NodeId == "b"),
+                "node A lists node B once B has beaten");
+            var scansBefore = await CallsAsync("cmdstat_scan");
+
+            nodes = await directoryA.GetNodesAsync();
+
+            Assert.Equal(["a", "b"], nodes.Select(n => n.NodeId));
+            Assert.Equal(0, await CallsAsync("cmdstat_scan") - scansBefore);
+        }
+        finally
+        {
+            await directoryB.StopAsync(CancellationToken.None);
+        }
+
+        // Node B stops; its presence expires (here, at once).
+        await _admin!.GetDatabase().KeyDeleteAsync($"{prefix}node:b");
+        Assert.Equal(["a"], (await directoryA.GetNodesAsync()).Select(n => n.NodeId));
+        Assert.False(await _admin.GetDatabase().SetContainsAsync($"{prefix}nodes", "b"), "a node whose presence expired leaves the set");
+    }
+
+    private async Task<long> CallsAsync(string command)
+    {
+        var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g).ToList();
+        return stats.Where(p => p.Key == command)
+            .Sum(p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private async Task<long> ScriptCallsAsync()
     {
         var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g).ToList();

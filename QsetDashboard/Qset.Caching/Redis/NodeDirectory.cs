@@ -39,16 +39,14 @@ internal sealed class NodeDirectory(
         try
         {
             List<CacheNode> nodes = [own];
-            foreach (var server in connection.Multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+            var beats = (RedisResult[])(await database.ScriptEvaluateAsync(
+                RedisScripts.Nodes, [NodesKey(connection)], [$"{connection.Prefix}node:"]).ConfigureAwait(false))!;
+            foreach (var beat in beats)
             {
-                await foreach (var key in server.KeysAsync(pattern: $"{connection.Prefix}node:*", pageSize: 100).WithCancellation(cancellationToken))
+                if ((string?)beat is { } payload
+                    && JsonSerializer.Deserialize(payload, CacheNodeJsonContext.Default.CacheNode) is { } node
+                    && node.NodeId != self)
                 {
-                    var payload = (string?)await database.StringGetAsync(key);
-                    if (payload is null || JsonSerializer.Deserialize(payload, CacheNodeJsonContext.Default.CacheNode) is not { } node || node.NodeId == self)
-                    {
-                        continue;
-                    }
-
                     nodes.Add(node with { IsSelf = false });
                 }
             }
@@ -88,6 +86,9 @@ internal sealed class NodeDirectory(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>The set of the ids of the nodes that beat: read instead of a SCAN for their presence keys.</summary>
+    private static RedisKey NodesKey(RedisConnection connection) => $"{connection.Prefix}nodes";
+
     private RedisConnection Connection => (RedisConnection)services.GetService(typeof(RedisConnection))!;
 
     private async Task BeatAsync(HybridCacheStore hybrid, CancellationToken cancellationToken)
@@ -103,8 +104,8 @@ internal sealed class NodeDirectory(
             var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: false);
             await database.ScriptEvaluateAsync(
                 RedisScripts.Beat,
-                [$"{connection.Prefix}node:{node.NodeId}"],
-                [JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode), (long)s_expiry.TotalMilliseconds]);
+                [$"{connection.Prefix}node:{node.NodeId}", NodesKey(connection)],
+                [JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode), (long)s_expiry.TotalMilliseconds, node.NodeId]);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {

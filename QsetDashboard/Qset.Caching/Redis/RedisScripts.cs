@@ -90,12 +90,32 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: a node's presence key. ARGV: its value, its TTL in ms. Sets it, on a full Redis too (as <see cref="Bump"/>):
-    /// a refused heartbeat would count as an outage, and a full Redis is none.
+    /// KEYS: a node's presence key, the set of node ids. ARGV: its value, its TTL in ms, the node's id. Sets it and
+    /// names the node in the set, on a full Redis too (as <see cref="Bump"/>): a refused heartbeat would count as an
+    /// outage, and a full Redis is none.
     /// </summary>
     public const string Beat = """
         redis.call('PERSIST', KEYS[1])
-        return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return redis.call('SADD', KEYS[2], ARGV[3])
+        """;
+
+    /// <summary>
+    /// KEYS: the set of node ids. ARGV: the prefix of presence keys. Returns the heartbeat of every node whose presence
+    /// has not expired, and drops the others from the set: O(nodes), whatever else the server holds (a SCAN for the
+    /// presence keys walked the whole keyspace, every second the Cache page was open).
+    /// </summary>
+    public const string Nodes = """
+        local beats = {}
+        for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            local beat = redis.call('GET', ARGV[1] .. id)
+            if beat then
+                table.insert(beats, beat)
+            else
+                redis.call('SREM', KEYS[1], id)
+            end
+        end
+        return beats
         """;
 
     /// <summary>
