@@ -50,7 +50,10 @@ public interface ICacheStore
     /// </summary>
     ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>A snapshot of the live entries.</summary>
+    /// <summary>
+    /// A snapshot of every live entry, sorted by key. It costs the whole store (on Redis, a SCAN and a read of every
+    /// value): for tests and tools, never a request path; a page of entries is <see cref="ListPageAsync"/>.
+    /// </summary>
     ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
