@@ -273,7 +273,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         var (scanCursor, pending) = RedisScanCursor.Parse(query.Cursor);
         var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
 
-        // A SCAN call looks at about COUNT slots of the keyspace: about a page, so a batch rarely overflows one.
+        // A SCAN call looks at about COUNT slots of the keyspace: about a page at first, so a batch rarely overflows one.
         var count = Math.Clamp(query.Limit, 10, 500);
         return FailOpenAsync(async database =>
         {
@@ -330,11 +330,22 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 {
                     return await PageAsync(database, keys, null).ConfigureAwait(false);
                 }
+
+                // A sparse match (a filter, or other keys on the server) looks at more slots a call, so a page's calls
+                // cover a million keys, not the first hundred thousand; matches stay about a page a call, so a batch
+                // that overflows, and the keys its cursor carries, stay about a page too.
+                if (batch.Length < room / 4)
+                {
+                    count = Math.Min(count * 4, MaxScanCount);
+                }
             }
 
             return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
         }, whenDown: new CachePage([], null));
     }
+
+    /// <summary>The most slots one SCAN call of a key-order page looks at (about a millisecond of the server's time).</summary>
+    private const int MaxScanCount = 8_192;
 
     /// <summary>
     /// A page by TTL (the index of live keys, or of the type's keys, both scored by expiry) or by size (the index by
