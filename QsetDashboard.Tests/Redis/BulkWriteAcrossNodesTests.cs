@@ -70,4 +70,30 @@ public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
             nodeB.Events().Where(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "L1 copy dropped: its table was bulk-written by node a").Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal("after", (await nodeB.Generic.GetAsync<User>(2))!.Name);
     }
+
+    [Fact]
+    public async Task OnHybrid_AFlushElsewhere_DropsThisNodesL1_AsOneEventCountingEveryCopy()
+    {
+        // One event per copy pushed DEGRADED and RECOVERED out of the journal when a node held a million.
+        const int Copies = Qset.Caching.Redis.HybridCacheStore.ClearedOneByOne + 50;
+        var prefix = $"t{Guid.NewGuid():N}:";
+        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
+        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; s["Cache:Capacity"] = "1000"; }, sharedConnectionString: nodeA.ConnectionString);
+        for (var id = 1; id <= Copies; id++)
+        {
+            await nodeB.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+        }
+
+        Assert.Equal(Copies, nodeB.Cache.Store.Count);
+        var invalidationsBefore = nodeB.Cache.GetStats().Invalidations;
+        var eventsBefore = nodeB.Events().Count;
+
+        await nodeA.Cache.FlushAsync();
+
+        Assert.Equal(0, nodeB.Cache.Store.Count);
+        var dropped = Assert.Single(nodeB.Events().Skip(eventsBefore), e => e.Kind == CacheEventKind.Invalidate);
+        Assert.Equal("*", dropped.Key);
+        Assert.Equal($"{Copies} L1 copies dropped: flush broadcast by node a", dropped.Detail);
+        Assert.Equal(invalidationsBefore + Copies, nodeB.Cache.GetStats().Invalidations);
+    }
 }

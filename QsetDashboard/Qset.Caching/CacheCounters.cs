@@ -34,6 +34,9 @@ internal sealed class CacheCounters
     /// <summary>Counts one event of <paramref name="kind"/>.</summary>
     public void Count(CacheEventKind kind) => Interlocked.Increment(ref _counts[Slot((int)kind)]);
 
+    /// <summary>Counts <paramref name="events"/> events of <paramref name="kind"/> at once (a summary event stands for them).</summary>
+    internal void CountMany(CacheEventKind kind, long events) => Interlocked.Add(ref _counts[Slot((int)kind)], events);
+
     /// <summary>Counts one database read issued by the cache.</summary>
     public void CountDbQuery() => Interlocked.Increment(ref _counts[Slot(Kinds)]);
 

@@ -58,6 +58,18 @@ internal sealed partial class CacheRecorder(
     }
 
     /// <summary>
+    /// Records <paramref name="events"/> events of one kind as one (key <c>*</c>, the number in its detail), counted as
+    /// that many: a drop of a million L1 copies fills neither the journal nor its subscribers with a million events,
+    /// and pushes no DEGRADED or RECOVERED out of the journal.
+    /// </summary>
+    internal CacheEvent RecordSummary(CacheEventKind kind, long events, string detail, string? source = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
+        counters.CountMany(kind, events - 1);
+        return Record(kind, "*", null, detail: detail, source: source);
+    }
+
+    /// <summary>
     /// <see cref="Record"/> for the hit path: the event is built in its journal slot and not returned, which
     /// saves copying it twice (it is 72 bytes).
     /// </summary>

@@ -361,9 +361,19 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
     }
 
+    /// <summary>Most L1 copies a clear records one by one; more are recorded as one event that counts them all.</summary>
+    internal const int ClearedOneByOne = 100;
+
     private void ClearNear(string reason)
     {
-        foreach (var entry in _near.ClearAsync().AsTask().GetAwaiter().GetResult())
+        var cleared = _near.ClearAsync().AsTask().GetAwaiter().GetResult();
+        if (cleared.Count > ClearedOneByOne)
+        {
+            _recorder.RecordSummary(CacheEventKind.Invalidate, cleared.Count, $"{cleared.Count:N0} L1 copies dropped: {reason}", source: "sync");
+            return;
+        }
+
+        foreach (var entry in cleared)
         {
             _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: reason, source: "sync");
         }
