@@ -414,6 +414,33 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.True(pages == 1, $"{pages} pages and {await CallsAsync("cmdstat_scan") - scansBefore} SCAN calls to walk {Held} keys");
     }
 
+    [Fact]
+    public async Task BySizeWithATypeFilter_ReadsTheValuesOfThatTypeOnly()
+    {
+        // The size index holds every type: a filter on a sparse one read the value of every key the order passed.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        await Task.WhenAll(Enumerable.Range(1, 1_000).Select(async id =>
+        {
+            var team = new Team { Id = id, Name = new string('t', 40) };
+            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }));
+        for (var id = 1; id <= 3; id++)
+        {
+            await store.TryPopulateAsync(UserEntry(id, expires), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        var readsBefore = await CallsAsync("cmdstat_mget") + await CallsAsync("cmdstat_get");
+
+        var page = await store.ListPageAsync(new CacheListQuery(10, EntityType: "User", Order: CacheOrder.Size));
+
+        Assert.Equal(["User.3", "User.2", "User.1"], page.Entries.Select(e => e.Key));
+        var reads = await CallsAsync("cmdstat_mget") + await CallsAsync("cmdstat_get") - readsBefore;
+        Assert.True(reads <= 1, $"{reads} value reads for three users behind a thousand teams");
+    }
+
     private async Task<long> ScriptCallsAsync()
     {
         var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g).ToList();

@@ -350,7 +350,8 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// <summary>
     /// A page by TTL (the index of live keys, or of the type's keys, both scored by expiry) or by size (the index by
     /// size, largest first): each call of the page script returns the next members after the cursor's, O(log n + page),
-    /// never a SCAN. The text filter is applied to the members, the type filter (by size) to the values read; a sparse
+    /// never a SCAN. The text filter is applied to the members, the type filter (by size) to membership of the type's
+    /// index, then to the values read; a sparse
     /// filter returns a short page and a cursor after a few calls. The cursor names the last member seen and its score.
     /// </summary>
     private ValueTask<CachePage> ListByIndexAsync(CacheListQuery query)
@@ -375,6 +376,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 }
 
                 var wanted = candidates.Where(c => query.Text is null || c.Member.Contains(query.Text, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (bySize && query.EntityType is { } entityType && wanted.Count > 0)
+                {
+                    // Only the type's own keys are read (ZMSCORE on its index): a sparse type no longer costs a read of
+                    // every value the size order passes.
+                    var scores = await database.SortedSetScoresAsync(_connection.TypeIndexKey(entityType), [.. wanted.Select(c => (RedisValue)c.Member)]).ConfigureAwait(false);
+                    wanted = [.. wanted.Where((_, i) => scores[i] is not null)];
+                }
+
                 var payloads = wanted.Count == 0 ? [] : await database.StringGetAsync([.. wanted.Select(c => _connection.EntryKey(c.Member))]).ConfigureAwait(false);
                 var read = new Dictionary<string, CacheEntry>(StringComparer.Ordinal);
                 for (var i = 0; i < wanted.Count; i++)
