@@ -336,6 +336,35 @@ public sealed class MemoryStoreTests
         Assert.True(store.Keeps(CacheOrder.Size));
     }
 
+    [Fact]
+    public async Task InvalidateType_DropsEveryKeyOfTheType_ManyLockHoldsApart_LeavesOtherTypes_AndRefusesEarlierReads()
+    {
+        const int Users = 10_000;
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "20000");
+        var store = host.Cache.Store;
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        for (var id = 1; id <= Users; id++)
+        {
+            await store.TryPopulateAsync(UserEntry(id, "u", expires), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        var team = new Team { Id = 1, Name = "Dev" };
+        await store.TryPopulateAsync(
+            new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null),
+            await store.BeginPopulateAsync("Team.1"));
+        var earlier = await store.BeginPopulateAsync("User.7");
+
+        var dropped = await store.InvalidateTypeAsync("User");
+
+        Assert.Equal(Users, dropped.Count);
+        Assert.Equal(Users, dropped.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(1, store.Count);
+        Assert.Empty(await store.KeysOfTypeAsync("User"));
+        Assert.NotNull(await store.PeekAsync("Team.1"));
+        var result = await store.TryPopulateAsync(UserEntry(7, "stale", expires), earlier);
+        Assert.False(result.Stored, "a read that began before the invalidation is refused");
+    }
+
     private static CacheEntry UserEntry(int id, string name, DateTimeOffset expires)
     {
         var user = new User { Id = id, Name = name };

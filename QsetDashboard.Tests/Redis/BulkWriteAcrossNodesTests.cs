@@ -75,7 +75,7 @@ public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
     public async Task OnHybrid_AFlushElsewhere_DropsThisNodesL1_AsOneEventCountingEveryCopy()
     {
         // One event per copy pushed DEGRADED and RECOVERED out of the journal when a node held a million.
-        const int Copies = Qset.Caching.Redis.HybridCacheStore.ClearedOneByOne + 50;
+        const int Copies = CacheRecorder.OneByOne + 50;
         var prefix = $"t{Guid.NewGuid():N}:";
         await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
         await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; s["Cache:Capacity"] = "1000"; }, sharedConnectionString: nodeA.ConnectionString);

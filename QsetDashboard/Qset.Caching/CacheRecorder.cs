@@ -57,16 +57,37 @@ internal sealed partial class CacheRecorder(
         return cacheEvent;
     }
 
+    /// <summary>How many events of one kind a bulk operation records one by one; past it, one event counts them all.</summary>
+    internal const int OneByOne = 100;
+
+    /// <summary>
+    /// Records one event per key of <paramref name="keys"/> up to <see cref="OneByOne"/> of them, or else one event
+    /// that counts them all (<see cref="RecordSummary"/>, its detail <paramref name="summary"/>).
+    /// </summary>
+    internal void RecordEach(CacheEventKind kind, IReadOnlyList<string> keys, string? entityType, string? detail, string summary, string? source = null)
+    {
+        if (keys.Count > OneByOne)
+        {
+            RecordSummary(kind, keys.Count, summary, source, entityType);
+            return;
+        }
+
+        foreach (var key in keys)
+        {
+            Record(kind, key, entityType, detail: detail, source: source);
+        }
+    }
+
     /// <summary>
     /// Records <paramref name="events"/> events of one kind as one (key <c>*</c>, the number in its detail), counted as
     /// that many: a drop of a million L1 copies fills neither the journal nor its subscribers with a million events,
     /// and pushes no DEGRADED or RECOVERED out of the journal.
     /// </summary>
-    internal CacheEvent RecordSummary(CacheEventKind kind, long events, string detail, string? source = null)
+    internal CacheEvent RecordSummary(CacheEventKind kind, long events, string detail, string? source = null, string? entityType = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
         counters.CountMany(kind, events - 1);
-        return Record(kind, "*", null, detail: detail, source: source);
+        return Record(kind, "*", entityType, detail: detail, source: source);
     }
 
     /// <summary>

@@ -251,6 +251,41 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// As <see cref="InvalidateAsync"/> of each key of the type, a chunk of keys per hold of the write lock: a million
+    /// keys take a few hundred short holds, not a million, and readers and writers of other keys go on in between.
+    /// </remarks>
+    public ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    {
+        string[] keys;
+        lock (_writeLock)
+        {
+            keys = _keysByType.TryGetValue(entityType, out var set) ? [.. set] : [];
+        }
+
+        List<string> dropped = [];
+        foreach (var chunk in keys.Chunk(BuildChunk))
+        {
+            lock (_writeLock)
+            {
+                foreach (var key in chunk)
+                {
+                    _stamps.Stamp(key);
+                    if (_index.TryRemove(key, out var removed))
+                    {
+                        Unlink(removed!);
+                        dropped.Add(key);
+                    }
+
+                    _cache.Remove(key);
+                }
+            }
+        }
+
+        return new ValueTask<IReadOnlyList<string>>(dropped);
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
     {
         lock (_writeLock)

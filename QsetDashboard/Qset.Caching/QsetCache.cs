@@ -128,7 +128,8 @@ public sealed partial class QsetCache
 
     /// <summary>
     /// Removes every entry of <paramref name="entityType"/> (after a write to its table that cannot name its rows), each
-    /// recorded as INVALIDATE, through the store's index by type (never a listing of the store). Returns how many went.
+    /// recorded as INVALIDATE (more than <see cref="CacheRecorder.OneByOne"/>: one event counting them all), through the
+    /// store's index by type (never a listing of the store). Returns how many went.
     /// </summary>
     public async ValueTask<int> InvalidateTypeAsync(string entityType, string? detail = null, CancellationToken cancellationToken = default)
     {
@@ -149,11 +150,8 @@ public sealed partial class QsetCache
             }
         }
 
-        foreach (var key in dropped)
-        {
-            _recorder.Record(CacheEventKind.Invalidate, key, entityType, detail: detail);
-        }
-
+        _recorder.RecordEach(CacheEventKind.Invalidate, dropped, entityType, detail,
+            summary: $"{dropped.Count} {entityType} entries invalidated{(detail is null ? string.Empty : $": {detail}")}");
         return dropped.Count;
     }
 

@@ -196,7 +196,7 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public async ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default)
     {
         var far = await _far.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
-        var near = await ((ICacheStore)_near).InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
+        var near = await _near.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(TypeMessage, entityType, confirm: true).ConfigureAwait(false);
         return [.. far.Union(near, StringComparer.Ordinal)];
     }
@@ -331,10 +331,11 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         }
         else if (message.Kind == TypeMessage)
         {
-            foreach (var key in ((ICacheStore)_near).InvalidateTypeAsync(message.Body).AsTask().GetAwaiter().GetResult())
-            {
-                _recorder.Record(CacheEventKind.Invalidate, key, message.Body, detail: $"L1 copy dropped: its table was bulk-written by node {message.Node}", source: "sync");
-            }
+            var dropped = _near.InvalidateTypeAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            _recorder.RecordEach(CacheEventKind.Invalidate, dropped, message.Body,
+                detail: $"L1 copy dropped: its table was bulk-written by node {message.Node}",
+                summary: $"{dropped.Count} L1 copies of {message.Body} dropped: its table was bulk-written by node {message.Node}",
+                source: "sync");
         }
         else if (message.Kind == KeyMessage)
         {
@@ -361,15 +362,12 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
     }
 
-    /// <summary>Most L1 copies a clear records one by one; more are recorded as one event that counts them all.</summary>
-    internal const int ClearedOneByOne = 100;
-
     private void ClearNear(string reason)
     {
         var cleared = _near.ClearAsync().AsTask().GetAwaiter().GetResult();
-        if (cleared.Count > ClearedOneByOne)
+        if (cleared.Count > CacheRecorder.OneByOne)
         {
-            _recorder.RecordSummary(CacheEventKind.Invalidate, cleared.Count, $"{cleared.Count:N0} L1 copies dropped: {reason}", source: "sync");
+            _recorder.RecordSummary(CacheEventKind.Invalidate, cleared.Count, $"{cleared.Count} L1 copies dropped: {reason}", source: "sync");
             return;
         }
 
