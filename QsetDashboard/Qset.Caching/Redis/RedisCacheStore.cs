@@ -62,8 +62,55 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 [_connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
                 [$"{_connection.Prefix}e:", _connection.TypeIndexPrefix, EvictionSample]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
+            TrimExpiredInBackground();
             return count;
         }, whenDown: Volatile.Read(ref _lastCount));
+
+    /// <summary>
+    /// Drops expired members from the indexes in the background, <c>2,000</c> per script call with a pause between
+    /// calls, until none are left: a million keys that expired together leave the indexes within seconds, not one
+    /// count at a time, and no call holds Redis long. One such trim runs at a time per node.
+    /// </summary>
+    private void TrimExpiredInBackground()
+    {
+        if (Interlocked.Exchange(ref _trimming, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (_connection.Database is { } database)
+                {
+                    var left = (long)await database.ScriptEvaluateAsync(
+                        RedisScripts.TrimExpired,
+                        [_connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
+                        [_connection.TypeIndexPrefix]).ConfigureAwait(false);
+                    if (left == 0)
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(TrimPause).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                // The next count tries again.
+            }
+            finally
+            {
+                Volatile.Write(ref _trimming, 0);
+            }
+        });
+    }
+
+    private int _trimming;
+
+    /// <summary>The pause between two calls of a background trim, so other clients are served in between.</summary>
+    private static readonly TimeSpan TrimPause = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How many index members each count checks for an entry Redis evicted under <c>maxmemory</c>.</summary>
     internal const int EvictionSample = 20;
@@ -357,6 +404,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     private ValueTask<CachePage> ListByIndexAsync(CacheListQuery query)
     {
         var bySize = query.Order == CacheOrder.Size;
+        if (bySize)
+        {
+            TrimExpiredInBackground();
+        }
+
         var (score, member) = ParseIndexCursor(bySize ? SizeCursorMark : TtlCursorMark, query.Cursor);
         var index = bySize ? _connection.SizeIndexKey : query.EntityType is { } type ? _connection.TypeIndexKey(type) : _connection.LiveIndexKey;
         var batch = Math.Max(query.Limit, 100);

@@ -190,6 +190,32 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: the index of live keys, the index by size, the set of entity types. ARGV: the prefix of the type indexes.
+    /// Drops up to <see cref="TrimLimit"/> expired members from the live and size indexes and from each type index;
+    /// returns how many expired members are left in the most crowded of them (0: done). The size index cannot skip
+    /// expired members by score (its score is a size), so this is what keeps a listing by size from wading through them.
+    /// </summary>
+    public const string TrimExpired = TrimLimit + """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, trim)
+        if #gone > 0 then
+            redis.call('ZREM', KEYS[2], unpack(gone))
+            redis.call('ZREM', KEYS[1], unpack(gone))
+        end
+        local left = redis.call('ZCOUNT', KEYS[1], '-inf', now)
+        for _, type in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+            local index = ARGV[1] .. type
+            local expired = redis.call('ZCOUNT', index, '-inf', now)
+            if expired > 0 then
+                redis.call('ZREMRANGEBYRANK', index, 0, math.min(expired, trim) - 1)
+                left = math.max(left, expired - math.min(expired, trim))
+            end
+        end
+        return left
+        """;
+
+    /// <summary>
     /// A Lua local, <c>trim</c>: the most expired members one script drops from an index, so that no script runs long
     /// at any size (a million keys that expired together leave over many calls).
     /// </summary>
