@@ -159,20 +159,14 @@ internal static class RedisScripts
     /// <summary>
     /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size,
     /// the set of entity types. ARGV: the prefix of entry keys, the prefix of the type indexes, how many members to
-    /// sample. Drops up to <see cref="TrimLimit"/> members whose time has passed from both indexes (a million keys that
-    /// expired together leave over many counts, never in one long script); then checks a random sample of members for
-    /// their entry and drops those whose entry Redis no longer holds (evicted under <c>maxmemory</c>) from every index,
-    /// so such a key leaves the count within a few counts. Returns how many members have not expired, exactly, in
-    /// O(log n + trim + sample).
+    /// sample. Checks a random sample of members for their entry and drops those whose entry Redis no longer holds
+    /// (evicted under <c>maxmemory</c>) from every index, so such a key leaves the count within a few counts. Returns
+    /// how many members have not expired, exactly, in O(log n + sample): expired members are left to
+    /// <see cref="TrimExpired"/> (a million keys that expired together once made this script block Redis for seconds).
     /// </summary>
-    public const string Count = TrimLimit + """
+    public const string Count = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, trim)
-        if #gone > 0 then
-            redis.call('ZREM', KEYS[2], unpack(gone))
-            redis.call('ZREM', KEYS[1], unpack(gone))
-        end
         local missing = {}
         for _, member in ipairs(redis.call('ZRANDMEMBER', KEYS[1], tonumber(ARGV[3]))) do
             if redis.call('EXISTS', ARGV[1] .. member) == 0 then
