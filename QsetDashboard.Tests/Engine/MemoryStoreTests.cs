@@ -354,6 +354,9 @@ public sealed class MemoryStoreTests
             await store.BeginPopulateAsync("Team.1"));
         var earlier = await store.BeginPopulateAsync("User.7");
 
+        // A key not held when the type goes: a read of it under way (a database read, a Hybrid copy from L2) began before.
+        var notHeld = await store.BeginPopulateAsync("User.99999");
+
         var dropped = await store.InvalidateTypeAsync("User");
 
         Assert.Equal(Users, dropped.Count);
@@ -363,6 +366,10 @@ public sealed class MemoryStoreTests
         Assert.NotNull(await store.PeekAsync("Team.1"));
         var result = await store.TryPopulateAsync(UserEntry(7, "stale", expires), earlier);
         Assert.False(result.Stored, "a read that began before the invalidation is refused");
+        var unheld = await store.TryPopulateAsync(UserEntry(99_999, "stale", expires), notHeld);
+        Assert.False(unheld.Stored, "a read of a key the type did not hold, begun before the invalidation, is refused too");
+        var after = await store.TryPopulateAsync(UserEntry(99_999, "fresh", expires), await store.BeginPopulateAsync("User.99999"));
+        Assert.True(after.Stored, "a read begun after it is stored");
     }
 
     private static CacheEntry UserEntry(int id, string name, DateTimeOffset expires)

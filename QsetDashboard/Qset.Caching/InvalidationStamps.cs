@@ -14,6 +14,9 @@ internal sealed class InvalidationStamps(int maxKeys)
 {
     private readonly Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
     private readonly Queue<(string Key, long Stamp)> _order = new();
+
+    // The latest invalidation of every key of an entity type at once (a bulk write), one stamp per type: a handful.
+    private readonly Dictionary<string, long> _types = new(StringComparer.Ordinal);
     private long _clock;
     private long _floor;
 
@@ -45,9 +48,28 @@ internal sealed class InvalidationStamps(int maxKeys)
         _floor = ++_clock;
         _stamps.Clear();
         _order.Clear();
+        _types.Clear();
         return _floor;
+    }
+
+    /// <summary>
+    /// Invalidates every key of <paramref name="entityType"/> at once (a bulk write of its table): every populate of
+    /// one that began before now is refused, held or not, in one stamp rather than one per key.
+    /// </summary>
+    public long StampType(string entityType)
+    {
+        var stamp = ++_clock;
+        _types[entityType] = stamp;
+        return stamp;
     }
 
     /// <summary>The stamp of <paramref name="key"/>'s latest invalidation, as far as it is still known.</summary>
     public long LastInvalidation(string key) => _stamps.TryGetValue(key, out var stamp) ? stamp : _floor;
+
+    /// <summary>
+    /// The later of <paramref name="key"/>'s latest invalidation and the latest invalidation of every key of
+    /// <paramref name="entityType"/>.
+    /// </summary>
+    public long LastInvalidation(string key, string entityType) =>
+        _types.TryGetValue(entityType, out var type) ? Math.Max(type, LastInvalidation(key)) : LastInvalidation(key);
 }

@@ -194,7 +194,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         CacheEntry? replaced;
         lock (_writeLock)
         {
-            var invalidatedAt = _stamps.LastInvalidation(entry.Key);
+            var invalidatedAt = _stamps.LastInvalidation(entry.Key, entry.EntityType);
             if (_options.GuardPopulate && ticket.Guarded && invalidatedAt > ticket.Stamp)
             {
                 return new ValueTask<PopulateResult>(PopulateResult.Rejected(
@@ -260,6 +260,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         string[] keys;
         lock (_writeLock)
         {
+            // First the type's stamp: a populate of any key of the type whose read began before now is refused, held
+            // or not, stored between two chunks, or a Hybrid copy from L2 under way (it carries no table stamps).
+            _stamps.StampType(entityType);
             keys = _keysByType.TryGetValue(entityType, out var set) ? [.. set] : [];
         }
 
@@ -270,7 +273,6 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             {
                 foreach (var key in chunk)
                 {
-                    _stamps.Stamp(key);
                     if (_index.TryRemove(key, out var removed))
                     {
                         Unlink(removed!);

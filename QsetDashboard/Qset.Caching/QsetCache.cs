@@ -136,19 +136,15 @@ public sealed partial class QsetCache
         ArgumentException.ThrowIfNullOrEmpty(entityType);
         using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
-        var dropped = await _store.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
-        if (dropped.Count > 0)
+        // New readers must not join a load that began before this write, of a key held or not (a load is mostly of a
+        // key that missed): every load under way is detached, as a bulk write cannot say which rows it changed. Their
+        // own populates are refused; a reader arriving now starts a fresh load.
+        foreach (var inflight in _inflight)
         {
-            // New readers must not join a load of one of these keys that began before this write.
-            var gone = dropped.ToHashSet(StringComparer.Ordinal);
-            foreach (var inflight in _inflight)
-            {
-                if (gone.Contains(inflight.Key.Key))
-                {
-                    _inflight.TryRemove(inflight);
-                }
-            }
+            _inflight.TryRemove(inflight);
         }
+
+        var dropped = await _store.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
 
         _recorder.RecordEach(CacheEventKind.Invalidate, dropped, entityType, detail,
             summary: $"{dropped.Count} {entityType} entries invalidated{(detail is null ? string.Empty : $": {detail}")}");

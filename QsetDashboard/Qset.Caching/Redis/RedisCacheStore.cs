@@ -82,7 +82,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         {
             try
             {
-                while (_connection.Database is { } database)
+                while (!_connection.Disposed && _connection.Database is { } database)
                 {
                     var left = (long)await database.ScriptEvaluateAsync(
                         RedisScripts.TrimExpired,
@@ -552,6 +552,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         FailOpenAsync<IReadOnlyDictionary<string, int>>(async database =>
         {
             var flat = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.CountByType, [_connection.TypesKey], [_connection.TypeIndexPrefix]).ConfigureAwait(false))!;
+            TrimExpiredInBackground();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < flat.Length; i += 2)
             {

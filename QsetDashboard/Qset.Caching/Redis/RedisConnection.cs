@@ -333,7 +333,11 @@ internal sealed partial class RedisConnection : IDisposable
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(dropped);
         var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
-        while (true)
+
+        // As many calls as the index held when the write came, and one more: populates that began after the write
+        // (the table's bump refuses every earlier one) may refill it meanwhile, and are fresh.
+        var calls = (await database.SortedSetLengthAsync(TypeIndexKey(entityType)).ConfigureAwait(false) / DropChunkSize) + 1;
+        for (var call = 0; call < calls; call++)
         {
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.InvalidateTypeChunk,
@@ -350,6 +354,9 @@ internal sealed partial class RedisConnection : IDisposable
             }
         }
     }
+
+    /// <summary>True once the connection is disposed (the host is stopping): background work ends.</summary>
+    internal bool Disposed => _disposed.IsCancellationRequested;
 
     /// <summary>A test's seam: runs before each chunk of <see cref="DropAllAsync"/> is sent, given its number from 0.</summary>
     internal Func<int, Task>? BeforeDropChunk { get; set; }
@@ -647,6 +654,10 @@ internal sealed partial class RedisConnection : IDisposable
             if (Interlocked.Exchange(ref _fit, fit) != fit && fit.Length > 0)
             {
                 LogMisconfigured(_logger, fit);
+
+                // Degraded now, not at the next read: whatever turns the verdict back, a recovery then drops what
+                // was held while the server could not be trusted.
+                ReportFailure(fit);
             }
         }
         catch (Exception ex) when (IsOutage(ex))

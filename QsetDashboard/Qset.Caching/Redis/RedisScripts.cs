@@ -185,7 +185,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: the index of live keys, the index by size, the set of entity types. ARGV: the prefix of the type indexes.
-    /// Drops up to <see cref="TrimLimit"/> expired members from the live and size indexes and from each type index;
+    /// Drops up to <see cref="TrimLimit"/> expired members from the live and size indexes, and as many from the type
+    /// indexes together;
     /// returns how many expired members are left in the most crowded of them (0: done). The size index cannot skip
     /// expired members by score (its score is a size), so this is what keeps a listing by size from wading through them.
     /// </summary>
@@ -198,13 +199,16 @@ internal static class RedisScripts
             redis.call('ZREM', KEYS[1], unpack(gone))
         end
         local left = redis.call('ZCOUNT', KEYS[1], '-inf', now)
+        local budget = trim
         for _, type in ipairs(redis.call('SMEMBERS', KEYS[3])) do
             local index = ARGV[1] .. type
             local expired = redis.call('ZCOUNT', index, '-inf', now)
-            if expired > 0 then
-                redis.call('ZREMRANGEBYRANK', index, 0, math.min(expired, trim) - 1)
-                left = math.max(left, expired - math.min(expired, trim))
+            local take = math.min(expired, budget)
+            if take > 0 then
+                redis.call('ZREMRANGEBYRANK', index, 0, take - 1)
+                budget = budget - take
             end
+            left = math.max(left, expired - take)
         end
         return left
         """;
@@ -369,20 +373,16 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: drops up to
-    /// <see cref="TrimLimit"/> of its expired keys and answers how many have not expired, exactly, as a flat list
-    /// {type, count, type, count, ...} (O(types · (log n + trim))).
+    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: how many of its keys have not
+    /// expired, exactly, as a flat list {type, count, type, count, ...} (O(types · log n)); expired members are left to
+    /// <see cref="TrimExpired"/>, whose budget is shared by all the indexes of a call.
     /// </summary>
-    public const string CountByType = TrimLimit + """
+    public const string CountByType = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local answer = {}
         for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
             local index = ARGV[1] .. type
-            local expired = redis.call('ZCOUNT', index, '-inf', now)
-            if expired > 0 then
-                redis.call('ZREMRANGEBYRANK', index, 0, math.min(expired, trim) - 1)
-            end
             local count = redis.call('ZCARD', index) - redis.call('ZCOUNT', index, '-inf', now)
             if count > 0 then
                 table.insert(answer, type)
