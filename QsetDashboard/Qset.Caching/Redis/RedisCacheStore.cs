@@ -243,10 +243,10 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         InvalidateOrDeferAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, defer: () => _connection.Defer(key));
 
     /// <inheritdoc />
-    /// <remarks>A flush that cannot reach Redis drops every entry under the prefix when it comes back.</remarks>
     /// <remarks>
-    /// A flush that fails part way (a timeout between two chunks) still returns what it dropped, so each of those is
-    /// recorded; the rest is dropped by the recovery the failure defers to.
+    /// A flush that cannot reach Redis drops every entry under the prefix when it comes back. One that fails part way
+    /// (a timeout between two chunks) still returns what it dropped, so each of those is recorded; the rest is dropped
+    /// by the recovery the failure defers to.
     /// </remarks>
     public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
     {
@@ -398,8 +398,8 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     /// A page by TTL (the index of live keys, or of the type's keys, both scored by expiry) or by size (the index by
     /// size, largest first): each call of the page script returns the next members after the cursor's, O(log n + page),
     /// never a SCAN. The text filter is applied to the members, the type filter (by size) to membership of the type's
-    /// index, then to the values read; a sparse
-    /// filter returns a short page and a cursor after a few calls. The cursor names the last member seen and its score.
+    /// index, then to the values read; a sparse filter returns a short page and a cursor after a few calls. The cursor
+    /// names the last member seen and its score.
     /// </summary>
     private ValueTask<CachePage> ListByIndexAsync(CacheListQuery query)
     {
