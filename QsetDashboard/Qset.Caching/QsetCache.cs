@@ -136,6 +136,7 @@ public sealed partial class QsetCache
         ArgumentException.ThrowIfNullOrEmpty(entityType);
         using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.InvalidateActivity);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+
         // New readers must not join a load that began before this write, of a key held or not (a load is mostly of a
         // key that missed): every load under way is detached, as a bulk write cannot say which rows it changed. Their
         // own populates are refused; a reader arriving now starts a fresh load.
@@ -145,7 +146,6 @@ public sealed partial class QsetCache
         }
 
         var dropped = await _store.InvalidateTypeAsync(entityType, cancellationToken).ConfigureAwait(false);
-
         _recorder.RecordEach(CacheEventKind.Invalidate, dropped, entityType, detail,
             summary: $"{dropped.Count} {entityType} entries invalidated{(detail is null ? string.Empty : $": {detail}")}");
         return dropped.Count;
