@@ -151,11 +151,20 @@ public sealed partial class QsetCache
         return dropped.Count;
     }
 
-    /// <summary>Removes every entry; each removed key is recorded as INVALIDATE. Returns how many were removed.</summary>
+    /// <summary>
+    /// Removes every entry; each removed key is recorded as INVALIDATE (more than <see cref="CacheRecorder.OneByOne"/>:
+    /// one event counting them all). Returns how many were removed.
+    /// </summary>
     public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
     {
         _inflight.Clear();
         var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
+        if (removed.Count > CacheRecorder.OneByOne)
+        {
+            _recorder.RecordSummary(CacheEventKind.Invalidate, removed.Count, $"flush: {removed.Count} entries");
+            return removed.Count;
+        }
+
         foreach (var entry in removed)
         {
             _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: "flush");
