@@ -311,15 +311,17 @@ internal sealed partial class RedisConnection : IDisposable
         ReportFailure("an invalidation waits for Redis");
     }
 
+    /// <summary>How long an invalidated key's generation is kept, in ms: an hour, or twice the default TTL if longer.</summary>
+    private long GenerationTtlMs => (long)Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
+
     /// <summary>Runs the invalidation script: bump the key's generation, drop its entry. True when an entry was dropped.</summary>
     public async Task<bool> InvalidateAsync(IDatabase database, string key)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
         RedisKey[] keys = TableOf(key) is { } table
             ? [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey, TypeIndexKey(table)]
             : [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey];
-        var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [(long)generationTtl, key]).ConfigureAwait(false);
+        var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [GenerationTtlMs, key]).ConfigureAwait(false);
         return (long)deleted > 0;
     }
 
@@ -332,7 +334,6 @@ internal sealed partial class RedisConnection : IDisposable
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(dropped);
-        var generationTtl = Math.Max(TimeSpan.FromHours(1).TotalMilliseconds, 2 * _options.DefaultTtl.TotalMilliseconds);
 
         // As many calls as the index held when the write came, and one more: populates that began after the write
         // (the table's bump refuses every earlier one) may refill it meanwhile, and are fresh.
@@ -342,7 +343,7 @@ internal sealed partial class RedisConnection : IDisposable
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.InvalidateTypeChunk,
                 [TypeIndexKey(entityType), LiveIndexKey, SizeIndexKey],
-                [$"{Prefix}e:", $"{Prefix}g:", (long)generationTtl, DropChunkSize]).ConfigureAwait(false))!;
+                [$"{Prefix}e:", $"{Prefix}g:", GenerationTtlMs, DropChunkSize]).ConfigureAwait(false))!;
             foreach (var key in (RedisResult[])reply[1]!)
             {
                 dropped.Add((string)key!);
@@ -650,7 +651,6 @@ internal sealed partial class RedisConnection : IDisposable
 
             Volatile.Write(ref _cluster, cluster);
             var fit = Unfit(cluster, version, Prefix, policy) ?? Fit;
-            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
             if (Interlocked.Exchange(ref _fit, fit) != fit && fit.Length > 0)
             {
                 LogMisconfigured(_logger, fit);
