@@ -144,16 +144,7 @@ public sealed class ReconnectTests : IAsyncLifetime
         {
             // Never the old name; cached again once a populate stays (a command past the 500 ms timeout on a busy
             // machine is a short outage of its own, read through to the database like the one under test).
-            var userId = id;
-            await Eventually.TrueAsync(
-                async () =>
-                {
-                    Assert.Equal($"new-{userId}", (await host.Generic.GetAsync<User>(userId))!.Name);
-                    var again = await host.Generic.ReadAsync<User>(userId);
-                    Assert.Equal($"new-{userId}", again.Value?.Name);
-                    return again.Hit;
-                },
-                () => $"caching of user {userId} resumes after the recovery; events:\n   {host.DumpEvents()}");
+            await CachingResumes.WithAsync(host, id, $"new-{id}", $"caching of user {id} resumes after the recovery");
         }
     }
 

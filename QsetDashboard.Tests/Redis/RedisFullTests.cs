@@ -170,18 +170,8 @@ public sealed class RedisFullTests : IAsyncLifetime
         // Fixed on the server, no restart of the app: the node recovers (the write made meanwhile is not lost on it),
         // and caches again. No read in between may serve the old name.
         await Server.ConfigSetAsync("maxmemory-policy", "volatile-lru");
-        var names = new List<string?>();
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                var read = await host.Generic.ReadAsync<User>(1);
-                names.Add(read.Value?.Name);
-                return read.Hit;
-            },
-            () => $"caching resumes once the policy is fixed; events:\n   {host.DumpEvents()}",
-            20_000);
+        await CachingResumes.WithAsync(host, 1, "Jane", "caching resumes once the policy is fixed", 20_000);
 
-        Assert.All(names, name => Assert.Equal("Jane", name));
         Assert.False(health.IsDegraded, "the node is healthy again");
     }
 
@@ -254,11 +244,11 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal(10, all.Count);
         await store.InvalidateAsync("User.1003");
         var cursor = first.NextCursor!.Replace(first.Entries[^1].Key, "User.1003", StringComparison.Ordinal);
-        var before = await RangeCallsAsync();
+        var before = await CallsAsync("cmdstat_zrange");
 
         var page = await store.ListPageAsync(new CacheListQuery(10, cursor, Order: CacheOrder.Size));
 
-        var calls = await RangeCallsAsync() - before;
+        var calls = await CallsAsync("cmdstat_zrange") - before;
         Assert.Equal(["User.1002", "User.1001", "User.1000"], page.Entries.Take(3).Select(e => e.Key));
         // Halving 5,000 ties takes 13 reads of one member and one of the page; walking them, a read per 100.
         Assert.True(calls < 25, $"{calls} ZRANGE calls for one page (walking the ties before the cursor takes about 50)");
@@ -329,7 +319,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         var team = new Team { Id = 1, Name = "Dev" };
         var teamEntry = new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow.AddHours(1), null);
         await store.TryPopulateAsync(teamEntry, await store.BeginPopulateAsync(teamEntry.Key));
-        var before = await ScriptCallsAsync();
+        var before = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
         var eventsBefore = host.Events().Count;
         var invalidationsBefore = host.Cache.GetStats().Invalidations;
 
@@ -338,7 +328,7 @@ public sealed class RedisFullTests : IAsyncLifetime
             await db.Users.ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "renamed"));
         }
 
-        var calls = await ScriptCallsAsync() - before;
+        var calls = await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - before;
         Assert.True(calls < 20, $"{calls} script calls for a bulk write of {Held} keys");
         // More keys than are recorded one by one: one INVALIDATE counts them all.
         var invalidated = Assert.Single(host.Events().Skip(eventsBefore), e => e.Kind == CacheEventKind.Invalidate && e.EntityType == "User");
@@ -385,10 +375,11 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.False(await _admin.GetDatabase().SetContainsAsync($"{prefix}nodes", "b"), "a node whose presence expired leaves the set");
     }
 
-    private async Task<long> CallsAsync(string command)
+    /// <summary>How many times the server ran <paramref name="commands"/> (from <c>INFO commandstats</c>), together.</summary>
+    private async Task<long> CallsAsync(params string[] commands)
     {
-        var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g).ToList();
-        return stats.Where(p => p.Key == command)
+        var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g);
+        return stats.Where(p => commands.Contains(p.Key))
             .Sum(p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -438,27 +429,13 @@ public sealed class RedisFullTests : IAsyncLifetime
             await store.TryPopulateAsync(UserEntry(id, expires), await store.BeginPopulateAsync($"User.{id}"));
         }
 
-        var readsBefore = await CallsAsync("cmdstat_mget") + await CallsAsync("cmdstat_get");
+        var readsBefore = await CallsAsync("cmdstat_mget", "cmdstat_get");
 
         var page = await store.ListPageAsync(new CacheListQuery(10, EntityType: "User", Order: CacheOrder.Size));
 
         Assert.Equal(["User.3", "User.2", "User.1"], page.Entries.Select(e => e.Key));
-        var reads = await CallsAsync("cmdstat_mget") + await CallsAsync("cmdstat_get") - readsBefore;
+        var reads = await CallsAsync("cmdstat_mget", "cmdstat_get") - readsBefore;
         Assert.True(reads <= 1, $"{reads} value reads for three users behind a thousand teams");
-    }
-
-    private async Task<long> ScriptCallsAsync()
-    {
-        var stats = (await Server.InfoAsync("commandstats")).SelectMany(g => g).ToList();
-        return stats.Where(p => p.Key is "cmdstat_evalsha" or "cmdstat_eval")
-            .Sum(p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private async Task<long> RangeCallsAsync()
-    {
-        var stats = await Server.InfoAsync("commandstats");
-        var line = stats.SelectMany(g => g).Single(p => p.Key == "cmdstat_zrange").Value;
-        return long.Parse(line.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -493,14 +470,6 @@ public sealed class RedisFullTests : IAsyncLifetime
             host.Events().Count(e => e.Kind == CacheEventKind.Recovered) == 1,
             $"one recovery for one outage; events:\n   {host.DumpEvents()}");
         Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Degraded);
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                Assert.Equal("Jane", (await host.Generic.GetAsync<User>(1))!.Name);
-                var again = await host.Generic.ReadAsync<User>(1);
-                Assert.Equal("Jane", again.Value?.Name);
-                return again.Hit;
-            },
-            () => $"caching resumes with the new name; events:\n   {host.DumpEvents()}");
+        await CachingResumes.WithAsync(host, 1, "Jane", "caching resumes with the new name");
     }
 }
