@@ -239,14 +239,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             _stamps.Stamp(key);
-            var held = _index.TryRemove(key, out var removed);
-            if (held)
-            {
-                Unlink(removed!);
-            }
-
-            _cache.Remove(key);
-            return new ValueTask<bool>(held);
+            return new ValueTask<bool>(RemoveKey(key));
         }
     }
 
@@ -271,16 +264,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         {
             lock (_writeLock)
             {
-                foreach (var key in chunk)
-                {
-                    if (_index.TryRemove(key, out var removed))
-                    {
-                        Unlink(removed!);
-                        dropped.Add(key);
-                    }
-
-                    _cache.Remove(key);
-                }
+                dropped.AddRange(chunk.Where(RemoveKey));
             }
         }
 
@@ -895,6 +879,19 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>Removes <paramref name="key"/>'s entry from the index, the eviction order and the cache (under the write lock); true when one was held.</summary>
+    private bool RemoveKey(string key)
+    {
+        var held = _index.TryRemove(key, out var removed);
+        if (held)
+        {
+            Unlink(removed!);
+        }
+
+        _cache.Remove(key);
+        return held;
     }
 
     /// <summary>Under the write lock: removes <paramref name="entry"/>, expired, when it is still the one held under its key.</summary>
