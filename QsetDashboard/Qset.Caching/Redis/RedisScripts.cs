@@ -15,12 +15,8 @@ internal static class RedisScripts
     /// serve while this one waits to replay the invalidation. The bump comes right after, and cannot fail (a counter
     /// holding text is replaced), so nothing fails between the drop and the bump.
     /// </remarks>
-    public const string Invalidate = IncrementOrReplace + """
-        local dropped = redis.call('DEL', KEYS[1])
-        increment(KEYS[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[1])
-        redis.call('ZREM', KEYS[3], ARGV[2])
-        redis.call('ZREM', KEYS[4], ARGV[2])
+    public const string Invalidate = IncrementOrReplace + InvalidateOne + """
+        local dropped = invalidate(KEYS[1], KEYS[2], ARGV[1], KEYS[3], KEYS[4], ARGV[2])
         if KEYS[5] then
             redis.call('ZREM', KEYS[5], ARGV[2])
         end
@@ -44,6 +40,24 @@ internal static class RedisScripts
     public const string Bump = IncrementOrReplace + """
         redis.call('PERSIST', KEYS[1])
         return increment(KEYS[1])
+        """;
+
+    /// <summary>
+    /// A Lua function, <c>invalidate(entry, generation, ttl, live, size, member)</c>, after
+    /// <see cref="IncrementOrReplace"/>: drops the entry (first: the write a full Redis never refuses), bumps its
+    /// generation and keeps it for <c>ttl</c> ms, and drops the member from the live and size indexes; returns 1 when
+    /// there was an entry. One key of <see cref="Invalidate"/>, and each key of <see cref="InvalidateTypeChunk"/>.
+    /// </summary>
+    private const string InvalidateOne = """
+        local function invalidate(entry, generation, ttl, live, size, member)
+            local dropped = redis.call('DEL', entry)
+            increment(generation)
+            redis.call('PEXPIRE', generation, ttl)
+            redis.call('ZREM', live, member)
+            redis.call('ZREM', size, member)
+            return dropped
+        end
+
         """;
 
     /// <summary>
@@ -71,17 +85,13 @@ internal static class RedisScripts
     /// of the type as <see cref="Invalidate"/> does each (drop, bump the generation, leave the indexes); returns how many
     /// it took and the keys whose entry it dropped. A bulk write of a table costs one call per that many keys.
     /// </summary>
-    public const string InvalidateTypeChunk = IncrementOrReplace + """
+    public const string InvalidateTypeChunk = IncrementOrReplace + InvalidateOne + """
         local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
         local dropped = {}
         for _, member in ipairs(members) do
-            if redis.call('DEL', ARGV[1] .. member) == 1 then
+            if invalidate(ARGV[1] .. member, ARGV[2] .. member, ARGV[3], KEYS[2], KEYS[3], member) == 1 then
                 table.insert(dropped, member)
             end
-            increment(ARGV[2] .. member)
-            redis.call('PEXPIRE', ARGV[2] .. member, ARGV[3])
-            redis.call('ZREM', KEYS[2], member)
-            redis.call('ZREM', KEYS[3], member)
         end
         if #members > 0 then
             redis.call('ZREM', KEYS[1], unpack(members))
