@@ -139,16 +139,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default) =>
         FailOpenAsync(async database =>
         {
-            var table = RedisConnection.TableOf(key);
-            RedisKey[] keys = table is null
-                ? [_connection.GenerationKey(key), _connection.EpochKey]
-                : [_connection.GenerationKey(key), _connection.EpochKey, _connection.TableKey(table)];
-            var values = await database.StringGetAsync(keys).ConfigureAwait(false);
+            // A key's table's bulk-write generation; a bare key (no table in it) has every bulk write's, so a bulk write
+            // of any table refuses its populate: which table a bare key's value comes from is not known until it is read.
+            var values = await database.StringGetAsync([_connection.GenerationKey(key), _connection.EpochKey, _connection.BulkGenerationKey(key)]).ConfigureAwait(false);
             return new PopulateTicket(
                 key,
                 Generation(values[0]),
                 Epoch: Generation(values[1]),
-                TableGeneration: table is null ? -1 : Generation(values[2]));
+                TableGeneration: Generation(values[2]));
         }, whenDown: new PopulateTicket(key, -1));
 
     /// <inheritdoc />
@@ -196,11 +194,10 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         return FailOpenAsync(async database =>
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
-            var table = ticket.TableGeneration >= 0 ? RedisConnection.TableOf(entry.Key) : null;
             var index = _connection.TypeIndexKey(entry.EntityType);
-            RedisKey[] keys = table is null
+            RedisKey[] keys = ticket.TableGeneration < 0
                 ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.TableKey(table)];
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.BulkGenerationKey(entry.Key)];
             RedisResult[] result;
             try
             {
@@ -227,14 +224,16 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 ? PopulateResult.Rejected($"key invalidated (generation {seenKey}) after this read began (generation {ticket.Stamp}): the value may be stale")
                 : seenEpoch != Text(Math.Max(ticket.Epoch, 0))
                     ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
-                    : PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale");
+                    : RedisConnection.TableOf(entry.Key) is { } table
+                        ? PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale")
+                        : PopulateResult.Rejected($"a bulk write committed (of any table: generation {seenTable}) after this read of a key that names no table began (generation {ticket.TableGeneration}): the value may be stale");
         }, whenDown: unavailable);
     }
 
     /// <inheritdoc />
     public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
         await InvalidateOrDeferAsync(
-            async database => (long)await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.TableKey(table)]).ConfigureAwait(false),
+            async database => (long)await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.TableKey(table), _connection.AnyBulkWriteKey]).ConfigureAwait(false),
             whenDown: 0L,
             defer: _connection.DeferAll).ConfigureAwait(false);
 

@@ -229,6 +229,15 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 
+    /// <summary>
+    /// The generation of every bulk write, whatever its table: what guards the populate of a bare key (the simple
+    /// style's <c>1</c>), which names no table whose generation could.
+    /// </summary>
+    public RedisKey AnyBulkWriteKey => $"{Prefix}bulk";
+
+    /// <summary>The bulk-write generation that guards a populate of <paramref name="key"/>: its table's, or for a bare key <see cref="AnyBulkWriteKey"/>.</summary>
+    public RedisKey BulkGenerationKey(string key) => TableOf(key) is { } table ? TableKey(table) : AnyBulkWriteKey;
+
     /// <summary>The table of a by-id key (<c>User</c> of <c>User.1</c>), or null for a bare or query key.</summary>
     public static string? TableOf(string key)
     {

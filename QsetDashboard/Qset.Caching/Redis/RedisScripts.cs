@@ -32,14 +32,19 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: a counter (the flush epoch, a table's bulk-write generation). Increments it and returns the new value, on
-    /// a full Redis too: PERSIST (a no-op on a counter, and a write Redis never refuses for want of memory) comes
-    /// first, and a script that has written is not refused its later writes. A refused bump would leave in-flight
-    /// populates unrefused, or keep a recovery from ever finishing while Redis stays full.
+    /// KEYS: one or more counters (the flush epoch; a table's bulk-write generation and that of every bulk write).
+    /// Increments each and returns the first's new value, on a full Redis too: PERSIST (a no-op on a counter, and a
+    /// write Redis never refuses for want of memory) comes first, and a script that has written is not refused its
+    /// later writes. A refused bump would leave in-flight populates unrefused, or keep a recovery from ever finishing
+    /// while Redis stays full.
     /// </summary>
     public const string Bump = IncrementOrReplace + """
         redis.call('PERSIST', KEYS[1])
-        return increment(KEYS[1])
+        local first = increment(KEYS[1])
+        for i = 2, #KEYS do
+            increment(KEYS[i])
+        end
+        return first
         """;
 
     /// <summary>
@@ -333,7 +338,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: entry, generation, flush epoch, the index of the entry's entity type's keys, the index of live keys, the set
-    /// of entity types, the index by size, and optionally the key's table's bulk-write generation. ARGV: the generation
+    /// of entity types, the index by size, and optionally the bulk-write generation that guards the key (its table's,
+    /// or for a bare key every bulk write's). ARGV: the generation
     /// the read began at, the value, its TTL in ms, 1 to check, the epoch and the table generation the read began at,
     /// the cache key, the entity type, the size of the value's JSON. The type and live indexes score a key by when it
     /// expires, in ms of the server's clock; the size index by the size. Stores the value (and indexes its key) only when
