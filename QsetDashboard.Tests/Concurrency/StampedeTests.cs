@@ -199,7 +199,7 @@ public sealed class StampedeWindowTests
 
         public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) => inner.InvalidateAsync(key, cancellationToken);
 
-        public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default) => inner.ClearAsync(cancellationToken);
+        public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default) => inner.ClearAsync(cancellationToken);
 
         public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
 

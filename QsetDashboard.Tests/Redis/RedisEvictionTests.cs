@@ -60,9 +60,9 @@ public sealed class RedisEvictionTests : IAsyncLifetime
 
         Assert.InRange(await HeldAsync(), 1, Populated - 1);
         await Eventually.TrueAsync(
-            async () => await database.SortedSetLengthAsync($"{prefix}live") == await HeldAsync()
-                && await database.SortedSetLengthAsync($"{prefix}size") == await HeldAsync()
-                && await database.SortedSetLengthAsync($"{prefix}z:User") == await HeldAsync(),
+            async () => await database.SortedSetLengthAsync($"{prefix}i:0:live") == await HeldAsync()
+                && await database.SortedSetLengthAsync($"{prefix}i:0:size") == await HeldAsync()
+                && await database.SortedSetLengthAsync($"{prefix}i:0:z:User") == await HeldAsync(),
             "every index holds exactly the entries Redis still holds");
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Evict && e.Source == "redis");
     }

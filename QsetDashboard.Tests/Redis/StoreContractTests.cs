@@ -165,7 +165,7 @@ public abstract class StoreContractTests
     }
 
     [Fact]
-    public async Task Clear_OfManyMoreEntriesThanOneChunk_RemovesEveryOne_AndEachIsNamedOnce()
+    public async Task Clear_OfManyMoreEntriesThanOneChunk_RemovesEveryOne_AndCountsEach_NamingEachOnceWhenItNamesThem()
     {
         const int Entries = 2_500;
         await using var host = await StartAsync(s => s["Cache:Capacity"] = "5000");
@@ -178,9 +178,13 @@ public abstract class StoreContractTests
 
         var removed = await store.ClearAsync();
 
-        Assert.Equal(Entries, removed.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(Entries, removed.Count);
-        Assert.All(removed, r => Assert.Equal("User", r.EntityType));
+        if (removed.Entries.Count > 0)
+        {
+            Assert.Equal(Entries, removed.Entries.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count());
+            Assert.All(removed.Entries, r => Assert.Equal("User", r.EntityType));
+        }
+
         Assert.Equal(0, await store.CountAsync());
         Assert.Null(await store.GetAsync("User.1"));
         Assert.Null(await store.GetAsync($"User.{Entries}"));

@@ -45,10 +45,10 @@ public interface ICacheStore
     ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Removes every entry, as an invalidation of each, without listing the values; returns the key and entity type of
-    /// each entry removed.
+    /// Removes every entry, as an invalidation of each, without listing the values; returns how many it removed and,
+    /// up to a store's own bound (at least 100), the key and entity type of each.
     /// </summary>
-    ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default);
+    ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A snapshot of every live entry, sorted by key. It costs the whole store (on Redis, a SCAN and a read of every
@@ -190,3 +190,16 @@ public readonly record struct PopulateResult(bool Stored, string? Reason, string
 
 /// <summary>An entry a store removed: its key and entity type (what the INVALIDATE event of a flush names).</summary>
 public readonly record struct RemovedEntry(string Key, string EntityType);
+
+/// <summary>What a flush removed.</summary>
+/// <param name="Count">How many entries it removed.</param>
+/// <param name="Entries">
+/// Each entry removed, when the store names them: every store does for up to 100 entries; past that a store may name
+/// none (Redis: a flush is one call that counts what it removed and never walks it), and the flush is then recorded as
+/// one event counting them.
+/// </param>
+public sealed record CacheClear(int Count, IReadOnlyList<RemovedEntry> Entries)
+{
+    /// <summary>True when <see cref="Entries"/> names every entry removed.</summary>
+    public bool Named => Entries.Count == Count;
+}

@@ -272,7 +272,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         lock (_writeLock)
         {
@@ -289,7 +289,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
                 _cache.Remove(entry.Key);
             }
 
-            return new ValueTask<IReadOnlyList<RemovedEntry>>(removed);
+            return new ValueTask<CacheClear>(new CacheClear(removed.Count, removed));
         }
     }
 

@@ -159,13 +159,13 @@ public sealed partial class QsetCache
     {
         _inflight.Clear();
         var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
-        if (removed.Count > CacheRecorder.OneByOne)
+        if (removed.Count > CacheRecorder.OneByOne || !removed.Named)
         {
             _recorder.RecordSummary(CacheEventKind.Invalidate, removed.Count, $"flush: {removed.Count} entries");
             return removed.Count;
         }
 
-        foreach (var entry in removed)
+        foreach (var entry in removed.Entries)
         {
             _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: "flush");
         }

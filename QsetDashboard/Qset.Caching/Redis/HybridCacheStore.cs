@@ -202,13 +202,22 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     }
 
     /// <inheritdoc />
-    /// <remarks>L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives.</remarks>
-    public async ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// L2 first, then L1, for the reason <see cref="InvalidateAsync"/> gives. Names each entry when L2 named its own
+    /// (a hundred or fewer); past that counts L2's and this node's query results (which live in L1 only).
+    /// </remarks>
+    public async ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
-        return [.. near.Concat(far).DistinctBy(e => e.Key, StringComparer.Ordinal)];
+        if (far.Named)
+        {
+            List<RemovedEntry> all = [.. near.Entries.Concat(far.Entries).DistinctBy(e => e.Key, StringComparer.Ordinal)];
+            return new CacheClear(all.Count, all);
+        }
+
+        return new CacheClear(far.Count + near.Entries.Count(e => IsNearOnly(e.Key)), []);
     }
 
     /// <inheritdoc />
@@ -365,13 +374,13 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     private void ClearNear(string reason)
     {
         var cleared = _near.ClearAsync().AsTask().GetAwaiter().GetResult();
-        if (cleared.Count > CacheRecorder.OneByOne)
+        if (cleared.Count > CacheRecorder.OneByOne || !cleared.Named)
         {
             _recorder.RecordSummary(CacheEventKind.Invalidate, cleared.Count, $"{cleared.Count} L1 copies dropped: {reason}", source: "sync");
             return;
         }
 
-        foreach (var entry in cleared)
+        foreach (var entry in cleared.Entries)
         {
             _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: reason, source: "sync");
         }

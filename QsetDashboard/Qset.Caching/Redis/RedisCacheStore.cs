@@ -59,58 +59,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         {
             var count = (int)(long)(await database.ScriptEvaluateAsync(
                 RedisScripts.Count,
-                [_connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
-                [$"{_connection.Prefix}e:", _connection.TypeIndexPrefix, EvictionSample]).ConfigureAwait(false));
+                [_connection.EpochKey],
+                [$"{_connection.Prefix}e:", _connection.IndexPrefix, EvictionSample]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
-            TrimExpiredInBackground();
+            _connection.StartHousekeeping();
             return count;
         }, whenDown: Volatile.Read(ref _lastCount));
-
-    /// <summary>
-    /// Drops expired members from the indexes in the background, <c>2,000</c> per script call with a pause between
-    /// calls, until none are left: a million keys that expired together leave the indexes within seconds, not one
-    /// count at a time, and no call holds Redis long. One such trim runs at a time per node.
-    /// </summary>
-    private void TrimExpiredInBackground()
-    {
-        if (Interlocked.Exchange(ref _trimming, 1) == 1)
-        {
-            return;
-        }
-
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                while (!_connection.Disposed && _connection.Database is { } database)
-                {
-                    var left = (long)await database.ScriptEvaluateAsync(
-                        RedisScripts.TrimExpired,
-                        [_connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
-                        [_connection.TypeIndexPrefix]).ConfigureAwait(false);
-                    if (left == 0)
-                    {
-                        return;
-                    }
-
-                    await Task.Delay(TrimPause).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (RedisConnection.IsOutage(ex))
-            {
-                // The next count tries again.
-            }
-            finally
-            {
-                Volatile.Write(ref _trimming, 0);
-            }
-        });
-    }
-
-    private int _trimming;
-
-    /// <summary>The pause between two calls of a background trim, so other clients are served in between.</summary>
-    private static readonly TimeSpan TrimPause = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How many index members each count checks for an entry Redis evicted under <c>maxmemory</c>.</summary>
     internal const int EvictionSample = 20;
@@ -131,8 +85,9 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             ? default
             : FailOpenAsync<CacheEntry?>(async database =>
             {
-                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
-                return payload is null ? null : await DecodeOrDropAsync(database, key, payload).ConfigureAwait(false);
+                // The value and the flush epoch in one round trip: a value from before the latest flush is a miss.
+                var read = await database.StringGetAsync([_connection.EntryKey(key), _connection.EpochKey]).ConfigureAwait(false);
+                return (byte[]?)read[0] is { } payload ? await DecodeOrDropAsync(database, key, payload, Generation(read[1])).ConfigureAwait(false) : null;
             }, whenDown: null);
 
     /// <inheritdoc />
@@ -183,7 +138,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         int valueBytes;
         try
         {
-            envelope = RedisEnvelope.Encode(entry, _types, out valueBytes);
+            envelope = RedisEnvelope.Encode(entry, _types, Math.Max(ticket.Epoch, 0), out valueBytes);
         }
         catch (Exception ex) when (ex is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
         {
@@ -194,17 +149,16 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         return FailOpenAsync(async database =>
         {
             var guarded = _options.GuardPopulate && ticket.Guarded;
-            var index = _connection.TypeIndexKey(entry.EntityType);
             RedisKey[] keys = ticket.TableGeneration < 0
-                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey]
-                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, index, _connection.LiveIndexKey, _connection.TypesKey, _connection.SizeIndexKey, _connection.BulkGenerationKey(entry.Key)];
+                ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey]
+                : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, _connection.BulkGenerationKey(entry.Key)];
             RedisResult[] result;
             try
             {
                 result = (RedisResult[])(await database.ScriptEvaluateAsync(
                     RedisScripts.Populate,
                     keys,
-                    [ticket.Stamp, envelope, (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType, valueBytes]).ConfigureAwait(false))!;
+                    [ticket.Stamp, envelope, (long)Math.Ceiling(ttl.TotalMilliseconds), guarded ? 1 : 0, Math.Max(ticket.Epoch, 0), ticket.TableGeneration, entry.Key, entry.EntityType, valueBytes, _connection.IndexPrefix]).ConfigureAwait(false))!;
             }
             catch (RedisServerException ex) when (IsOutOfMemory(ex))
             {
@@ -220,10 +174,10 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             }
 
             var (seenKey, seenTable, seenEpoch) = ((string?)result[1], (string?)result[2], (string?)result[3]);
-            return seenKey != Text(ticket.Stamp)
-                ? PopulateResult.Rejected($"key invalidated (generation {seenKey}) after this read began (generation {ticket.Stamp}): the value may be stale")
-                : seenEpoch != Text(Math.Max(ticket.Epoch, 0))
-                    ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
+            return seenEpoch != Text(Math.Max(ticket.Epoch, 0))
+                ? PopulateResult.Rejected($"the cache was flushed (epoch {seenEpoch}) after this read began (epoch {ticket.Epoch}): the value may be stale")
+                : seenKey != Text(ticket.Stamp)
+                    ? PopulateResult.Rejected($"key invalidated (generation {seenKey}) after this read began (generation {ticket.Stamp}): the value may be stale")
                     : RedisConnection.TableOf(entry.Key) is { } table
                         ? PopulateResult.Rejected($"a bulk write to {table} (generation {seenTable}) committed after this read began (generation {ticket.TableGeneration}): the value may be stale")
                         : PopulateResult.Rejected($"a bulk write committed (of any table: generation {seenTable}) after this read of a key that names no table began (generation {ticket.TableGeneration}): the value may be stale");
@@ -243,21 +197,20 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     /// <inheritdoc />
     /// <remarks>
-    /// A flush that cannot reach Redis drops every entry under the prefix when it comes back. One that fails part way
-    /// (a timeout between two chunks) still returns what it dropped, so each of those is recorded; the rest is dropped
-    /// by the recovery the failure defers to.
+    /// One script call whatever the cache holds: a new flush epoch, after which no value stored before is served and no
+    /// populate begun before is stored, on any node. Up to <see cref="CacheRecorder.OneByOne"/> live entries are
+    /// dropped at once and named; past that the flush counts them, and the old epoch's keys are reclaimed in the
+    /// background a thousand per call. A flush that cannot reach Redis is done by the recovery (a new epoch too).
     /// </remarks>
-    public ValueTask<IReadOnlyList<RemovedEntry>> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         List<RemovedEntry> removed = [];
-        return InvalidateOrDeferAsync<IReadOnlyList<RemovedEntry>>(async database =>
+        return InvalidateOrDeferAsync(async database =>
         {
-            // First the epoch: every populate whose read began before the flush is refused, of keys never seen too.
-            await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.EpochKey]).ConfigureAwait(false);
-            await _connection.DropAllAsync(database, removed).ConfigureAwait(false);
+            var live = await _connection.NewEpochAsync(database, CacheRecorder.OneByOne, removed).ConfigureAwait(false);
             Volatile.Write(ref _lastCount, 0);
-            return removed;
-        }, whenDown: removed, defer: _connection.DeferAll);
+            return live <= CacheRecorder.OneByOne ? new CacheClear(removed.Count, removed) : new CacheClear((int)Math.Min(live, int.MaxValue), []);
+        }, whenDown: new CacheClear(0, removed), defer: _connection.DeferAll);
     }
 
     /// <inheritdoc />
@@ -268,11 +221,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             List<CacheEntry> entries = [];
             foreach (var chunk in keys.Chunk(200))
             {
-                var payloads = await database.StringGetAsync(chunk).ConfigureAwait(false);
+                var payloads = await database.StringGetAsync([.. chunk, _connection.EpochKey]).ConfigureAwait(false);
+                var epoch = Generation(payloads[^1]);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     if ((byte[]?)payloads[i] is { } payload
-                        && await DecodeOrDropAsync(database, _connection.CacheKeyOf(chunk[i]!)!, payload).ConfigureAwait(false) is { } entry)
+                        && await DecodeOrDropAsync(database, _connection.CacheKeyOf(chunk[i]!)!, payload, epoch).ConfigureAwait(false) is { } entry)
                     {
                         entries.Add(entry);
                     }
@@ -284,15 +238,15 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         }, whenDown: []);
 
     /// <inheritdoc />
-    /// <remarks>A GET; a corrupt value reads as null and is left for a real read to remove and report.</remarks>
+    /// <remarks>A GET (with the flush epoch); a corrupt value reads as null and is left for a real read to remove and report.</remarks>
     public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
         IsQueryKey(key)
             ? default
-            : FailOpenAsync<CacheEntry?>(async database =>
+            : FailOpenAsync(async database =>
             {
-                var payload = (byte[]?)await database.StringGetAsync(_connection.EntryKey(key)).ConfigureAwait(false);
-                return payload is not null && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) ? entry : null;
-            }, whenDown: null);
+                var read = await database.StringGetAsync([_connection.EntryKey(key), _connection.EpochKey]).ConfigureAwait(false);
+                return Current(key, read[0], Generation(read[1]));
+            }, whenDown: (CacheEntry?)null);
 
     /// <inheritdoc />
     /// <remarks>
@@ -405,11 +359,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         var bySize = query.Order == CacheOrder.Size;
         if (bySize)
         {
-            TrimExpiredInBackground();
+            _connection.StartHousekeeping();
         }
 
         var (score, member) = ParseIndexCursor(bySize ? SizeCursorMark : TtlCursorMark, query.Cursor);
-        var index = bySize ? _connection.SizeIndexKey : query.EntityType is { } type ? _connection.TypeIndexKey(type) : _connection.LiveIndexKey;
+        var index = bySize ? "size" : query.EntityType is { } type ? $"z:{type}" : "live";
         var batch = Math.Max(query.Limit, 100);
         return FailOpenAsync(async database =>
         {
@@ -418,10 +372,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             {
                 var flat = (RedisResult[])(await database.ScriptEvaluateAsync(
                     RedisScripts.Page,
-                    [index],
-                    [score ?? string.Empty, member ?? string.Empty, batch, bySize ? "rev" : "fwd", bySize ? "0" : "1"]).ConfigureAwait(false))!;
+                    [_connection.EpochKey],
+                    [score ?? string.Empty, member ?? string.Empty, batch, bySize ? "rev" : "fwd", bySize ? "0" : "1", _connection.IndexPrefix, index]).ConfigureAwait(false))!;
+                var epoch = Generation((RedisValue)flat[0]);
                 List<(string Member, string Score)> candidates = [];
-                for (var i = 0; i + 1 < flat.Length; i += 2)
+                for (var i = 1; i + 1 < flat.Length; i += 2)
                 {
                     candidates.Add(((string)flat[i]!, (string)flat[i + 1]!));
                 }
@@ -431,7 +386,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 {
                     // Only the type's own keys are read (ZMSCORE on its index): a sparse type no longer costs a read of
                     // every value the size order passes.
-                    var scores = await database.SortedSetScoresAsync(_connection.TypeIndexKey(entityType), [.. wanted.Select(c => (RedisValue)c.Member)]).ConfigureAwait(false);
+                    var scores = await database.SortedSetScoresAsync(_connection.TypeIndexKey(epoch, entityType), [.. wanted.Select(c => (RedisValue)c.Member)]).ConfigureAwait(false);
                     wanted = [.. wanted.Where((_, i) => scores[i] is not null)];
                 }
 
@@ -439,9 +394,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 var read = new Dictionary<string, CacheEntry>(StringComparer.Ordinal);
                 for (var i = 0; i < wanted.Count; i++)
                 {
-                    if ((byte[]?)payloads[i] is { } payload
-                        && RedisEnvelope.TryDecode(wanted[i].Member, payload, _types, _timeProvider, out var entry, out _)
-                        && entry is not null
+                    if (Current(wanted[i].Member, payloads[i], epoch) is { } entry
                         && (query.EntityType is null || entry.EntityType == query.EntityType))
                     {
                         read[wanted[i].Member] = entry;
@@ -498,12 +451,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next)
     {
-        var payloads = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys]).ConfigureAwait(false);
+        var payloads = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys, _connection.EpochKey]).ConfigureAwait(false);
         List<CacheEntry> entries = [];
         for (var i = 0; i < keys.Count; i++)
         {
-            var key = _connection.CacheKeyOf(keys[i]!)!;
-            if ((byte[]?)payloads[i] is { } payload && RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out _) && entry is not null)
+            if (Current(_connection.CacheKeyOf(keys[i]!)!, payloads[i], Generation(payloads[^1])) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -521,7 +473,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public ValueTask<IReadOnlyList<string>> KeysOfTypeAsync(string entityType, CancellationToken cancellationToken = default) =>
         FailOpenAsync<IReadOnlyList<string>>(async database =>
         {
-            var members = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.LiveMembers, [_connection.TypeIndexKey(entityType)]).ConfigureAwait(false))!;
+            var members = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.LiveMembers, [_connection.EpochKey], [_connection.IndexPrefix, entityType]).ConfigureAwait(false))!;
             return [.. members.Select(m => (string)m!)];
         }, whenDown: []);
 
@@ -550,8 +502,8 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     public ValueTask<IReadOnlyDictionary<string, int>> CountByTypeAsync(CancellationToken cancellationToken = default) =>
         FailOpenAsync<IReadOnlyDictionary<string, int>>(async database =>
         {
-            var flat = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.CountByType, [_connection.TypesKey], [_connection.TypeIndexPrefix]).ConfigureAwait(false))!;
-            TrimExpiredInBackground();
+            var flat = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.CountByType, [_connection.EpochKey], [_connection.IndexPrefix]).ConfigureAwait(false))!;
+            _connection.StartHousekeeping();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < flat.Length; i += 2)
             {
@@ -602,18 +554,31 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
     private ValueTask<T> InvalidateOrDeferAsync<T>(Func<IDatabase, Task<T>> action, T whenDown, Action defer) =>
         RunOrFallBackAsync(_connection.InvalidationDatabase, action, whenDown, defer);
 
-    /// <summary>The entry in <paramref name="payload"/>; a corrupt or foreign value is deleted, reported, and read as a miss.</summary>
-    private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload)
+    /// <summary>
+    /// The entry in <paramref name="payload"/> when it was stored in flush <paramref name="epoch"/> (the current one);
+    /// one from before the latest flush or recovery reads as a miss, left for the reclaim (deleting it here could delete
+    /// a value populated since). A corrupt or foreign value is deleted, reported, and read as a miss.
+    /// </summary>
+    private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload, long epoch)
     {
-        if (RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out var error))
+        if (RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out var error, out var stored))
         {
-            return entry;
+            return stored == epoch ? entry : null;
         }
 
         await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
         _recorder.Record(CacheEventKind.Error, key, null, detail: $"corrupt or foreign value removed ({error})", source: "redis");
         return null;
     }
+
+    /// <summary>
+    /// The entry in <paramref name="payload"/> when there is one, it reads, and it was stored in flush
+    /// <paramref name="epoch"/>; otherwise null, with no side effect (for listings and peeks).
+    /// </summary>
+    private CacheEntry? Current(string key, RedisValue payload, long epoch) =>
+        (byte[]?)payload is { } bytes && RedisEnvelope.TryDecode(key, bytes, _types, _timeProvider, out var entry, out _, out var stored) && stored == epoch
+            ? entry
+            : null;
 
     /// <summary>Redis refused a write for want of memory (<c>maxmemory</c> with a policy that found nothing to evict).</summary>
     /// <remarks>Redis 7 answers "OOM command not allowed …"; 6.2 wraps the same words in its script error.</remarks>
@@ -669,8 +634,8 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             {
                 database.ScriptEvaluate(
                     RedisScripts.Prune,
-                    [_connection.EntryKey(key), _connection.LiveIndexKey, _connection.SizeIndexKey, _connection.TypesKey],
-                    [key, _connection.TypeIndexPrefix],
+                    [_connection.EntryKey(key), _connection.EpochKey],
+                    [key, _connection.IndexPrefix],
                     CommandFlags.FireAndForget);
             }
             catch (Exception ex) when (RedisConnection.IsOutage(ex))

@@ -11,8 +11,9 @@ namespace Qset.Caching.Redis;
 /// and replayed when the connection comes back; past the bound, every entry under the prefix is dropped instead.
 /// </summary>
 /// <remarks>
-/// Every recovery drops every entry under the prefix (a new flush epoch and a SCAN): whichever node's writes went
-/// uninvalidated during the outage, nothing from before it is served after it.
+/// Every recovery starts a new flush epoch (one script call, whatever the cache holds; each value names its epoch and
+/// a read serves only the current one's): whichever node's writes went uninvalidated during the outage, nothing from
+/// before it is served after it. The old epoch's keys are reclaimed in the background.
 /// The rule that keeps values true across an outage: while an invalidation is waiting to be replayed, or a store's
 /// recovery step (a Hybrid node's L1 clear) has not run, the connection counts as degraded and <see cref="Database"/>
 /// hands out nothing, so no value is read from Redis or stored in it. <see cref="Defer"/> and the end of a recovery
@@ -211,20 +212,26 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>The flush epoch: bumped by every flush, checked by every populate.</summary>
     public RedisKey EpochKey => $"{Prefix}epoch";
 
-    /// <summary>The set of the cache keys held of an entity type: what a bulk write of that table touches.</summary>
-    public RedisKey TypeIndexKey(string entityType) => $"{TypeIndexPrefix}{entityType}";
+    /// <summary>
+    /// What every index key starts with: each flush epoch has its own indexes (<c>{prefix}i:{epoch}:live</c> …), which
+    /// the scripts name from the epoch they read, so a flush or a recovery empties them all with one increment.
+    /// </summary>
+    public string IndexPrefix => $"{Prefix}i:";
 
-    /// <summary>What every type index's key starts with.</summary>
-    public string TypeIndexPrefix => $"{Prefix}z:";
+    /// <summary>The set of old flush epochs whose keys are still to be reclaimed (<see cref="RedisScripts.DropChunk"/>).</summary>
+    public RedisKey EpochsKey => $"{Prefix}epochs";
 
-    /// <summary>The set of entity types that have had keys: where the counts by type start.</summary>
-    public RedisKey TypesKey => $"{Prefix}types";
+    /// <summary>The index of the cache keys held of an entity type in <paramref name="epoch"/>: what a bulk write of that table touches.</summary>
+    public RedisKey TypeIndexKey(long epoch, string entityType) => $"{IndexPrefix}{epoch}:z:{entityType}";
 
-    /// <summary>The index of live keys, each scored by when it expires: what the exact count reads.</summary>
-    public RedisKey LiveIndexKey => $"{Prefix}live";
+    /// <summary>The set of entity types that have had keys in <paramref name="epoch"/>: where the counts by type start.</summary>
+    public RedisKey TypesKey(long epoch) => $"{IndexPrefix}{epoch}:types";
 
-    /// <summary>The index of live keys scored by the size of their value's JSON: the listing by size.</summary>
-    public RedisKey SizeIndexKey => $"{Prefix}size";
+    /// <summary>The index of live keys in <paramref name="epoch"/>, each scored by when it expires: what the exact count reads.</summary>
+    public RedisKey LiveIndexKey(long epoch) => $"{IndexPrefix}{epoch}:live";
+
+    /// <summary>The index of live keys in <paramref name="epoch"/> scored by the size of their value's JSON: the listing by size.</summary>
+    public RedisKey SizeIndexKey(long epoch) => $"{IndexPrefix}{epoch}:size";
 
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
@@ -327,10 +334,10 @@ internal sealed partial class RedisConnection : IDisposable
     public async Task<bool> InvalidateAsync(IDatabase database, string key)
     {
         ArgumentNullException.ThrowIfNull(database);
-        RedisKey[] keys = TableOf(key) is { } table
-            ? [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey, TypeIndexKey(table)]
-            : [EntryKey(key), GenerationKey(key), LiveIndexKey, SizeIndexKey];
-        var deleted = await database.ScriptEvaluateAsync(RedisScripts.Invalidate, keys, [GenerationTtlMs, key]).ConfigureAwait(false);
+        var deleted = await database.ScriptEvaluateAsync(
+            RedisScripts.Invalidate,
+            [EntryKey(key), GenerationKey(key), EpochKey],
+            [GenerationTtlMs, key, IndexPrefix, TableOf(key) ?? string.Empty]).ConfigureAwait(false);
         return (long)deleted > 0;
     }
 
@@ -344,15 +351,15 @@ internal sealed partial class RedisConnection : IDisposable
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(dropped);
 
-        // As many calls as the index held when the write came, and one more: populates that began after the write
-        // (the table's bump refuses every earlier one) may refill it meanwhile, and are fresh.
-        var calls = (await database.SortedSetLengthAsync(TypeIndexKey(entityType)).ConfigureAwait(false) / DropChunkSize) + 1;
-        for (var call = 0; call < calls; call++)
+        // As many calls as the index held after the first, and one more: populates that began after the write (the
+        // table's bump refuses every earlier one) may refill it meanwhile, and are fresh.
+        long? calls = null;
+        for (var call = 0; calls is null || call < calls; call++)
         {
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.InvalidateTypeChunk,
-                [TypeIndexKey(entityType), LiveIndexKey, SizeIndexKey],
-                [$"{Prefix}e:", $"{Prefix}g:", GenerationTtlMs, DropChunkSize]).ConfigureAwait(false))!;
+                [EpochKey],
+                [$"{Prefix}e:", $"{Prefix}g:", GenerationTtlMs, DropChunkSize, IndexPrefix, entityType]).ConfigureAwait(false))!;
             foreach (var key in (RedisResult[])reply[1]!)
             {
                 dropped.Add((string)key!);
@@ -362,50 +369,137 @@ internal sealed partial class RedisConnection : IDisposable
             {
                 return;
             }
+
+            calls ??= ((long)reply[2] / DropChunkSize) + 2;
         }
     }
 
     /// <summary>True once the connection is disposed (the host is stopping): background work ends.</summary>
     internal bool Disposed => _disposed.IsCancellationRequested;
 
-    /// <summary>A test's seam: runs before each chunk of <see cref="DropAllAsync"/> is sent, given its number from 0.</summary>
-    internal Func<int, Task>? BeforeDropChunk { get; set; }
-
-    /// <summary>How many index members one call of <see cref="RedisScripts.DropChunk"/> takes.</summary>
+    /// <summary>How many index members one call of <see cref="RedisScripts.InvalidateTypeChunk"/> or <see cref="RedisScripts.DropChunk"/> takes.</summary>
     internal const int DropChunkSize = 1_000;
 
     /// <summary>
-    /// Drops every entry under the prefix, from the type indexes, <see cref="DropChunkSize"/> a call (a flush or a
-    /// recovery, after bumping the epoch): one round trip per chunk, not per entry, and no SCAN of the server's other
-    /// keys. Adds what it dropped to <paramref name="dropped"/> when given.
+    /// Starts a new flush epoch (<see cref="RedisScripts.NewEpoch"/>): one call, whatever the cache holds, after which
+    /// no value stored before is served and no populate begun before is stored, on any node. When the old epoch held at
+    /// most <paramref name="nameUpTo"/> live keys their entries are dropped now and named in <paramref name="dropped"/>;
+    /// the rest of the old epoch is reclaimed in the background. Returns how many live keys the old epoch held.
     /// </summary>
-    public async Task DropAllAsync(IDatabase database, List<RemovedEntry>? dropped)
+    public async Task<long> NewEpochAsync(IDatabase database, int nameUpTo, List<RemovedEntry> dropped)
     {
         ArgumentNullException.ThrowIfNull(database);
-        for (var chunk = 0; ; chunk++)
+        ArgumentNullException.ThrowIfNull(dropped);
+        var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
+            RedisScripts.NewEpoch,
+            [EpochKey, EpochsKey],
+            [IndexPrefix, $"{Prefix}e:", nameUpTo]).ConfigureAwait(false))!;
+        var pairs = (RedisResult[])reply[2]!;
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
         {
-            if (BeforeDropChunk is { } before)
-            {
-                await before(chunk).ConfigureAwait(false);
-            }
+            dropped.Add(new RemovedEntry((string)pairs[i + 1]!, (string)pairs[i]!));
+        }
 
-            var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
-                RedisScripts.DropChunk,
-                [TypesKey, LiveIndexKey, SizeIndexKey],
-                [$"{Prefix}e:", TypeIndexPrefix, DropChunkSize, dropped is null ? "0" : "1"]).ConfigureAwait(false))!;
-            if (dropped is not null)
+        StartHousekeeping();
+        return (long)reply[1];
+    }
+
+    /// <summary>
+    /// Reclaims old flush epochs' keys, then drops expired members from the current epoch's indexes, in the
+    /// background: <see cref="DropChunkSize"/> (or 2,000 expired) a script call, with a pause between calls so other
+    /// clients are served in between, until nothing is left. A million keys left by a flush or a recovery, or that
+    /// expired together, go within seconds and no call holds Redis long. One such run at a time per node; any node may
+    /// run one (each call is atomic, and two nodes only share the work).
+    /// </summary>
+    public void StartHousekeeping()
+    {
+        // Asked for while one runs (a flush during a trim): that run goes round once more, so the new epoch is reclaimed.
+        Volatile.Write(ref _housekeepingWanted, 1);
+        if (Interlocked.Exchange(ref _housekeeping, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(HousekeepAsync);
+    }
+
+    private async Task HousekeepAsync()
+    {
+        try
+        {
+            while (Interlocked.Exchange(ref _housekeepingWanted, 0) == 1)
             {
-                var pairs = (RedisResult[])reply[1]!;
-                for (var i = 0; i + 1 < pairs.Length; i += 2)
+                await ReclaimOldEpochsAsync().ConfigureAwait(false);
+                while (!Disposed && InvalidationDatabase is { } database)
                 {
-                    dropped.Add(new RemovedEntry((string)pairs[i + 1]!, (string)pairs[i]!));
+                    var left = (long)await database.ScriptEvaluateAsync(RedisScripts.TrimExpired, [EpochKey], [IndexPrefix]).ConfigureAwait(false);
+                    if (left == 0)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(HousekeepingPause).ConfigureAwait(false);
                 }
             }
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            // The next count, flush or recovery starts it again (or one asked for during this run, below).
+        }
+        finally
+        {
+            Volatile.Write(ref _housekeeping, 0);
+        }
 
-            // A short chunk took the last members; a full one may have left more.
-            if ((long)reply[0] < DropChunkSize)
+        // Asked for between the last look and the end of this run.
+        if (Volatile.Read(ref _housekeepingWanted) == 1 && !Disposed)
+        {
+            StartHousekeeping();
+        }
+    }
+
+    /// <summary>True while a housekeeping run is under way on this node.</summary>
+    internal bool Housekeeping => Volatile.Read(ref _housekeeping) == 1;
+
+    private int _housekeepingWanted;
+    private int _housekeeping;
+
+    /// <summary>The pause between two calls of the housekeeping, so other clients are served in between.</summary>
+    private static readonly TimeSpan HousekeepingPause = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A test's seam: runs before each call that reclaims an old epoch's keys.</summary>
+    internal Func<Task>? BeforeReclaimChunk { get; set; }
+
+    private async Task ReclaimOldEpochsAsync()
+    {
+        while (!Disposed && InvalidationDatabase is { } database)
+        {
+            var epochs = await database.SetMembersAsync(EpochsKey).ConfigureAwait(false);
+            if (epochs.Length == 0)
             {
                 return;
+            }
+
+            foreach (var epoch in epochs)
+            {
+                while (!Disposed)
+                {
+                    if (BeforeReclaimChunk is { } before)
+                    {
+                        await before().ConfigureAwait(false);
+                    }
+
+                    var taken = (long)await database.ScriptEvaluateAsync(
+                        RedisScripts.DropChunk,
+                        [EpochKey, EpochsKey],
+                        [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize]).ConfigureAwait(false);
+                    if (taken < DropChunkSize)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(HousekeepingPause).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -700,10 +794,9 @@ internal sealed partial class RedisConnection : IDisposable
         var pending = _deferred.ToArray();
         if (Interlocked.Exchange(ref _deferredOverflow, 0) == 1)
         {
-            // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it,
-            // and every entry under the prefix goes.
-            await database.ScriptEvaluateAsync(RedisScripts.Bump, [EpochKey]).ConfigureAwait(false);
-            await DropAllAsync(database, dropped: null).ConfigureAwait(false);
+            // Which entries went stale is unknown: a new flush epoch refuses every populate that began before it and
+            // every value stored before it, in one call; the old epoch's keys are reclaimed in the background.
+            await NewEpochAsync(database, nameUpTo: 0, []).ConfigureAwait(false);
         }
 
         foreach (var (key, sequence) in pending)

@@ -5,15 +5,20 @@ using System.Text.Json;
 namespace Qset.Caching.Redis;
 
 /// <summary>
-/// How an entry is written to Redis: <c>{"qset":1,"t":"User","c":created,"a":expires,"v":{...}}</c>. The marker and
-/// the type let a reader tell our values from a foreign or corrupt one, which is dropped and reported, never thrown.
+/// How an entry is written to Redis: <c>{"qset":1,"f":epoch,"t":"User","c":created,"a":expires,"v":{...}}</c>. The
+/// marker and the type let a reader tell our values from a foreign or corrupt one, which is dropped and reported, never
+/// thrown. The flush epoch it was stored in (<c>f</c>) lets a reader tell a value from before the latest flush or
+/// recovery, which is a miss: a flush is then one increment, not a walk of every key.
 /// </summary>
 internal static class RedisEnvelope
 {
     private const int Version = 1;
 
-    /// <summary>The envelope of <paramref name="entry"/>; <paramref name="valueBytes"/> is the size of its value's JSON in it.</summary>
-    public static byte[] Encode(CacheEntry entry, CacheTypes types, out int valueBytes)
+    /// <summary>
+    /// The envelope of <paramref name="entry"/>, stored in flush <paramref name="epoch"/>; <paramref name="valueBytes"/>
+    /// is the size of its value's JSON in it.
+    /// </summary>
+    public static byte[] Encode(CacheEntry entry, CacheTypes types, long epoch, out int valueBytes)
     {
         long valueStart;
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -21,6 +26,7 @@ internal static class RedisEnvelope
         {
             writer.WriteStartObject();
             writer.WriteNumber("qset", Version);
+            writer.WriteNumber("f", epoch);
             writer.WriteString("t", entry.EntityType);
 
             // A derived entity (a Dog under the key of its root, Pet) names its own type, so it reads back as what it is.
@@ -44,9 +50,14 @@ internal static class RedisEnvelope
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static bool TryDecode(string key, byte[] payload, CacheTypes types, TimeProvider timeProvider, out CacheEntry? entry, out string? error)
+    /// <summary>
+    /// Reads an envelope: false, with why, when it is not one of ours or its value does not read as its type;
+    /// <paramref name="epoch"/> is the flush epoch it was stored in (-1 when it names none: written before epochs were).
+    /// </summary>
+    public static bool TryDecode(string key, byte[] payload, CacheTypes types, TimeProvider timeProvider, out CacheEntry? entry, out string? error, out long epoch)
     {
         entry = null;
+        epoch = -1;
         try
         {
             using var document = JsonDocument.Parse(payload);
@@ -60,6 +71,11 @@ internal static class RedisEnvelope
             {
                 error = "not a Qset cache value";
                 return false;
+            }
+
+            if (root.TryGetProperty("f", out var flushed) && flushed.ValueKind == JsonValueKind.Number && flushed.TryGetInt64(out var stored))
+            {
+                epoch = stored;
             }
 
             var entityType = type.GetString()!;

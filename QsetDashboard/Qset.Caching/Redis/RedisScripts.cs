@@ -4,9 +4,10 @@ namespace Qset.Caching.Redis;
 internal static class RedisScripts
 {
     /// <summary>
-    /// KEYS: entry, generation, the index of live keys, the index by size, and optionally the index of its entity
-    /// type's keys. ARGV: generation TTL in ms, the cache key. Drops the entry, bumps the generation, drops the index
-    /// memberships; returns 1 when there was an entry.
+    /// KEYS: entry, generation, the flush epoch. ARGV: generation TTL in ms, the cache key, the prefix of the index
+    /// keys, the key's entity type (empty for a bare key, whose type the key does not tell). Drops the entry, bumps the
+    /// generation, drops the key from the current epoch's indexes (a bare key from every type's); returns 1 when there
+    /// was an entry.
     /// </summary>
     /// <remarks>
     /// The drop comes first, and an invalidation works on a full Redis too: DEL frees memory, so Redis never refuses it
@@ -15,12 +16,36 @@ internal static class RedisScripts
     /// serve while this one waits to replay the invalidation. The bump comes right after, and cannot fail (a counter
     /// holding text is replaced), so nothing fails between the drop and the bump.
     /// </remarks>
-    public const string Invalidate = IncrementOrReplace + InvalidateOne + """
-        local dropped = invalidate(KEYS[1], KEYS[2], ARGV[1], KEYS[3], KEYS[4], ARGV[2])
-        if KEYS[5] then
-            redis.call('ZREM', KEYS[5], ARGV[2])
+    public const string Invalidate = IncrementOrReplace + InvalidateOne + Indexes + """
+        local live, size, types, byType = indexes(ARGV[3], current(KEYS[3]))
+        local dropped = invalidate(KEYS[1], KEYS[2], ARGV[1], live, size, ARGV[2])
+        if ARGV[4] ~= '' then
+            redis.call('ZREM', byType .. ARGV[4], ARGV[2])
+        else
+            for _, type in ipairs(redis.call('SMEMBERS', types)) do
+                redis.call('ZREM', byType .. type, ARGV[2])
+            end
         end
         return dropped
+        """;
+
+    /// <summary>
+    /// Lua functions: <c>current(epochKey)</c>, the flush epoch (0 before the first flush); and
+    /// <c>indexes(prefix, epoch)</c>, the keys of that epoch's indexes: live keys by expiry, live keys by size, the set
+    /// of entity types, and the prefix of the index of each type's keys. Every epoch has indexes of its own, so a flush
+    /// (a new epoch) empties them all at once, and what an old epoch held is reclaimed in the background
+    /// (<see cref="DropChunk"/>). Scripts name them from the epoch they read: every index key shares the prefix, so on
+    /// a cluster (whose prefix must be a hash tag) they are in the slot of the keys the script was given.
+    /// </summary>
+    private const string Indexes = """
+        local function current(epochKey)
+            return redis.call('GET', epochKey) or '0'
+        end
+        local function indexes(prefix, epoch)
+            local at = prefix .. epoch .. ':'
+            return at .. 'live', at .. 'size', at .. 'types', at .. 'z:'
+        end
+
         """;
 
     /// <summary>
@@ -85,23 +110,26 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: an entity type's index, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
-    /// prefix of generation keys, the generation TTL in ms, the most members to take. Invalidates up to that many keys
-    /// of the type as <see cref="Invalidate"/> does each (drop, bump the generation, leave the indexes); returns how many
-    /// it took and the keys whose entry it dropped. A bulk write of a table costs one call per that many keys.
+    /// KEYS: the flush epoch. ARGV: the prefix of entry keys, the prefix of generation keys, the generation TTL in ms,
+    /// the most members to take, the prefix of the index keys, the entity type. Invalidates up to that many keys of the
+    /// type's index in the current epoch as <see cref="Invalidate"/> does each (drop, bump the generation, leave the
+    /// indexes); returns how many it took, the keys whose entry it dropped, and how many members the index still has.
+    /// A bulk write of a table costs one call per that many keys. (Keys of an older epoch are never served again.)
     /// </summary>
-    public const string InvalidateTypeChunk = IncrementOrReplace + InvalidateOne + """
-        local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+    public const string InvalidateTypeChunk = IncrementOrReplace + InvalidateOne + Indexes + """
+        local live, size, _, byType = indexes(ARGV[5], current(KEYS[1]))
+        local index = byType .. ARGV[6]
+        local members = redis.call('ZRANGE', index, 0, tonumber(ARGV[4]) - 1)
         local dropped = {}
         for _, member in ipairs(members) do
-            if invalidate(ARGV[1] .. member, ARGV[2] .. member, ARGV[3], KEYS[2], KEYS[3], member) == 1 then
+            if invalidate(ARGV[1] .. member, ARGV[2] .. member, ARGV[3], live, size, member) == 1 then
                 table.insert(dropped, member)
             end
         end
         if #members > 0 then
-            redis.call('ZREM', KEYS[1], unpack(members))
+            redis.call('ZREM', index, unpack(members))
         end
-        return {#members, dropped}
+        return {#members, dropped, redis.call('ZCARD', index)}
         """;
 
     /// <summary>
@@ -134,89 +162,157 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: the set of entity types, the index of live keys, the index by size. ARGV: the prefix of entry keys, the
-    /// prefix of the type indexes, the most members to take, '1' to name what it dropped (a flush) or '0' not to (a
-    /// recovery, which only needs them gone). Takes up to that many members of the type indexes, type by type, and
-    /// drops each one's entry and index memberships (a type index left empty leaves the set of types). Returns how many
-    /// members it took, then, when asked, the type and key of each entry it dropped (a member whose entry had expired
-    /// or been evicted is taken but not returned). The epoch bump before it refuses every populate that began earlier,
-    /// so no generation is bumped here: a flush or a recovery costs one call per that many entries, not one per entry.
+    /// KEYS: the flush epoch, the set of epochs left to reclaim. ARGV: the prefix of the index keys, the prefix of entry
+    /// keys, the most entries to name and drop now. Starts a new epoch, and with it empty indexes: every populate whose
+    /// read began before is refused, and every value stored before reads as a miss (each value names its epoch), on
+    /// every node, in one call whatever the cache holds. Returns the old epoch and how many of its keys had not
+    /// expired; when that is at most the number to name, it also drops their entries and returns the type and key of
+    /// each it dropped. Whatever else the old epoch holds is left to <see cref="DropChunk"/>, which reclaims it in the
+    /// background (the old epoch joins the set of epochs to reclaim).
     /// </summary>
-    public const string DropChunk = """
-        local limit = tonumber(ARGV[3])
-        local taken = 0
+    public const string NewEpoch = IncrementOrReplace + Indexes + """
+        local old = current(KEYS[1])
+        local live, size, types, byType = indexes(ARGV[1], old)
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local count = redis.call('ZCARD', live) - redis.call('ZCOUNT', live, '-inf', now)
+        redis.call('PERSIST', KEYS[1])
+        increment(KEYS[1])
+        redis.call('SADD', KEYS[2], old)
         local dropped = {}
-        for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-            local index = ARGV[2] .. type
-            local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
+        if count > 0 and count <= tonumber(ARGV[3]) then
+            local members = redis.call('ZRANGE', live, '(' .. now, '+inf', 'BYSCORE')
+            local named = {}
             for _, member in ipairs(members) do
-                if redis.call('DEL', ARGV[1] .. member) == 1 and ARGV[4] == '1' then
-                    table.insert(dropped, type)
+                named[member] = '?'
+            end
+            for _, type in ipairs(redis.call('SMEMBERS', types)) do
+                local scores = redis.call('ZMSCORE', byType .. type, unpack(members))
+                for i, member in ipairs(members) do
+                    if scores[i] then
+                        named[member] = type
+                        redis.call('ZREM', byType .. type, member)
+                    end
+                end
+            end
+            for _, member in ipairs(members) do
+                if redis.call('DEL', ARGV[2] .. member) == 1 then
+                    table.insert(dropped, named[member])
                     table.insert(dropped, member)
                 end
-                redis.call('ZREM', KEYS[2], member)
-                redis.call('ZREM', KEYS[3], member)
             end
-            if #members > 0 then
-                redis.call('ZREM', index, unpack(members))
-            end
-            taken = taken + #members
-            if redis.call('ZCARD', index) == 0 then
-                redis.call('SREM', KEYS[1], type)
-            end
-            if taken >= limit then
-                break
-            end
+            redis.call('ZREM', live, unpack(members))
+            redis.call('ZREM', size, unpack(members))
         end
-        return {taken, dropped}
+        return {old, count, dropped}
         """;
 
     /// <summary>
-    /// KEYS: the index of live keys (each scored by when it expires, in ms of the server's clock), the index by size,
-    /// the set of entity types. ARGV: the prefix of entry keys, the prefix of the type indexes, how many members to
-    /// sample. Checks a random sample of members for their entry and drops those whose entry Redis no longer holds
-    /// (evicted under <c>maxmemory</c>) from every index, so such a key leaves the count within a few counts. Returns
-    /// how many members have not expired, exactly, in O(log n + sample): expired members are left to
+    /// KEYS: the flush epoch, the set of epochs left to reclaim. ARGV: the prefix of the index keys, the prefix of entry
+    /// keys, an old epoch, the most members to take. Reclaims up to that many members of the old epoch's indexes (type
+    /// by type, then whatever its indexes of live keys and sizes still hold) and drops each one's entry unless the
+    /// key was populated again in the current epoch (it is then in the current index of live keys, which its populate
+    /// wrote with its value, in one script). Once the old epoch's indexes are empty it leaves the set; nothing adds to
+    /// them after its flush (populates and invalidations name the current epoch's). Returns how many members it took
+    /// (fewer than asked: that epoch is done).
+    /// </summary>
+    public const string DropChunk = Indexes + """
+        local epoch = ARGV[3]
+        local limit = tonumber(ARGV[4])
+        local now = current(KEYS[1])
+        if epoch == now then
+            redis.call('SREM', KEYS[2], epoch)
+            return 0
+        end
+        local live, size, types, byType = indexes(ARGV[1], epoch)
+        local held = indexes(ARGV[1], now)
+        local taken = 0
+        local function reclaim(members)
+            for _, member in ipairs(members) do
+                if not redis.call('ZSCORE', held, member) then
+                    redis.call('DEL', ARGV[2] .. member)
+                end
+            end
+            taken = taken + #members
+        end
+        for _, type in ipairs(redis.call('SMEMBERS', types)) do
+            local index = byType .. type
+            local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
+            if #members > 0 then
+                reclaim(members)
+                redis.call('ZREM', index, unpack(members))
+                redis.call('ZREM', live, unpack(members))
+                redis.call('ZREM', size, unpack(members))
+            end
+            if redis.call('EXISTS', index) == 0 then
+                redis.call('SREM', types, type)
+            end
+            if taken >= limit then
+                return taken
+            end
+        end
+        for _, index in ipairs({live, size}) do
+            local members = redis.call('ZRANGE', index, 0, limit - taken - 1)
+            if #members > 0 then
+                reclaim(members)
+                redis.call('ZREM', live, unpack(members))
+                redis.call('ZREM', size, unpack(members))
+            end
+            if taken >= limit then
+                return taken
+            end
+        end
+        redis.call('SREM', KEYS[2], epoch)
+        return taken
+        """;
+
+    /// <summary>
+    /// KEYS: the flush epoch. ARGV: the prefix of entry keys, the prefix of the index keys, how many members to sample.
+    /// Checks a random sample of the current epoch's live keys for their entry and drops those whose entry Redis no
+    /// longer holds (evicted under <c>maxmemory</c>) from every index, so such a key leaves the count within a few
+    /// counts. Returns how many members of the index of live keys (each scored by when it expires, in ms of the
+    /// server's clock) have not expired, exactly, in O(log n + sample): expired members are left to
     /// <see cref="TrimExpired"/> (a million keys that expired together once made this script block Redis for seconds).
     /// </summary>
-    public const string Count = """
+    public const string Count = Indexes + """
+        local live, size, types, byType = indexes(ARGV[2], current(KEYS[1]))
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local missing = {}
-        for _, member in ipairs(redis.call('ZRANDMEMBER', KEYS[1], tonumber(ARGV[3]))) do
+        for _, member in ipairs(redis.call('ZRANDMEMBER', live, tonumber(ARGV[3]))) do
             if redis.call('EXISTS', ARGV[1] .. member) == 0 then
                 table.insert(missing, member)
             end
         end
         if #missing > 0 then
-            redis.call('ZREM', KEYS[1], unpack(missing))
-            redis.call('ZREM', KEYS[2], unpack(missing))
-            for _, type in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-                redis.call('ZREM', ARGV[2] .. type, unpack(missing))
+            redis.call('ZREM', live, unpack(missing))
+            redis.call('ZREM', size, unpack(missing))
+            for _, type in ipairs(redis.call('SMEMBERS', types)) do
+                redis.call('ZREM', byType .. type, unpack(missing))
             end
         end
-        return redis.call('ZCARD', KEYS[1]) - redis.call('ZCOUNT', KEYS[1], '-inf', now)
+        return redis.call('ZCARD', live) - redis.call('ZCOUNT', live, '-inf', now)
         """;
 
     /// <summary>
-    /// KEYS: the index of live keys, the index by size, the set of entity types. ARGV: the prefix of the type indexes.
-    /// Drops up to <see cref="TrimLimit"/> expired members from the live and size indexes, and as many from the type
-    /// indexes together;
-    /// returns how many expired members are left in the most crowded of them (0: done). The size index cannot skip
-    /// expired members by score (its score is a size), so this is what keeps a listing by size from wading through them.
+    /// KEYS: the flush epoch. ARGV: the prefix of the index keys. Drops up to <see cref="TrimLimit"/> expired members
+    /// from the current epoch's live and size indexes, and as many from its type indexes together; returns how many
+    /// expired members are left in the most crowded of them (0: done). The size index cannot skip expired members by
+    /// score (its score is a size), so this is what keeps a listing by size from wading through them.
     /// </summary>
-    public const string TrimExpired = TrimLimit + """
+    public const string TrimExpired = TrimLimit + Indexes + """
+        local live, size, types, byType = indexes(ARGV[1], current(KEYS[1]))
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, trim)
+        local gone = redis.call('ZRANGEBYSCORE', live, '-inf', now, 'LIMIT', 0, trim)
         if #gone > 0 then
-            redis.call('ZREM', KEYS[2], unpack(gone))
-            redis.call('ZREM', KEYS[1], unpack(gone))
+            redis.call('ZREM', size, unpack(gone))
+            redis.call('ZREM', live, unpack(gone))
         end
-        local left = redis.call('ZCOUNT', KEYS[1], '-inf', now)
+        local left = redis.call('ZCOUNT', live, '-inf', now)
         local budget = trim
-        for _, type in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-            local index = ARGV[1] .. type
+        for _, type in ipairs(redis.call('SMEMBERS', types)) do
+            local index = byType .. type
             local expired = redis.call('ZCOUNT', index, '-inf', now)
             local take = math.min(expired, budget)
             if take > 0 then
@@ -238,31 +334,33 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: an entry, the index of live keys, the index by size, the set of entity types. ARGV: the cache key, the
-    /// prefix of the type indexes. When Redis no longer holds the entry (it evicted it), drops the key from every
-    /// index; returns 1 when it did. Harmless when the key was populated again meanwhile: it then holds its entry.
+    /// KEYS: an entry, the flush epoch. ARGV: the cache key, the prefix of the index keys. When Redis no longer holds
+    /// the entry (it evicted it), drops the key from every index of the current epoch; returns 1 when it did. Harmless
+    /// when the key was populated again meanwhile: it then holds its entry.
     /// </summary>
-    public const string Prune = """
+    public const string Prune = Indexes + """
         if redis.call('EXISTS', KEYS[1]) == 1 then
             return 0
         end
-        redis.call('ZREM', KEYS[2], ARGV[1])
-        redis.call('ZREM', KEYS[3], ARGV[1])
-        for _, type in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-            redis.call('ZREM', ARGV[2] .. type, ARGV[1])
+        local live, size, types, byType = indexes(ARGV[2], current(KEYS[2]))
+        redis.call('ZREM', live, ARGV[1])
+        redis.call('ZREM', size, ARGV[1])
+        for _, type in ipairs(redis.call('SMEMBERS', types)) do
+            redis.call('ZREM', byType .. type, ARGV[1])
         end
         return 1
         """;
 
     /// <summary>
-    /// KEYS: one index (by expiry, or by size). ARGV: the score and member of the last one seen (empty for the
-    /// first page), how many to return, 'rev' for the largest score first, '1' to skip members whose score (an expiry)
-    /// has passed. Returns up to that many members after the one seen, in the index's order (ties by member, byte by byte, as Redis
-    /// orders them), as a flat list {member, score, ...}: a page of the index in O(log n + page) while the member seen
-    /// is still there (read on from its rank); when it left, from the rank it would have, found by halving the members
-    /// that tie with it (O(log² n), however many tie).
+    /// KEYS: the flush epoch. ARGV: the score and member of the last one seen (empty for the first page), how many to
+    /// return, 'rev' for the largest score first, '1' to skip members whose score (an expiry) has passed, the prefix of
+    /// the index keys, which of the current epoch's indexes ('live', 'size', or 'z:' and a type). Returns the current
+    /// epoch, then up to that many members after the one seen, in the index's order (ties by member, byte by byte, as
+    /// Redis orders them), as a flat list {epoch, member, score, ...}: a page of the index in O(log n + page) while the
+    /// member seen is still there (read on from its rank); when it left, from the rank it would have, found by halving
+    /// the members that tie with it (O(log² n), however many tie).
     /// </summary>
-    public const string Page = """
+    public const string Page = Indexes + """
         local function before(a, b)
             local n = math.min(#a, #b)
             for i = 1, n do
@@ -272,6 +370,12 @@ internal static class RedisScripts
                 end
             end
             return #a < #b
+        end
+        local epoch = current(KEYS[1])
+        local index = ARGV[6] .. epoch .. ':' .. ARGV[7]
+        local function answer(reply)
+            table.insert(reply, 1, epoch)
+            return reply
         end
         local rev = ARGV[4] == 'rev'
         local limit = tonumber(ARGV[3])
@@ -292,113 +396,119 @@ internal static class RedisScripts
         local from = after and tonumber(start) or nil
         if after then
             -- The cursor's member still there at its score: read on by position, O(log n), however many share it.
-            local held = redis.call('ZSCORE', KEYS[1], after)
+            local held = redis.call('ZSCORE', index, after)
             if held and tonumber(held) == from then
                 if rev then
-                    local rank = redis.call('ZREVRANK', KEYS[1], after)
-                    return redis.call('ZRANGE', KEYS[1], rank + 1, rank + limit, 'REV', 'WITHSCORES')
+                    local rank = redis.call('ZREVRANK', index, after)
+                    return answer(redis.call('ZRANGE', index, rank + 1, rank + limit, 'REV', 'WITHSCORES'))
                 end
-                local rank = redis.call('ZRANK', KEYS[1], after)
-                return redis.call('ZRANGE', KEYS[1], rank + 1, rank + limit, 'WITHSCORES')
+                local rank = redis.call('ZRANK', index, after)
+                return answer(redis.call('ZRANGE', index, rank + 1, rank + limit, 'WITHSCORES'))
             end
         end
         if not after then
             if rev then
-                return redis.call('ZRANGE', KEYS[1], start, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
+                return answer(redis.call('ZRANGE', index, start, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES'))
             end
-            return redis.call('ZRANGE', KEYS[1], start, '+inf', 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES')
+            return answer(redis.call('ZRANGE', index, start, '+inf', 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES'))
         end
         -- The cursor's member left (invalidated, expired, evicted; or a cursor never issued): where it would sort is
         -- found by halving the run of members that share its score (an index by size is mostly such runs, and walking
         -- one would cost its length, a million at a million keys), in O(log^2 n), then read on by rank.
         local lo
         if rev then
-            lo = redis.call('ZCOUNT', KEYS[1], '(' .. start, '+inf')
+            lo = redis.call('ZCOUNT', index, '(' .. start, '+inf')
         else
-            lo = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. start)
+            lo = redis.call('ZCOUNT', index, '-inf', '(' .. start)
         end
-        local hi = lo + redis.call('ZCOUNT', KEYS[1], start, start)
+        local hi = lo + redis.call('ZCOUNT', index, start, start)
         while lo < hi do
             local mid = math.floor((lo + hi) / 2)
             local member
             if rev then
-                member = redis.call('ZRANGE', KEYS[1], mid, mid, 'REV')[1]
+                member = redis.call('ZRANGE', index, mid, mid, 'REV')[1]
             else
-                member = redis.call('ZRANGE', KEYS[1], mid, mid)[1]
+                member = redis.call('ZRANGE', index, mid, mid)[1]
             end
             local past
             if rev then past = before(member, after) else past = before(after, member) end
             if past then hi = mid else lo = mid + 1 end
         end
         if rev then
-            return redis.call('ZRANGE', KEYS[1], lo, lo + limit - 1, 'REV', 'WITHSCORES')
+            return answer(redis.call('ZRANGE', index, lo, lo + limit - 1, 'REV', 'WITHSCORES'))
         end
-        return redis.call('ZRANGE', KEYS[1], lo, lo + limit - 1, 'WITHSCORES')
+        return answer(redis.call('ZRANGE', index, lo, lo + limit - 1, 'WITHSCORES'))
         """;
 
     /// <summary>
-    /// KEYS: entry, generation, flush epoch, the index of the entry's entity type's keys, the index of live keys, the set
-    /// of entity types, the index by size, and optionally the bulk-write generation that guards the key (its table's,
-    /// or for a bare key every bulk write's). ARGV: the generation
-    /// the read began at, the value, its TTL in ms, 1 to check, the epoch and the table generation the read began at,
-    /// the cache key, the entity type, the size of the value's JSON. The type and live indexes score a key by when it
-    /// expires, in ms of the server's clock; the size index by the size. Stores the value (and indexes its key) only when
-    /// all three are still the ones the read began at; returns whether the value was stored and what was seen.
+    /// KEYS: entry, generation, flush epoch, and optionally the bulk-write generation that guards the key (its table's,
+    /// or for a bare key every bulk write's). ARGV: the generation the read began at, the value, its TTL in ms, 1 to
+    /// check, the epoch and the table generation the read began at, the cache key, the entity type, the size of the
+    /// value's JSON, the prefix of the index keys. Indexes the key in the current epoch's indexes: the type and live
+    /// indexes score a key by when it expires, in ms of the server's clock; the size index by the size. Stores the value
+    /// (and indexes its key) only when all three are still the ones the read began at (the epoch even unchecked: the
+    /// value names its epoch, and one stored across a flush would be in no index the reclaim walks); returns whether
+    /// the value was stored and what was seen.
     /// </summary>
-    public const string Populate = """
-        local current = redis.call('GET', KEYS[2]) or '0'
-        local epoch = redis.call('GET', KEYS[3]) or '0'
+    public const string Populate = Indexes + """
+        local generation = redis.call('GET', KEYS[2]) or '0'
+        local epoch = current(KEYS[3])
         local table = '-'
-        if KEYS[8] then
-            table = redis.call('GET', KEYS[8]) or '0'
+        if KEYS[4] then
+            table = redis.call('GET', KEYS[4]) or '0'
         end
-        if ARGV[4] == '1' and (current ~= ARGV[1] or epoch ~= ARGV[5] or (KEYS[8] and table ~= ARGV[6])) then
-            return {0, current, table, epoch}
+        if epoch ~= ARGV[5] or (ARGV[4] == '1' and (generation ~= ARGV[1] or (KEYS[4] and table ~= ARGV[6]))) then
+            return {0, generation, table, epoch}
         end
+        local live, size, types, byType = indexes(ARGV[10], epoch)
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local expires = now + tonumber(ARGV[3])
-        redis.call('ZADD', KEYS[4], expires, ARGV[7])
-        redis.call('ZADD', KEYS[5], expires, ARGV[7])
-        redis.call('SADD', KEYS[6], ARGV[8])
-        redis.call('ZADD', KEYS[7], ARGV[9], ARGV[7])
+        local index = byType .. ARGV[8]
+        redis.call('ZADD', index, expires, ARGV[7])
+        redis.call('ZADD', live, expires, ARGV[7])
+        redis.call('SADD', types, ARGV[8])
+        redis.call('ZADD', size, ARGV[9], ARGV[7])
         -- A few members whose time has passed leave the indexes with each populate (after the value is stored: a
         -- full Redis refuses the script whole, before its first write), so they do not pile up while no one counts.
-        local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 4)
+        local gone = redis.call('ZRANGEBYSCORE', live, '-inf', now, 'LIMIT', 0, 4)
         if #gone > 0 then
-            redis.call('ZREM', KEYS[5], unpack(gone))
-            redis.call('ZREM', KEYS[7], unpack(gone))
+            redis.call('ZREM', live, unpack(gone))
+            redis.call('ZREM', size, unpack(gone))
         end
-        gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 4)
+        gone = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 4)
         if #gone > 0 then
-            redis.call('ZREM', KEYS[4], unpack(gone))
+            redis.call('ZREM', index, unpack(gone))
         end
-        return {1, current, table, epoch}
+        return {1, generation, table, epoch}
         """;
 
     /// <summary>
-    /// KEYS: one index (of an entity type's keys, or of all live keys). Drops the members whose expiry has passed and
-    /// returns the rest: the keys of that index Redis still holds.
+    /// KEYS: the flush epoch. ARGV: the prefix of the index keys, an entity type. Drops the members of the current
+    /// epoch's index of that type whose expiry has passed and returns the rest: the keys of that type Redis still holds.
     /// </summary>
-    public const string LiveMembers = """
+    public const string LiveMembers = Indexes + """
+        local _, _, _, byType = indexes(ARGV[1], current(KEYS[1]))
+        local index = byType .. ARGV[2]
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-        return redis.call('ZRANGE', KEYS[1], 0, -1)
+        redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
+        return redis.call('ZRANGE', index, 0, -1)
         """;
 
     /// <summary>
-    /// KEYS: the set of entity types. ARGV: the prefix of the type indexes. For each type: how many of its keys have not
-    /// expired, exactly, as a flat list {type, count, type, count, ...} (O(types · log n)); expired members are left to
-    /// <see cref="TrimExpired"/>, whose budget is shared by all the indexes of a call.
+    /// KEYS: the flush epoch. ARGV: the prefix of the index keys. For each entity type of the current epoch: how many of
+    /// its keys have not expired, exactly, as a flat list {type, count, type, count, ...} (O(types · log n)); expired
+    /// members are left to <see cref="TrimExpired"/>, whose budget is shared by all the indexes of a call.
     /// </summary>
-    public const string CountByType = """
+    public const string CountByType = Indexes + """
+        local _, _, types, byType = indexes(ARGV[1], current(KEYS[1]))
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local answer = {}
-        for _, type in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-            local index = ARGV[1] .. type
+        for _, type in ipairs(redis.call('SMEMBERS', types)) do
+            local index = byType .. type
             local count = redis.call('ZCARD', index) - redis.call('ZCOUNT', index, '-inf', now)
             if count > 0 then
                 table.insert(answer, type)
