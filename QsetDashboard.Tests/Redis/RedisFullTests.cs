@@ -278,6 +278,38 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal("new-2", (await host.Cache.Store.GetAsync("User.2"))!.Value is User { Name: var name } ? name : null);
     }
 
+    [Fact]
+    public async Task WhatAVersionBeforeFlushEpochsLeft_IsNeverServed_AndItsIndexesAreReclaimed()
+    {
+        // That version kept one set of indexes directly under the prefix, and values that name no epoch.
+        const int Keys = RedisConnection.DropChunkSize + 500;
+        await using var host = await StartAsync();
+        var connection = host.Get<RedisConnection>();
+        var p = connection.Prefix;
+        var db = _admin!.GetDatabase();
+        var far = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        var user = new User { Id = 1, Name = "old" };
+        await db.StringSetAsync(
+            $"{p}e:User.1",
+            $$"""{"qset":1,"t":"User","c":"2026-01-01T00:00:00Z","a":"2999-01-01T00:00:00Z","v":{{CacheJson.Serialize(user)}}}""",
+            TimeSpan.FromHours(1));
+        var members = Enumerable.Range(1, Keys).Select(id => new SortedSetEntry($"User.{id}", far)).ToArray();
+        await db.SortedSetAddAsync($"{p}live", members);
+        await db.SortedSetAddAsync($"{p}size", members);
+        await db.SortedSetAddAsync($"{p}z:User", members);
+        await db.SetAddAsync($"{p}types", "User");
+
+        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
+        Assert.Equal(0, await host.Cache.Store.CountAsync());
+        await Eventually.TrueAsync(
+            async () => await db.KeyExistsAsync([$"{p}live", $"{p}size", $"{p}types", $"{p}z:User"]) == 0,
+            "the old indexes are reclaimed in the background");
+        Assert.False(await db.KeyExistsAsync($"{p}e:User.1"), "the old value went with them");
+        Assert.Equal("new", (await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "new" }))).Value!.Name);
+        Assert.Equal(1, await host.Cache.Store.CountAsync());
+    }
+
     private static async Task FillAsync(EngineHost host, int entries, string name)
     {
         for (var id = 1; id <= entries; id++)

@@ -472,6 +472,14 @@ internal sealed partial class RedisConnection : IDisposable
 
     private async Task ReclaimOldEpochsAsync()
     {
+        if (InvalidationDatabase is { } first
+            && await first.KeyExistsAsync([$"{Prefix}live", $"{Prefix}size", $"{Prefix}types"]).ConfigureAwait(false) > 0)
+        {
+            // Indexes a version before flush epochs left directly under the prefix: its values name no epoch (never
+            // served), and its indexes would stay forever.
+            await ReclaimAsync(first, string.Empty).ConfigureAwait(false);
+        }
+
         while (!Disposed && InvalidationDatabase is { } database)
         {
             var epochs = await database.SetMembersAsync(EpochsKey).ConfigureAwait(false);
@@ -482,25 +490,31 @@ internal sealed partial class RedisConnection : IDisposable
 
             foreach (var epoch in epochs)
             {
-                while (!Disposed)
-                {
-                    if (BeforeReclaimChunk is { } before)
-                    {
-                        await before().ConfigureAwait(false);
-                    }
-
-                    var taken = (long)await database.ScriptEvaluateAsync(
-                        RedisScripts.DropChunk,
-                        [EpochKey, EpochsKey],
-                        [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize]).ConfigureAwait(false);
-                    if (taken < DropChunkSize)
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(HousekeepingPause).ConfigureAwait(false);
-                }
+                await ReclaimAsync(database, (string)epoch!).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Reclaims the keys of one old <paramref name="epoch"/> (empty: the indexes from before epochs), a chunk a call.</summary>
+    private async Task ReclaimAsync(IDatabase database, string epoch)
+    {
+        while (!Disposed)
+        {
+            if (BeforeReclaimChunk is { } before)
+            {
+                await before().ConfigureAwait(false);
+            }
+
+            var taken = (long)await database.ScriptEvaluateAsync(
+                RedisScripts.DropChunk,
+                [EpochKey, EpochsKey],
+                [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize, Prefix]).ConfigureAwait(false);
+            if (taken < DropChunkSize)
+            {
+                return;
+            }
+
+            await Task.Delay(HousekeepingPause).ConfigureAwait(false);
         }
     }
 

@@ -209,7 +209,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: the flush epoch, the set of epochs left to reclaim. ARGV: the prefix of the index keys, the prefix of entry
-    /// keys, an old epoch, the most members to take. Reclaims up to that many members of the old epoch's indexes (type
+    /// keys, an old epoch (empty: the indexes of versions before epochs had indexes of their own, directly under the
+    /// prefix), the most members to take, the prefix. Reclaims up to that many members of the old epoch's indexes (type
     /// by type, then whatever its indexes of live keys and sizes still hold) and drops each one's entry unless the
     /// key was populated again in the current epoch (it is then in the current index of live keys, which its populate
     /// wrote with its value, in one script). Once the old epoch's indexes are empty it leaves the set; nothing adds to
@@ -224,7 +225,12 @@ internal static class RedisScripts
             redis.call('SREM', KEYS[2], epoch)
             return 0
         end
-        local live, size, types, byType = indexes(ARGV[1], epoch)
+        local live, size, types, byType
+        if epoch == '' then
+            live, size, types, byType = ARGV[5] .. 'live', ARGV[5] .. 'size', ARGV[5] .. 'types', ARGV[5] .. 'z:'
+        else
+            live, size, types, byType = indexes(ARGV[1], epoch)
+        end
         local held = indexes(ARGV[1], now)
         local taken = 0
         local function reclaim(members)
