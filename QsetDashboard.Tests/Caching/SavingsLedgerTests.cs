@@ -49,6 +49,24 @@ public sealed class SavingsLedgerTests : IDisposable
     }
 
     [Fact]
+    public void AnInvalidationThatStandsForMany_CountsEveryValueHeldOfItsType_OrOfEveryTypeWhenItNamesNone()
+    {
+        // More than 100 invalidations at once (a bulk write, a flush, an L1 clear) are one event with key "*".
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Populate, "User.1", "User"), E(CacheEventKind.Populate, "User.2", "User"), E(CacheEventKind.Populate, "User.3", "User"),
+            E(CacheEventKind.Populate, "Team.1", "Team"), E(CacheEventKind.Populate, "Team.2", "Team"),
+            E(CacheEventKind.Invalidate, "*", "User"),
+        ]);
+
+        Assert.Equal([("Team", 0L), ("User", 3L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
+
+        _ledger.Apply([E(CacheEventKind.Populate, "User.1", "User"), new(++_sequence, _time.GetUtcNow(), CacheEventKind.Invalidate, "*", null, "test", TimeSpan.Zero, "flush: 3 entries")]);
+
+        Assert.Equal([("Team", 2L), ("User", 4L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
+    }
+
+    [Fact]
     public void ATableInvalidatedAsOftenAsItIsHit_IsFlagged_WithTheNumbers()
     {
         for (var i = 0; i < SavingsLedger.MinInvalidationsToFlag; i++)

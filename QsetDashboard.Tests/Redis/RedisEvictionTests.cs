@@ -47,6 +47,7 @@ public sealed class RedisEvictionTests : IAsyncLifetime
         }
 
         var database = admin.GetDatabase();
+        var epoch = (long)await database.StringGetAsync($"{prefix}epoch");
         async Task<long> HeldAsync()
         {
             long held = 0;
@@ -60,9 +61,9 @@ public sealed class RedisEvictionTests : IAsyncLifetime
 
         Assert.InRange(await HeldAsync(), 1, Populated - 1);
         await Eventually.TrueAsync(
-            async () => await database.SortedSetLengthAsync($"{prefix}i:0:live") == await HeldAsync()
-                && await database.SortedSetLengthAsync($"{prefix}i:0:size") == await HeldAsync()
-                && await database.SortedSetLengthAsync($"{prefix}i:0:z:User") == await HeldAsync(),
+            async () => await database.SortedSetLengthAsync($"{prefix}i:{epoch}:live") == await HeldAsync()
+                && await database.SortedSetLengthAsync($"{prefix}i:{epoch}:size") == await HeldAsync()
+                && await database.SortedSetLengthAsync($"{prefix}i:{epoch}:z:User") == await HeldAsync(),
             "every index holds exactly the entries Redis still holds");
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Evict && e.Source == "redis");
     }

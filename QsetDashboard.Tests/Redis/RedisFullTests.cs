@@ -193,16 +193,20 @@ public sealed class RedisFullTests : IAsyncLifetime
         var reclaim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.BeforeReclaimChunk = () => reclaim.Task;
         await Eventually.TrueAsync(() => !connection.Housekeeping, "the trim the count started is over");
+        var db = _admin!.GetDatabase();
+        var oldEpoch = await EpochAsync(connection);
         var scripts = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
+        var drops = await CallsAsync("cmdstat_del", "cmdstat_unlink", "cmdstat_zrem", "cmdstat_zremrangebyrank");
         var flushed = await host.Cache.FlushAsync();
 
+        // One script, and in it not one key dropped: what the flush costs does not grow with what the cache holds.
         Assert.Equal(1, await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scripts);
+        Assert.Equal(0, await CallsAsync("cmdstat_del", "cmdstat_unlink", "cmdstat_zrem", "cmdstat_zremrangebyrank") - drops);
         Assert.Equal(Entries, flushed);
         Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Invalidate && e.Detail == $"flush: {Entries} entries");
         Assert.Equal(Entries, host.Cache.GetStats().Invalidations);
 
         // Every old value is still in Redis, and none is served: each names the epoch before the flush.
-        var db = _admin!.GetDatabase();
         Assert.True(await db.KeyExistsAsync(connection.EntryKey("User.7")), "the old value is still there (its reclaim waits)");
         Assert.Null(await host.Cache.Store.GetAsync("User.7"));
         Assert.Null(await host.Cache.Store.PeekAsync("User.8"));
@@ -218,9 +222,9 @@ public sealed class RedisFullTests : IAsyncLifetime
             "the old epoch is reclaimed in the background");
 
         // Of the old epoch nothing is left but the key cached again since, which the reclaim left alone.
-        Assert.False(await db.KeyExistsAsync(connection.LiveIndexKey(0)));
-        Assert.False(await db.KeyExistsAsync(connection.SizeIndexKey(0)));
-        Assert.False(await db.KeyExistsAsync(connection.TypeIndexKey(0, "User")));
+        Assert.False(await db.KeyExistsAsync(connection.LiveIndexKey(oldEpoch)));
+        Assert.False(await db.KeyExistsAsync(connection.SizeIndexKey(oldEpoch)));
+        Assert.False(await db.KeyExistsAsync(connection.TypeIndexKey(oldEpoch, "User")));
         Assert.Equal([connection.EntryKey("User.7")], await EntryKeysAsync(connection));
         Assert.Equal("new-7", (await host.Cache.Store.GetAsync("User.7"))!.Value is User { Name: var name } ? name : null);
         Assert.Equal(1, await host.Cache.Store.CountAsync());
@@ -288,6 +292,8 @@ public sealed class RedisFullTests : IAsyncLifetime
         var p = connection.Prefix;
         var db = _admin!.GetDatabase();
         var far = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        // Cached by this version first: in the old indexes too below, and spared by their reclaim.
+        await host.Cache.GetAsync<User, int>("User.2", 2, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = $"new-{i}" }));
         var user = new User { Id = 1, Name = "old" };
         await db.StringSetAsync(
             $"{p}e:User.1",
@@ -301,14 +307,92 @@ public sealed class RedisFullTests : IAsyncLifetime
 
         Assert.Null(await host.Cache.Store.GetAsync("User.1"));
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
-        Assert.Equal(0, await host.Cache.Store.CountAsync());
+        Assert.Equal(1, await host.Cache.Store.CountAsync());
         await Eventually.TrueAsync(
             async () => await db.KeyExistsAsync([$"{p}live", $"{p}size", $"{p}types", $"{p}z:User"]) == 0,
             "the old indexes are reclaimed in the background");
         Assert.False(await db.KeyExistsAsync($"{p}e:User.1"), "the old value went with them");
+        Assert.Equal("new-2", (await host.Cache.Store.GetAsync("User.2"))!.Value is User { Name: var name } ? name : null);
         Assert.Equal("new", (await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "new" }))).Value!.Name);
-        Assert.Equal(1, await host.Cache.Store.CountAsync());
+        Assert.Equal(2, await host.Cache.Store.CountAsync());
     }
+
+    [Fact]
+    public async Task AReclaimThatFails_IsTriedAgainByItself_WithNoFurtherFlushOrCount()
+    {
+        await using var host = await StartAsync();
+        var connection = host.Get<RedisConnection>();
+        await FillAsync(host, 150, "old");
+        var failures = 0;
+        connection.BeforeReclaimChunk = () => Interlocked.Increment(ref failures) == 1 ? Task.FromException(new TimeoutException("a reclaim call timed out")) : Task.CompletedTask;
+
+        await host.Cache.FlushAsync();
+
+        await Eventually.TrueAsync(
+            async () => await _admin!.GetDatabase().SetLengthAsync(connection.EpochsKey) == 0,
+            "the old epoch is reclaimed by a retry after the failure");
+        Assert.True(failures >= 2, $"{failures} reclaim calls");
+        Assert.Empty(await EntryKeysAsync(connection));
+    }
+
+    [Fact]
+    public async Task APopulateAcrossAFlush_IsRefusedOnRedis_EvenWithTheGuardOff()
+    {
+        // Its value would name the old epoch (never served) and sit in no index the reclaim walks.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var ticket = await store.BeginPopulateAsync("User.3");
+        await host.Cache.FlushAsync();
+
+        var result = await store.TryPopulateAsync(UserEntry(3, DateTimeOffset.UtcNow.AddHours(1)), ticket with { Guarded = false });
+
+        Assert.False(result.Stored);
+        Assert.Contains("flushed", result.Reason, StringComparison.Ordinal);
+        Assert.False(await _admin!.GetDatabase().KeyExistsAsync(host.Get<RedisConnection>().EntryKey("User.3")));
+    }
+
+    [Fact]
+    public async Task ABareKeysInvalidation_LeavesItsTypesIndex_SoTheCountByTypeIsExactAtOnce()
+    {
+        // A bare key (the simple style's "5") names no type: it stayed counted under its type until its TTL ran out.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var user = new User { Id = 5, Name = "bare" };
+        var entry = new CacheEntry("5", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow.AddHours(1), null);
+        Assert.True((await store.TryPopulateAsync(entry, await store.BeginPopulateAsync("5"))).Stored);
+        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
+
+        Assert.True(await store.InvalidateAsync("5"));
+
+        Assert.Empty((await store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(0, await store.CountAsync());
+    }
+
+    [Fact]
+    public async Task TheFlushEpochDeletedByHand_IsAFlush_NoValueFromBeforeIsServed_AndAnEpochFromTheClockNeverComesRoundAgain()
+    {
+        // Counted from 0, a deleted epoch came round again after as many flushes, and that epoch's values with it.
+        await using var host = await StartAsync();
+        var connection = host.Get<RedisConnection>();
+        var store = host.Cache.Store;
+        var db = _admin!.GetDatabase();
+        await FillAsync(host, 3, "old");
+        var seeded = await EpochAsync(connection);
+        Assert.True(seeded > 1_000_000_000_000_000, $"epoch {seeded} is from the server's clock (microseconds)");
+        var ticket = await store.BeginPopulateAsync("User.9");
+
+        await db.KeyDeleteAsync(connection.EpochKey);
+
+        Assert.Null(await store.GetAsync("User.1"));
+        var refused = await store.TryPopulateAsync(UserEntry(9, DateTimeOffset.UtcNow.AddHours(1)), ticket);
+        Assert.False(refused.Stored);
+        Assert.Contains("flushed", refused.Reason, StringComparison.Ordinal);
+        Assert.True(await EpochAsync(connection) > seeded, "a new epoch, later on the clock");
+        await FillAsync(host, 1, "new");
+        Assert.Equal("new-1", (await store.GetAsync("User.1"))!.Value is User { Name: var name } ? name : null);
+    }
+
+    private async Task<long> EpochAsync(RedisConnection connection) => (long)await _admin!.GetDatabase().StringGetAsync(connection.EpochKey);
 
     private static async Task FillAsync(EngineHost host, int entries, string name)
     {
@@ -377,27 +461,27 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.All(stored, r => Assert.True(r.Stored, r.Reason));
 
         var db = _admin!.GetDatabase();
-        const long Epoch = 0;
+        var epoch = await EpochAsync(connection);
         await Eventually.TrueAsync(
             async () =>
             {
                 var now = new DateTimeOffset(DateTime.SpecifyKind(await Server.TimeAsync(), DateTimeKind.Utc)).ToUnixTimeMilliseconds();
-                return await db.SortedSetLengthAsync(connection.LiveIndexKey(Epoch), double.NegativeInfinity, now) == Expiring;
+                return await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch), double.NegativeInfinity, now) == Expiring;
             },
             "every entry's time has passed on the server's clock");
 
         await store.TryPopulateAsync(UserEntry(9_999, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync("User.9999"));
-        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.LiveIndexKey(Epoch)));
-        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.TypeIndexKey(Epoch, "User")));
+        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch)));
+        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "User")));
 
         // Counts are exact however many expired members are still there; the first one starts a trim in the background
         // (2,000 a call) that leaves only the live member in every index, with no further count.
         Assert.Equal(1, await store.CountAsync());
         Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
         await Eventually.TrueAsync(
-            async () => await db.SortedSetLengthAsync(connection.LiveIndexKey(Epoch)) == 1
-                && await db.SortedSetLengthAsync(connection.SizeIndexKey(Epoch)) == 1
-                && await db.SortedSetLengthAsync(connection.TypeIndexKey(Epoch, "User")) == 1,
+            async () => await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch)) == 1
+                && await db.SortedSetLengthAsync(connection.SizeIndexKey(epoch)) == 1
+                && await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "User")) == 1,
             "the background trim leaves only the live member in each index");
         Assert.Equal(["User.9999"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
     }

@@ -78,6 +78,9 @@ internal sealed partial class CacheRecorder(
         }
     }
 
+    /// <summary>The key of an event that stands for many (<see cref="RecordSummary"/>): every key of its entity type, or of the store when it names none.</summary>
+    internal const string SummaryKey = "*";
+
     /// <summary>
     /// Records <paramref name="events"/> events of one kind as one (key <c>*</c>, the number in its detail), counted as
     /// that many: a drop of a million L1 copies fills neither the journal nor its subscribers with a million events,
@@ -87,7 +90,7 @@ internal sealed partial class CacheRecorder(
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
         counters.CountMany(kind, events - 1);
-        return Record(kind, "*", entityType, detail: detail, source: source);
+        return Record(kind, SummaryKey, entityType, detail: detail, source: source);
     }
 
     /// <summary>

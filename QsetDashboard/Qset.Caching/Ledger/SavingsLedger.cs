@@ -90,6 +90,20 @@ internal sealed class SavingsLedger : IDisposable
             }
 
             _applied = e.Sequence;
+            if (e.Kind == CacheEventKind.Invalidate && e.Key == CacheRecorder.SummaryKey)
+            {
+                // One event for many (a bulk write of a table, a flush, an L1 clear): it threw away every value held
+                // of its entity type, or of every type when it names none.
+                foreach (var held in e.EntityType is { } type
+                    ? _entities.TryGetValue(type, out var own) ? [own] : []
+                    : _entities.Values.Concat(_queries.Values))
+                {
+                    held.InvalidateAll();
+                }
+
+                continue;
+            }
+
             if (TallyFor(e) is { } tally)
             {
                 tally.Add(e);
@@ -218,6 +232,13 @@ internal sealed class SavingsLedger : IDisposable
                     CountRead(e.Duration);
                     break;
             }
+        }
+
+        /// <summary>Every value held was thrown away by one invalidation that stands for many.</summary>
+        public void InvalidateAll()
+        {
+            Invalidations += Held.Count;
+            Held.Clear();
         }
 
         public Tally Copy()

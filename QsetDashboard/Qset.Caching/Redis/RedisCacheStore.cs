@@ -390,11 +390,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                     wanted = [.. wanted.Where((_, i) => scores[i] is not null)];
                 }
 
-                var payloads = wanted.Count == 0 ? [] : await database.StringGetAsync([.. wanted.Select(c => _connection.EntryKey(c.Member))]).ConfigureAwait(false);
+                // With the epoch again: a flush since the page script ran makes these values misses too.
+                var payloads = wanted.Count == 0 ? [] : await database.StringGetAsync([.. wanted.Select(c => _connection.EntryKey(c.Member)), _connection.EpochKey]).ConfigureAwait(false);
                 var read = new Dictionary<string, CacheEntry>(StringComparer.Ordinal);
                 for (var i = 0; i < wanted.Count; i++)
                 {
-                    if (Current(wanted[i].Member, payloads[i], epoch) is { } entry
+                    if (Current(wanted[i].Member, payloads[i], Generation(payloads[^1])) is { } entry
                         && (query.EntityType is null || entry.EntityType == query.EntityType))
                     {
                         read[wanted[i].Member] = entry;

@@ -441,10 +441,16 @@ internal sealed partial class RedisConnection : IDisposable
                     await Task.Delay(HousekeepingPause).ConfigureAwait(false);
                 }
             }
+
+            Volatile.Write(ref _housekeepingRetryMs, 1_000);
         }
         catch (Exception ex) when (IsOutage(ex))
         {
-            // The next count, flush or recovery starts it again (or one asked for during this run, below).
+            // Tried again after a pause that doubles with each failure in a row (a second, up to a minute): an old
+            // epoch whose reclaim failed is not left in Redis until the next flush.
+            var pause = Volatile.Read(ref _housekeepingRetryMs);
+            Volatile.Write(ref _housekeepingRetryMs, Math.Min(pause * 2, 60_000));
+            _ = RetryHousekeepingAsync(TimeSpan.FromMilliseconds(pause));
         }
         finally
         {
@@ -457,6 +463,21 @@ internal sealed partial class RedisConnection : IDisposable
             StartHousekeeping();
         }
     }
+
+    private async Task RetryHousekeepingAsync(TimeSpan pause)
+    {
+        try
+        {
+            await Task.Delay(pause, _disposed.Token).ConfigureAwait(false);
+            StartHousekeeping();
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed: no more housekeeping.
+        }
+    }
+
+    private int _housekeepingRetryMs = 1_000;
 
     /// <summary>True while a housekeeping run is under way on this node.</summary>
     internal bool Housekeeping => Volatile.Read(ref _housekeeping) == 1;
@@ -566,6 +587,7 @@ internal sealed partial class RedisConnection : IDisposable
             // know whether the server can be used. Later reads of it run in the background.
             Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
             ReadFitAsync(multiplexer).GetAwaiter().GetResult();
+            SeedEpoch(multiplexer);
         }
 
         // Either connection counts: a node whose subscription is down misses other nodes' invalidations.
@@ -582,8 +604,27 @@ internal sealed partial class RedisConnection : IDisposable
         {
             ReportFailure($"cannot reach {_options.Redis}");
         }
+        else
+        {
+            // What a node stopped part way through a reclaim (or a version before epochs) left is reclaimed now, not at
+            // the next flush. From another thread: it reads the multiplexer this method is making.
+            _ = Task.Run(StartHousekeeping);
+        }
 
         return multiplexer;
+    }
+
+    /// <summary>Gives the flush epoch a value from the server's clock unless it has one (<see cref="RedisScripts.SeedEpoch"/>).</summary>
+    private void SeedEpoch(ConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            multiplexer.GetDatabase().ScriptEvaluate(RedisScripts.SeedEpoch, [EpochKey]);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            // Unreachable now: the recovery's new epoch comes from the clock too.
+        }
     }
 
     /// <summary>

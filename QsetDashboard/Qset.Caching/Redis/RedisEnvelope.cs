@@ -5,14 +5,17 @@ using System.Text.Json;
 namespace Qset.Caching.Redis;
 
 /// <summary>
-/// How an entry is written to Redis: <c>{"qset":1,"f":epoch,"t":"User","c":created,"a":expires,"v":{...}}</c>. The
+/// How an entry is written to Redis: <c>{"qset":2,"f":epoch,"t":"User","c":created,"a":expires,"v":{...}}</c>. The
 /// marker and the type let a reader tell our values from a foreign or corrupt one, which is dropped and reported, never
 /// thrown. The flush epoch it was stored in (<c>f</c>) lets a reader tell a value from before the latest flush or
 /// recovery, which is a miss: a flush is then one increment, not a walk of every key.
 /// </summary>
 internal static class RedisEnvelope
 {
-    private const int Version = 1;
+    // 2 names its flush epoch; 1 (a version before epochs) reads as a value of no epoch, a miss. A version that knows
+    // only 1 finds a 2 foreign: it removes it and reads the database, and never serves a value a flush since made stale.
+    private const int Version = 2;
+    private const int VersionBeforeEpochs = 1;
 
     /// <summary>
     /// The envelope of <paramref name="entry"/>, stored in flush <paramref name="epoch"/>; <paramref name="valueBytes"/>
@@ -63,7 +66,8 @@ internal static class RedisEnvelope
             using var document = JsonDocument.Parse(payload);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("qset", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != Version
+                || !root.TryGetProperty("qset", out var version) || version.ValueKind != JsonValueKind.Number
+                || !version.TryGetInt32(out var written) || written is not (Version or VersionBeforeEpochs)
                 || !root.TryGetProperty("t", out var type) || type.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("c", out var created) || !created.TryGetDateTimeOffset(out var createdAt)
                 || !root.TryGetProperty("a", out var absolute) || !absolute.TryGetDateTimeOffset(out var expiresAt)

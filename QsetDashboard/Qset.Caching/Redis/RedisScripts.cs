@@ -49,6 +49,18 @@ internal static class RedisScripts
         """;
 
     /// <summary>
+    /// KEYS: the flush epoch. Sets it from the server's clock (microseconds) unless it exists, and returns it. The first
+    /// connection runs it: an epoch counted from 0 would come round again after someone deleted the key, and the values
+    /// of that earlier epoch still in Redis would be served again; an epoch from the clock never does.
+    /// </summary>
+    public const string SeedEpoch = IncrementOrReplace + """
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+            stamp(KEYS[1])
+        end
+        return redis.call('GET', KEYS[1])
+        """;
+
+    /// <summary>
     /// KEYS: any key of the prefix (unused: it routes the call to the server that holds the prefix's keys). Returns
     /// <c>INFO memory</c>, whose <c>maxmemory_policy</c> says whether Redis may evict the indexes.
     /// </summary>
@@ -91,18 +103,23 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// A Lua function, <c>increment(key)</c>: INCR, or, when the key holds something else than an integer (another
-    /// program wrote under the prefix), SET it to the server's time in microseconds, a number no read of the counter
-    /// can have seen (the counters count writes from 0, nowhere near it), so every populate that began before is still
-    /// refused; returns the new value. Without it the INCR fails, and with it every write to that key or table.
+    /// Lua functions: <c>increment(key)</c>: INCR, or, when the key holds something else than an integer (another
+    /// program wrote under the prefix), <c>stamp(key)</c>: SET it to the server's time in microseconds, a number no read
+    /// of the counter can have seen (the counters count writes from 0, or from such a stamp taken earlier), so every
+    /// populate that began before is still refused; returns the new value. Without it the INCR fails, and with it every
+    /// write to that key or table.
     /// </summary>
     private const string IncrementOrReplace = """
+        local function stamp(key)
+            local t = redis.call('TIME')
+            local value = tonumber(t[1]) * 1000000 + tonumber(t[2])
+            redis.call('SET', key, value)
+            return value
+        end
         local function increment(key)
             local value = redis.pcall('INCR', key)
             if type(value) == 'table' and value.err then
-                local t = redis.call('TIME')
-                value = tonumber(t[1]) * 1000000 + tonumber(t[2])
-                redis.call('SET', key, value)
+                value = stamp(key)
             end
             return value
         end
@@ -163,8 +180,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: the flush epoch, the set of epochs left to reclaim. ARGV: the prefix of the index keys, the prefix of entry
-    /// keys, the most entries to name and drop now. Starts a new epoch, and with it empty indexes: every populate whose
-    /// read began before is refused, and every value stored before reads as a miss (each value names its epoch), on
+    /// keys, the most entries to name and drop now. Starts a new epoch (from the server's clock when the epoch is
+    /// missing), and with it empty indexes: every populate whose read began before is refused, and every value stored before reads as a miss (each value names its epoch), on
     /// every node, in one call whatever the cache holds. Returns the old epoch and how many of its keys had not
     /// expired; when that is at most the number to name, it also drops their entries and returns the type and key of
     /// each it dropped. Whatever else the old epoch holds is left to <see cref="DropChunk"/>, which reclaims it in the
@@ -177,7 +194,17 @@ internal static class RedisScripts
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local count = redis.call('ZCARD', live) - redis.call('ZCOUNT', live, '-inf', now)
         redis.call('PERSIST', KEYS[1])
-        increment(KEYS[1])
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+            increment(KEYS[1])
+        else
+            -- Deleted (or never made): an epoch from the server's clock, which no value stored before can name.
+            stamp(KEYS[1])
+        end
+        local kind = redis.call('TYPE', KEYS[2]).ok
+        if kind ~= 'set' and kind ~= 'none' then
+            -- Another program's value where the set belongs: a SADD would fail after the increment, every time.
+            redis.call('DEL', KEYS[2])
+        end
         redis.call('SADD', KEYS[2], old)
         local dropped = {}
         if count > 0 and count <= tonumber(ARGV[3]) then
@@ -456,8 +483,13 @@ internal static class RedisScripts
     /// value names its epoch, and one stored across a flush would be in no index the reclaim walks); returns whether
     /// the value was stored and what was seen.
     /// </summary>
-    public const string Populate = Indexes + """
+    public const string Populate = IncrementOrReplace + Indexes + """
         local generation = redis.call('GET', KEYS[2]) or '0'
+        if redis.call('EXISTS', KEYS[3]) == 0 then
+            -- The epoch was deleted: a new one from the server's clock, as a flush would (every value stored before is
+            -- a miss from now on, and so is this one: its read began before).
+            return {0, generation, '-', tostring(stamp(KEYS[3]))}
+        end
         local epoch = current(KEYS[3])
         local table = '-'
         if KEYS[4] then
