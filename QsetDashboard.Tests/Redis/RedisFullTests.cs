@@ -336,6 +336,38 @@ public sealed class RedisFullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OneNodeReclaimsAtATime_AnotherTakesOverOnceItsLeaseRunsOut()
+    {
+        // Every node reclaiming the same epoch at once added their loads: Redis near saturation at three nodes.
+        await using var host = await StartAsync();
+        var connection = host.Get<RedisConnection>();
+        connection.ReclaimLease = TimeSpan.FromMilliseconds(300);
+        await FillAsync(host, 150, "old");
+        var db = _admin!.GetDatabase();
+        await db.StringSetAsync(connection.ReclaimerKey, "another-node", TimeSpan.FromMinutes(5));
+        var attempts = 0;
+        connection.BeforeReclaimChunk = () =>
+        {
+            Interlocked.Increment(ref attempts);
+            return Task.CompletedTask;
+        };
+
+        await host.Cache.FlushAsync();
+
+        // This node tried, found the other one reclaiming, and looked again later: it dropped nothing meanwhile.
+        await Eventually.TrueAsync(() => Volatile.Read(ref attempts) >= 3, "this node looks again while the other holds the reclaim");
+        Assert.Equal(150, (await EntryKeysAsync(connection)).Count);
+        Assert.Equal(1, await db.SetLengthAsync(connection.EpochsKey));
+
+        // The other node stopped (its lease ran out): this one takes over and finishes.
+        await db.KeyDeleteAsync(connection.ReclaimerKey);
+        await Eventually.TrueAsync(
+            async () => await db.SetLengthAsync(connection.EpochsKey) == 0,
+            "this node takes over the reclaim");
+        Assert.Empty(await EntryKeysAsync(connection));
+    }
+
+    [Fact]
     public async Task APopulateAcrossAFlush_IsRefusedOnRedis_EvenWithTheGuardOff()
     {
         // Its value would name the old epoch (never served) and sit in no index the reclaim walks.

@@ -429,7 +429,12 @@ internal sealed partial class RedisConnection : IDisposable
         {
             while (Interlocked.Exchange(ref _housekeepingWanted, 0) == 1)
             {
-                await ReclaimOldEpochsAsync().ConfigureAwait(false);
+                if (!await ReclaimOldEpochsAsync().ConfigureAwait(false))
+                {
+                    // Another node reclaims: look again once its lease would have run out, in case it stopped.
+                    _ = RetryHousekeepingAsync(ReclaimLease);
+                }
+
                 while (!Disposed && InvalidationDatabase is { } database)
                 {
                     var left = (long)await database.ScriptEvaluateAsync(RedisScripts.TrimExpired, [EpochKey], [IndexPrefix]).ConfigureAwait(false);
@@ -491,14 +496,19 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>A test's seam: runs before each call that reclaims an old epoch's keys.</summary>
     internal Func<Task>? BeforeReclaimChunk { get; set; }
 
-    private async Task ReclaimOldEpochsAsync()
+    /// <summary>
+    /// Reclaims every old epoch. False when another node holds the reclaim (<see cref="RedisScripts.DropChunk"/>):
+    /// this node looks again after <see cref="ReclaimLease"/>, in case that node stopped.
+    /// </summary>
+    private async Task<bool> ReclaimOldEpochsAsync()
     {
         if (InvalidationDatabase is { } first
-            && await first.KeyExistsAsync([$"{Prefix}live", $"{Prefix}size", $"{Prefix}types"]).ConfigureAwait(false) > 0)
+            && await first.KeyExistsAsync([$"{Prefix}live", $"{Prefix}size", $"{Prefix}types"]).ConfigureAwait(false) > 0
+            && !await ReclaimAsync(first, string.Empty).ConfigureAwait(false))
         {
             // Indexes a version before flush epochs left directly under the prefix: its values name no epoch (never
             // served), and its indexes would stay forever.
-            await ReclaimAsync(first, string.Empty).ConfigureAwait(false);
+            return false;
         }
 
         while (!Disposed && InvalidationDatabase is { } database)
@@ -506,18 +516,26 @@ internal sealed partial class RedisConnection : IDisposable
             var epochs = await database.SetMembersAsync(EpochsKey).ConfigureAwait(false);
             if (epochs.Length == 0)
             {
-                return;
+                return true;
             }
 
             foreach (var epoch in epochs)
             {
-                await ReclaimAsync(database, (string)epoch!).ConfigureAwait(false);
+                if (!await ReclaimAsync(database, (string)epoch!).ConfigureAwait(false))
+                {
+                    return false;
+                }
             }
         }
+
+        return true;
     }
 
-    /// <summary>Reclaims the keys of one old <paramref name="epoch"/> (empty: the indexes from before epochs), a chunk a call.</summary>
-    private async Task ReclaimAsync(IDatabase database, string epoch)
+    /// <summary>
+    /// Reclaims the keys of one old <paramref name="epoch"/> (empty: the indexes from before epochs), a chunk a call;
+    /// false when another node holds the reclaim.
+    /// </summary>
+    private async Task<bool> ReclaimAsync(IDatabase database, string epoch)
     {
         while (!Disposed)
         {
@@ -528,16 +546,29 @@ internal sealed partial class RedisConnection : IDisposable
 
             var taken = (long)await database.ScriptEvaluateAsync(
                 RedisScripts.DropChunk,
-                [EpochKey, EpochsKey],
-                [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize, Prefix]).ConfigureAwait(false);
+                [EpochKey, EpochsKey, ReclaimerKey],
+                [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize, Prefix, NodeId, (long)ReclaimLease.TotalMilliseconds]).ConfigureAwait(false);
+            if (taken < 0)
+            {
+                return false;
+            }
+
             if (taken < DropChunkSize)
             {
-                return;
+                return true;
             }
 
             await Task.Delay(HousekeepingPause).ConfigureAwait(false);
         }
+
+        return true;
     }
+
+    /// <summary>The node that reclaims old epochs now (<see cref="RedisScripts.DropChunk"/>).</summary>
+    public RedisKey ReclaimerKey => $"{Prefix}reclaimer";
+
+    /// <summary>How long a node holds the reclaim after its last call: another node takes over once it has stopped that long.</summary>
+    internal TimeSpan ReclaimLease { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
     public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()

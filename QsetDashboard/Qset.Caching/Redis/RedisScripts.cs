@@ -242,9 +242,16 @@ internal static class RedisScripts
     /// key was populated again in the current epoch (it is then in the current index of live keys, which its populate
     /// wrote with its value, in one script). Once the old epoch's indexes are empty it leaves the set; nothing adds to
     /// them after its flush (populates and invalidations name the current epoch's). Returns how many members it took
-    /// (fewer than asked: that epoch is done).
+    /// (fewer than asked: that epoch is done), or -1 when another node holds the reclaim: KEYS[3] names the node that
+    /// reclaims (ARGV[6], this node's id) for ARGV[7] ms, renewed by each call, so one node reclaims at a time however
+    /// many there are (each running its own reclaim added its load to Redis's), and another takes over once it stops.
     /// </summary>
     public const string DropChunk = Indexes + """
+        local holder = redis.call('GET', KEYS[3])
+        if holder and holder ~= ARGV[6] then
+            return -1
+        end
+        redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
         local epoch = ARGV[3]
         local limit = tonumber(ARGV[4])
         local now = current(KEYS[1])
