@@ -56,7 +56,7 @@ public sealed class EntryTableTests
         AssertSame(expected, table);
         lock (writeLock)
         {
-            Assert.Equal(expected.Values.OrderBy(e => e.Key, StringComparer.Ordinal), table.Clear().OrderBy(e => e.Key, StringComparer.Ordinal));
+            Assert.Equal(expected.Values.OrderBy(e => e.Key, StringComparer.Ordinal), table.Clear().Entries.OrderBy(e => e.Key, StringComparer.Ordinal));
         }
 
         Assert.Equal(0, table.Count);

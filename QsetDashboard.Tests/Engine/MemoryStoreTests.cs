@@ -38,6 +38,28 @@ public sealed class MemoryStoreTests
     }
 
     [Fact]
+    public async Task AClearOfManyEntries_CountsThemWithoutNamingEach_AndMemoryCacheLetsGoOfEveryValue()
+    {
+        // A million named entries were a list of a million, garbage as soon as the flush became one event.
+        const int Entries = 5_000;
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "10000");
+        var store = (MemoryCacheStore)host.Cache.Store;
+        for (var id = 1; id <= Entries; id++)
+        {
+            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+        }
+
+        Assert.Equal(Entries, store.ValuesInMemoryCache);
+
+        var cleared = await store.ClearAsync();
+
+        Assert.Equal((Entries, 0), (cleared.Count, cleared.Entries.Count));
+        Assert.Equal((0, 0), (store.Count, store.ValuesInMemoryCache));
+        await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "again" }));
+        Assert.Equal((1, 1), (store.Count, store.ValuesInMemoryCache));
+    }
+
+    [Fact]
     public async Task QueriesPerTable_AreCountedAsResultsComeAndGo()
     {
         await using var host = await EngineHost.StartAsync();

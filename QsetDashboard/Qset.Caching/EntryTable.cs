@@ -40,17 +40,15 @@ internal sealed class EntryTable
     /// The entries held, in no order: those held when the walk began, and maybe some added during it. A key removed
     /// and stored again while the walk runs may be met twice (its new entry can land in a slot the walk has not reached).
     /// </summary>
-    public IEnumerable<CacheEntry> Values
+    public IEnumerable<CacheEntry> Values => Held(Volatile.Read(ref _slots));
+
+    private static IEnumerable<CacheEntry> Held(CacheEntry?[] slots)
     {
-        get
+        for (var i = 0; i < slots.Length; i++)
         {
-            var slots = Volatile.Read(ref _slots);
-            for (var i = 0; i < slots.Length; i++)
+            if (Volatile.Read(ref slots[i]) is { } held && !ReferenceEquals(held, Removed))
             {
-                if (Volatile.Read(ref slots[i]) is { } held && !ReferenceEquals(held, Removed))
-                {
-                    yield return held;
-                }
+                yield return held;
             }
         }
     }
@@ -138,15 +136,20 @@ internal sealed class EntryTable
         return true;
     }
 
-    /// <summary>Under the write lock: removes every entry, returning them.</summary>
-    public IReadOnlyList<CacheEntry> Clear()
+    /// <summary>
+    /// Under the write lock: removes every entry at once (an empty array is published), and returns how many there were
+    /// and the entries, read as they are walked from the array let go (which no writer touches again): nothing is
+    /// copied, a million entries or ten.
+    /// </summary>
+    public (IEnumerable<CacheEntry> Entries, int Count) Clear()
     {
         EnsureWriter();
-        List<CacheEntry> held = [.. Values];
+        var held = _slots;
+        var count = _count;
         Volatile.Write(ref _slots, new CacheEntry?[MinimumLength]);
         Volatile.Write(ref _count, 0);
         _removed = 0;
-        return held;
+        return (Held(held), count);
     }
 
     private static int Hash(string key) => key.GetHashCode(StringComparison.Ordinal) & int.MaxValue;

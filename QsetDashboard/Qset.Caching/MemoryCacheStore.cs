@@ -271,9 +271,18 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new ValueTask<IReadOnlyList<string>>(dropped);
     }
 
+    /// <summary>How many values <see cref="MemoryCache"/> holds (for tests: it holds what the index holds, no more).</summary>
+    internal int ValuesInMemoryCache => _cache.Count;
+
     /// <inheritdoc />
+    /// <remarks>
+    /// Every entry leaves the index at once, under the lock; MemoryCache lets go of their values after, a chunk per hold
+    /// of the lock. Names each entry up to <see cref="CacheRecorder.OneByOne"/>; past that counts them.
+    /// </remarks>
     public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
+        IEnumerable<CacheEntry> held;
+        int count;
         lock (_writeLock)
         {
             _stamps.StampAll();
@@ -282,15 +291,31 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             _queriesByTable.Clear();
             _byTtl.Clear();
             _bySize.Clear();
-            List<RemovedEntry> removed = [];
-            foreach (var entry in _index.Clear())
+            (held, count) = _index.Clear();
+        }
+
+        // MemoryCache lets go of the values a chunk per hold of the lock, so a populate or an invalidation waits for one
+        // chunk, not for a million (a Hybrid node clears its L1 so at every recovery); a key stored again since is left
+        // alone, its new value is the one MemoryCache holds now. Past a hundred the entries are counted, not named: a
+        // list of a million would be garbage the moment the flush is recorded as one event.
+        List<RemovedEntry> named = [];
+        foreach (var chunk in held.Chunk(BuildChunk))
+        {
+            lock (_writeLock)
             {
-                removed.Add(new RemovedEntry(entry.Key, entry.EntityType));
-                _cache.Remove(entry.Key);
+                foreach (var entry in chunk)
+                {
+                    if (!_index.TryGetValue(entry.Key, out _))
+                    {
+                        _cache.Remove(entry.Key);
+                    }
+                }
             }
 
-            return new ValueTask<CacheClear>(new CacheClear(removed.Count, removed));
+            named.AddRange(chunk.Take(CacheRecorder.OneByOne + 1 - named.Count).Select(e => new RemovedEntry(e.Key, e.EntityType)));
         }
+
+        return new ValueTask<CacheClear>(new CacheClear(count, count <= CacheRecorder.OneByOne ? named : []));
     }
 
     /// <inheritdoc />

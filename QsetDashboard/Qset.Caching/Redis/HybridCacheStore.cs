@@ -209,15 +209,16 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public async ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
+        var queries = _near.CountByType().GetValueOrDefault(QueryKeys.EntityType);
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
-        if (far.Named)
+        if (far.Named && near.Named)
         {
             List<RemovedEntry> all = [.. near.Entries.Concat(far.Entries).DistinctBy(e => e.Key, StringComparer.Ordinal)];
             return new CacheClear(all.Count, all);
         }
 
-        return new CacheClear(far.Count + near.Entries.Count(e => IsNearOnly(e.Key)), []);
+        return new CacheClear(far.Count + queries, []);
     }
 
     /// <inheritdoc />
