@@ -88,16 +88,21 @@ internal static class RedisScripts
     /// A Lua function, <c>invalidate(entry, generation, ttl, live, size, member)</c>, after
     /// <see cref="IncrementOrReplace"/>: drops the entry (first: the write a full Redis never refuses), bumps its
     /// generation and keeps it for <c>ttl</c> ms, and drops the member from the live and size indexes; returns 1 when
-    /// there was an entry. One key of <see cref="Invalidate"/>, and each key of <see cref="InvalidateTypeChunk"/>.
+    /// there was an entry of the current epoch (one left from before a flush, waiting for its reclaim, was already a
+    /// miss: dropping it removes nothing a reader could see). One key of <see cref="Invalidate"/>, and each key of <see cref="InvalidateTypeChunk"/>.
     /// </summary>
     private const string InvalidateOne = """
         local function invalidate(entry, generation, ttl, live, size, member)
+            local held = redis.call('ZSCORE', live, member)
             local dropped = redis.call('DEL', entry)
             increment(generation)
             redis.call('PEXPIRE', generation, ttl)
             redis.call('ZREM', live, member)
             redis.call('ZREM', size, member)
-            return dropped
+            if dropped == 1 and held then
+                return 1
+            end
+            return 0
         end
 
         """;
