@@ -500,7 +500,8 @@ internal static class RedisScripts
         if redis.call('EXISTS', KEYS[3]) == 0 then
             -- The epoch was deleted: a new one from the server's clock, as a flush would (every value stored before is
             -- a miss from now on, and so is this one: its read began before).
-            return {0, generation, '-', tostring(stamp(KEYS[3]))}
+            stamp(KEYS[3])
+            return {0, generation, '-', redis.call('GET', KEYS[3])}
         end
         local epoch = current(KEYS[3])
         local table = '-'
