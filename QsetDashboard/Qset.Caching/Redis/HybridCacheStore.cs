@@ -90,7 +90,10 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     /// <inheritdoc />
     /// <remarks>What the listing shows: every entry in Redis (exact), and this node's cached query results, which live in L1 only.</remarks>
     public async ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
-        await _far.CountAsync(cancellationToken).ConfigureAwait(false) + _near.CountByType().GetValueOrDefault(QueryKeys.EntityType);
+        await _far.CountAsync(cancellationToken).ConfigureAwait(false) + NearOnlyCount;
+
+    /// <summary>How many of this node's query results L1 holds (they live in L1 only).</summary>
+    private int NearOnlyCount => _near.CountByType().GetValueOrDefault(QueryKeys.EntityType);
 
     /// <inheritdoc />
     public bool IsDegraded => _connection.IsDegraded;
@@ -209,7 +212,7 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     public async ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         var far = await _far.ClearAsync(cancellationToken).ConfigureAwait(false);
-        var queries = _near.CountByType().GetValueOrDefault(QueryKeys.EntityType);
+        var queries = NearOnlyCount;
         var near = await _near.ClearAsync(cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(KeyMessage, FlushTarget, confirm: true).ConfigureAwait(false);
         if (far.Named && near.Named)

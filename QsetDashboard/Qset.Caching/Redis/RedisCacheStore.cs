@@ -60,7 +60,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var count = (int)(long)(await database.ScriptEvaluateAsync(
                 RedisScripts.Count,
                 [_connection.EpochKey],
-                [$"{_connection.Prefix}e:", _connection.IndexPrefix, EvictionSample]).ConfigureAwait(false));
+                [_connection.EntryPrefix, _connection.IndexPrefix, EvictionSample]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
             _connection.StartHousekeeping();
             return count;
@@ -271,7 +271,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         }
 
         var (scanCursor, pending) = RedisScanCursor.Parse(query.Cursor);
-        var pattern = $"{_connection.Prefix}e:{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
+        var pattern = $"{_connection.EntryPrefix}{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
 
         // A SCAN call looks at about COUNT slots of the keyspace: about a page at first, so a batch rarely overflows one.
         var count = Math.Clamp(query.Limit, 10, 500);

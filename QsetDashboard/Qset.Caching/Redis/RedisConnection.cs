@@ -204,10 +204,16 @@ internal sealed partial class RedisConnection : IDisposable
     public ISubscriber Subscriber => Multiplexer.GetSubscriber();
 
     /// <summary>The entry key of a cache key.</summary>
-    public RedisKey EntryKey(string key) => $"{Prefix}e:{key}";
+    public RedisKey EntryKey(string key) => $"{EntryPrefix}{key}";
+
+    /// <summary>What every entry key starts with (the scripts name an entry by it and its cache key).</summary>
+    public string EntryPrefix => $"{Prefix}e:";
 
     /// <summary>The generation key of a cache key: bumped by every invalidation, checked by every populate.</summary>
-    public RedisKey GenerationKey(string key) => $"{Prefix}g:{key}";
+    public RedisKey GenerationKey(string key) => $"{GenerationPrefix}{key}";
+
+    /// <summary>What every generation key starts with.</summary>
+    public string GenerationPrefix => $"{Prefix}g:";
 
     /// <summary>The flush epoch: bumped by every flush, checked by every populate.</summary>
     public RedisKey EpochKey => $"{Prefix}epoch";
@@ -269,7 +275,7 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>The cache key of an entry key, or null when it is not one of ours.</summary>
     public string? CacheKeyOf(string redisKey) =>
-        redisKey.StartsWith($"{Prefix}e:", StringComparison.Ordinal) ? redisKey[(Prefix.Length + 2)..] : null;
+        redisKey.StartsWith(EntryPrefix, StringComparison.Ordinal) ? redisKey[EntryPrefix.Length..] : null;
 
     /// <summary>True when <paramref name="exception"/> means Redis is unreachable or slow, which the cache survives.</summary>
     /// <remarks>
@@ -359,7 +365,7 @@ internal sealed partial class RedisConnection : IDisposable
             var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
                 RedisScripts.InvalidateTypeChunk,
                 [EpochKey],
-                [$"{Prefix}e:", $"{Prefix}g:", GenerationTtlMs, DropChunkSize, IndexPrefix, entityType]).ConfigureAwait(false))!;
+                [EntryPrefix, GenerationPrefix, GenerationTtlMs, DropChunkSize, IndexPrefix, entityType]).ConfigureAwait(false))!;
             foreach (var key in (RedisResult[])reply[1]!)
             {
                 dropped.Add((string)key!);
@@ -393,7 +399,7 @@ internal sealed partial class RedisConnection : IDisposable
         var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
             RedisScripts.NewEpoch,
             [EpochKey, EpochsKey],
-            [IndexPrefix, $"{Prefix}e:", nameUpTo]).ConfigureAwait(false))!;
+            [IndexPrefix, EntryPrefix, nameUpTo]).ConfigureAwait(false))!;
         var pairs = (RedisResult[])reply[2]!;
         for (var i = 0; i + 1 < pairs.Length; i += 2)
         {
@@ -547,7 +553,7 @@ internal sealed partial class RedisConnection : IDisposable
             var taken = (long)await database.ScriptEvaluateAsync(
                 RedisScripts.DropChunk,
                 [EpochKey, EpochsKey, ReclaimerKey],
-                [IndexPrefix, $"{Prefix}e:", epoch, DropChunkSize, Prefix, NodeId, (long)ReclaimLease.TotalMilliseconds]).ConfigureAwait(false);
+                [IndexPrefix, EntryPrefix, epoch, DropChunkSize, Prefix, NodeId, (long)ReclaimLease.TotalMilliseconds]).ConfigureAwait(false);
             if (taken < 0)
             {
                 return false;
@@ -581,7 +587,7 @@ internal sealed partial class RedisConnection : IDisposable
                 continue;
             }
 
-            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}e:*", pageSize: 500).ConfigureAwait(false))
+            await foreach (var key in server.KeysAsync(pattern: $"{EntryPrefix}*", pageSize: 500).ConfigureAwait(false))
             {
                 keys.Add(key);
             }

@@ -30,8 +30,8 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Lua functions: <c>current(epochKey)</c>, the flush epoch (0 before the first flush); and
-    /// <c>indexes(prefix, epoch)</c>, the keys of that epoch's indexes: live keys by expiry, live keys by size, the set
+    /// Lua functions: <c>current(epochKey)</c>, the flush epoch (0 when it is missing); <c>under(prefix, epoch)</c>,
+    /// what that epoch's index keys start with; and <c>indexes(prefix, epoch)</c>, the keys of that epoch's indexes: live keys by expiry, live keys by size, the set
     /// of entity types, and the prefix of the index of each type's keys. Every epoch has indexes of its own, so a flush
     /// (a new epoch) empties them all at once, and what an old epoch held is reclaimed in the background
     /// (<see cref="DropChunk"/>). Scripts name them from the epoch they read: every index key shares the prefix, so on
@@ -41,8 +41,11 @@ internal static class RedisScripts
         local function current(epochKey)
             return redis.call('GET', epochKey) or '0'
         end
+        local function under(prefix, epoch)
+            return prefix .. epoch .. ':'
+        end
         local function indexes(prefix, epoch)
-            local at = prefix .. epoch .. ':'
+            local at = under(prefix, epoch)
             return at .. 'live', at .. 'size', at .. 'types', at .. 'z:'
         end
 
@@ -417,7 +420,7 @@ internal static class RedisScripts
             return #a < #b
         end
         local epoch = current(KEYS[1])
-        local index = ARGV[6] .. epoch .. ':' .. ARGV[7]
+        local index = under(ARGV[6], epoch) .. ARGV[7]
         local function answer(reply)
             table.insert(reply, 1, epoch)
             return reply
