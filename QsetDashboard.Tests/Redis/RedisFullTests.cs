@@ -226,7 +226,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.False(await db.KeyExistsAsync(connection.SizeIndexKey(oldEpoch)));
         Assert.False(await db.KeyExistsAsync(connection.TypeIndexKey(oldEpoch, "User")));
         Assert.Equal([connection.EntryKey("User.7")], await EntryKeysAsync(connection));
-        Assert.Equal("new-7", (await host.Cache.Store.GetAsync("User.7"))!.Value is User { Name: var name } ? name : null);
+        Assert.Equal("new-7", await NameAsync(host.Cache.Store, "User.7"));
         Assert.Equal(1, await host.Cache.Store.CountAsync());
     }
 
@@ -279,7 +279,7 @@ public sealed class RedisFullTests : IAsyncLifetime
             async () => await _admin!.GetDatabase().SetLengthAsync(connection.EpochsKey) == 0,
             "the old epoch is reclaimed in the background");
         Assert.Equal([$"{connection.Prefix}e:User.1", $"{connection.Prefix}e:User.2"], (await EntryKeysAsync(connection)).Select(k => (string)k!).Order(StringComparer.Ordinal));
-        Assert.Equal("new-2", (await host.Cache.Store.GetAsync("User.2"))!.Value is User { Name: var name } ? name : null);
+        Assert.Equal("new-2", await NameAsync(host.Cache.Store, "User.2"));
     }
 
     [Fact]
@@ -312,7 +312,7 @@ public sealed class RedisFullTests : IAsyncLifetime
             async () => await db.KeyExistsAsync([$"{p}live", $"{p}size", $"{p}types", $"{p}z:User"]) == 0,
             "the old indexes are reclaimed in the background");
         Assert.False(await db.KeyExistsAsync($"{p}e:User.1"), "the old value went with them");
-        Assert.Equal("new-2", (await host.Cache.Store.GetAsync("User.2"))!.Value is User { Name: var name } ? name : null);
+        Assert.Equal("new-2", await NameAsync(host.Cache.Store, "User.2"));
         Assert.Equal("new", (await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "new" }))).Value!.Name);
         Assert.Equal(2, await host.Cache.Store.CountAsync());
     }
@@ -421,8 +421,11 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Contains("flushed", refused.Reason, StringComparison.Ordinal);
         Assert.True(await EpochAsync(connection) > seeded, "a new epoch, later on the clock");
         await FillAsync(host, 1, "new");
-        Assert.Equal("new-1", (await store.GetAsync("User.1"))!.Value is User { Name: var name } ? name : null);
+        Assert.Equal("new-1", await NameAsync(store, "User.1"));
     }
+
+    /// <summary>The name of the user the store serves under <paramref name="key"/>, or null on a miss.</summary>
+    private static async Task<string?> NameAsync(ICacheStore store, string key) => (await store.GetAsync(key))?.Value is User { Name: var name } ? name : null;
 
     private async Task<long> EpochAsync(RedisConnection connection) => (long)await _admin!.GetDatabase().StringGetAsync(connection.EpochKey);
 
