@@ -15,10 +15,14 @@ internal static class ResidentMemory
 {
     public static async Task<int> RunAsync(int entries)
     {
+        var before = Heap();
         var users = Enumerable.Range(1, entries).Select(i => new User { Id = i, Name = $"user {i}" }).ToArray();
         var keys = users.Select(u => CacheKeys.For<User>(u.Id)).ToArray();
 
-        var before = Heap();
+        // What the cached objects themselves cost (a user and its key), less the two arrays' references to them.
+        var objectBytes = ((Heap() - before) / (double)entries) - (2 * IntPtr.Size);
+
+        before = Heap();
         var raw = new MemoryCache(new MemoryCacheOptions { SizeLimit = entries });
         for (var i = 0; i < entries; i++)
         {
@@ -44,21 +48,8 @@ internal static class ResidentMemory
         GC.KeepAlive(withCallback);
         withCallback.Dispose();
 
-        await using var engine = BenchmarkEngine.Start(new Dictionary<string, string?>
-        {
-            ["Cache:Capacity"] = entries.ToString(CultureInfo.InvariantCulture),
-            ["Cache:DefaultTtl"] = "01:00:00",
-        });
-        var cache = engine.Cache;
-        before = Heap();
-        for (var i = 0; i < entries; i++)
-        {
-            var user = users[i];
-            await cache.GetAsync<User, User>(keys[i], user, static (u, _) => Task.FromResult<User?>(u));
-        }
-
-        var oursBytes = (Heap() - before) / (double)entries;
-        GC.KeepAlive(cache);
+        var oursBytes = await OursAsync(users, keys, valuesInMemoryCache: true);
+        var withoutCopyBytes = await OursAsync(users, keys, valuesInMemoryCache: false);
 
         Console.WriteLine();
         Console.WriteLine($"| Resident bytes per entry, {entries:N0} users (the users and keys themselves not counted) | Bytes | Ratio |");
@@ -66,7 +57,33 @@ internal static class ResidentMemory
         Console.WriteLine($"| IMemoryCache.Set (raw) | {rawBytes:N0} | 1.00 |");
         Console.WriteLine($"| IMemoryCache.Set with a post-eviction callback | {callbackBytes:N0} | {callbackBytes / rawBytes:N2} |");
         Console.WriteLine($"| Qset memory store populate | {oursBytes:N0} | {oursBytes / rawBytes:N2} |");
+        Console.WriteLine($"| Qset memory store populate, Cache:ValuesInMemoryCache off | {withoutCopyBytes:N0} | {withoutCopyBytes / rawBytes:N2} |");
+        Console.WriteLine();
+        Console.WriteLine($"The same with each user and its key counted ({objectBytes:N0} bytes): raw {rawBytes + objectBytes:N0}; " +
+            $"ours {(oursBytes + objectBytes) / (rawBytes + objectBytes):N2}x, off {(withoutCopyBytes + objectBytes) / (rawBytes + objectBytes):N2}x.");
         return 0;
+    }
+
+    private static async Task<double> OursAsync(User[] users, string[] keys, bool valuesInMemoryCache)
+    {
+        var entries = users.Length;
+        await using var engine = BenchmarkEngine.Start(new Dictionary<string, string?>
+        {
+            ["Cache:Capacity"] = entries.ToString(CultureInfo.InvariantCulture),
+            ["Cache:DefaultTtl"] = "01:00:00",
+            ["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false",
+        });
+        var cache = engine.Cache;
+        var before = Heap();
+        for (var i = 0; i < entries; i++)
+        {
+            var user = users[i];
+            await cache.GetAsync<User, User>(keys[i], user, static (u, _) => Task.FromResult<User?>(u));
+        }
+
+        var bytes = (Heap() - before) / (double)entries;
+        GC.KeepAlive(cache);
+        return bytes;
     }
 
     private static long Heap()

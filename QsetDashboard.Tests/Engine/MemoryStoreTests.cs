@@ -37,26 +37,52 @@ public sealed class MemoryStoreTests
         Assert.Equal(1, host.Cache.GetStats().Evictions);
     }
 
-    [Fact]
-    public async Task AClearOfManyEntries_CountsThemWithoutNamingEach_AndMemoryCacheLetsGoOfEveryValue()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AClearOfManyEntries_CountsThemWithoutNamingEach_AndMemoryCacheLetsGoOfEveryValue(bool valuesInMemoryCache)
     {
         // A million named entries were a list of a million, garbage as soon as the flush became one event.
         const int Entries = 5_000;
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "10000");
+        await using var host = await EngineHost.StartAsync(s =>
+        {
+            s["Cache:Capacity"] = "10000";
+            s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
+        });
         var store = (MemoryCacheStore)host.Cache.Store;
+        int? copies(int n) => valuesInMemoryCache ? n : null;
         for (var id = 1; id <= Entries; id++)
         {
             await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
         }
 
-        Assert.Equal(Entries, store.ValuesInMemoryCache);
+        Assert.Equal(copies(Entries), store.MemoryCacheCount);
 
         var cleared = await store.ClearAsync();
 
         Assert.Equal((Entries, 0), (cleared.Count, cleared.Entries.Count));
-        Assert.Equal((0, 0), (store.Count, store.ValuesInMemoryCache));
+        Assert.Equal((0, copies(0)), (store.Count, store.MemoryCacheCount));
         await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "again" }));
-        Assert.Equal((1, 1), (store.Count, store.ValuesInMemoryCache));
+        Assert.Equal((1, copies(1)), (store.Count, store.MemoryCacheCount));
+        Assert.Equal("again", (await host.Generic.GetAsync<User>(1))!.Name);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AClearOfAFew_NamesEachEntry_WithOrWithoutMemoryCache(bool valuesInMemoryCache)
+    {
+        await using var host = await EngineHost.StartAsync(s => s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false");
+        var store = (MemoryCacheStore)host.Cache.Store;
+        for (var id = 1; id <= 3; id++)
+        {
+            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+        }
+
+        var cleared = await store.ClearAsync();
+
+        Assert.Equal(["User.1", "User.2", "User.3"], cleared.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(0, store.Count);
     }
 
     [Fact]

@@ -53,11 +53,12 @@ public sealed class ReconnectTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("Redis")]
-    [InlineData("Hybrid")]
-    public async Task StalledThenThawed_NoReadServesAValueOlderThanAWriteMadeDuringTheStall(string backend)
+    [InlineData("Redis", true)]
+    [InlineData("Hybrid", true)]
+    [InlineData("Hybrid", false)]
+    public async Task StalledThenThawed_NoReadServesAValueOlderThanAWriteMadeDuringTheStall(string backend, bool valuesInMemoryCache)
     {
-        await using var host = await StartAsync(backend, $"t{Guid.NewGuid():N}:");
+        await using var host = await StartAsync(backend, $"t{Guid.NewGuid():N}:", valuesInMemoryCache);
         await CacheUsersAsync(host, "old");
 
         await _redis.PauseAsync();
@@ -72,10 +73,11 @@ public sealed class ReconnectTests : IAsyncLifetime
         await AssertCachingResumesWithTheNewNamesAsync(host);
     }
 
-    private Task<EngineHost> StartAsync(string backend, string prefix) => EngineHost.StartAsync(s =>
+    private Task<EngineHost> StartAsync(string backend, string prefix, bool valuesInMemoryCache = true) => EngineHost.StartAsync(s =>
     {
         RedisCollection.Configure(s, _redis, backend, prefix);
         s["Cache:RedisTimeout"] = "00:00:00.500";
+        s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
     });
 
     private static async Task CacheUsersAsync(EngineHost host, string name)

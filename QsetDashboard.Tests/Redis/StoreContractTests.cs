@@ -449,6 +449,17 @@ public sealed class MemoryStoreContractTests : StoreContractTests
     protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) => EngineHost.StartAsync(configure);
 }
 
+/// <summary>The memory store without its copy of each value in a <c>MemoryCache</c> keeps the same contract.</summary>
+public sealed class MemoryStoreWithoutMemoryCacheContractTests : StoreContractTests
+{
+    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            s["Cache:ValuesInMemoryCache"] = "false";
+            configure?.Invoke(s);
+        });
+}
+
 [Collection(RedisCollection.Name)]
 public sealed class RedisStoreContractTests(RedisServer redis) : StoreContractTests
 {

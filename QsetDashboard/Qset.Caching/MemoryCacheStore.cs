@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Qset.Caching;
 
 /// <summary>
-/// The default store: an <see cref="MemoryCache"/> holds the values, bounded to <see cref="CacheOptions.Capacity"/>
-/// entries. When full, a new key evicts the entry <see cref="SieveOrder"/> chooses (O(1), whatever the capacity), so
+/// The default store: an <see cref="MemoryCache"/> holds the values (unless <see cref="CacheOptions.ValuesInMemoryCache"/>
+/// is off: reads never go through it), bounded to <see cref="CacheOptions.Capacity"/> entries. When full, a new key evicts the entry <see cref="SieveOrder"/> chooses (O(1), whatever the capacity), so
 /// the store never holds more than its capacity. A hit writes nothing shared: it reads a lock-free index and sets the
 /// entry's own visited bit. An index by entity type lets a bulk write invalidate what it touched without listing the
 /// store. TTL expiry is the store's own: a read of an expired entry, or the expiry scan (once every
@@ -31,7 +31,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
 
-    private readonly MemoryCache _cache;
+    private readonly MemoryCache? _cache;
     private readonly EntryTable _index;
     private readonly InvalidationStamps _stamps;
     private readonly Lock _writeLock = new();
@@ -61,15 +61,19 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         _recorder = recorder;
         _timeProvider = timeProvider;
         _stamps = new InvalidationStamps(Math.Max(4 * _options.Capacity, 1_024));
-        _cache = new MemoryCache(new MemoryCacheOptions
-        {
-            // The recorder's clock when both read the same provider: a HIT is stamped with the time the TTL was checked
-            // against, and on one clock it never reads earlier than the events recorded before it.
-            Clock = _clock = recorder.ClockOver(timeProvider),
 
-            // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
-            ExpirationScanFrequency = TimeSpan.FromDays(1),
-        });
+        // The recorder's clock when both read the same provider: a HIT is stamped with the time the TTL was checked
+        // against, and on one clock it never reads earlier than the events recorded before it.
+        _clock = recorder.ClockOver(timeProvider);
+        _cache = _options.ValuesInMemoryCache
+            ? new MemoryCache(new MemoryCacheOptions
+            {
+                Clock = _clock,
+
+                // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
+                ExpirationScanFrequency = TimeSpan.FromDays(1),
+            })
+            : null;
         _expirationScan = timeProvider.CreateTimer(
             static state => ((MemoryCacheStore)state!).ScanForExpired(),
             this,
@@ -214,7 +218,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             // The store slides and expires entries itself: the cache only holds the value, until its absolute TTL.
             Link(entry);
             _index.Set(entry);
-            _cache.Set(entry.Key, entry, entry.AbsoluteExpiration);
+            _cache?.Set(entry.Key, entry, entry.AbsoluteExpiration);
             result = PopulateResult.StoredOver(replaced is not null && replaced.EntityType != entry.EntityType ? replaced.EntityType : null);
             evicted = victim;
         }
@@ -271,8 +275,8 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         return new ValueTask<IReadOnlyList<string>>(dropped);
     }
 
-    /// <summary>How many values <see cref="MemoryCache"/> holds (for tests: it holds what the index holds, no more).</summary>
-    internal int ValuesInMemoryCache => _cache.Count;
+    /// <summary>How many values <see cref="MemoryCache"/> holds, null without one (for tests: it holds what the index holds, no more).</summary>
+    internal int? MemoryCacheCount => _cache?.Count;
 
     /// <inheritdoc />
     /// <remarks>
@@ -301,13 +305,18 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         List<RemovedEntry> named = [];
         foreach (var chunk in held.Chunk(BuildChunk))
         {
+            if (named.Count > CacheRecorder.OneByOne && _cache is null)
+            {
+                break;
+            }
+
             lock (_writeLock)
             {
                 foreach (var entry in chunk)
                 {
                     if (!_index.TryGetValue(entry.Key, out _))
                     {
-                        _cache.Remove(entry.Key);
+                        _cache?.Remove(entry.Key);
                     }
                 }
             }
@@ -847,7 +856,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public void Dispose()
     {
         _expirationScan.Dispose();
-        _cache.Dispose();
+        _cache?.Dispose();
     }
 
     /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; the caller records its EVICT.</summary>
@@ -860,7 +869,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
         Unlink(victim);
         _index.TryRemove(victim);
-        _cache.Remove(victim.Key);
+        _cache?.Remove(victim.Key);
         return victim;
     }
 
@@ -915,7 +924,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
             Unlink(removed!);
         }
 
-        _cache.Remove(key);
+        _cache?.Remove(key);
         return held;
     }
 
@@ -928,7 +937,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         }
 
         Unlink(entry);
-        _cache.Remove(entry.Key);
+        _cache?.Remove(entry.Key);
         return true;
     }
 
