@@ -68,6 +68,56 @@ public sealed class MemoryStoreTests
     }
 
     [Theory]
+    [InlineData(CacheOrder.Key)]
+    [InlineData(CacheOrder.Newest)]
+    [InlineData(CacheOrder.Oldest)]
+    [InlineData(CacheOrder.Ttl)]
+    [InlineData(CacheOrder.Size)]
+    public async Task AClearOfMany_LeavesEachOrderWithOnlyWhatCameAfter_EvictsAmongThose_AndUnchainsWhatItDropped(CacheOrder order)
+    {
+        // A clear replaces the index, the orders and the MemoryCache at once, and unchains the old eviction order after,
+        // off the lock: nothing of what it dropped may come back through an order, and an old entry still held by
+        // someone (a page on screen) must not keep the others alive through its links.
+        const int Capacity = 5_000;
+        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = $"{Capacity}");
+        var store = (MemoryCacheStore)host.Cache.Store;
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        for (var id = 1; id <= Capacity; id++)
+        {
+            var entry = UserEntry(id, "old", expires.AddSeconds(id % 600));
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        Assert.Equal(10, (await store.ListPageAsync(new CacheListQuery(10, Order: order))).Entries.Count);
+        var kept = await store.GetAsync("User.2500");
+        Assert.NotNull(kept);
+
+        Assert.Equal(Capacity, (await store.ClearAsync()).Count);
+        for (var id = 1; id <= Capacity + 1; id++)
+        {
+            var entry = UserEntry(id, "new", expires.AddSeconds(id % 600));
+            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+        }
+
+        List<CacheEntry> listed = [];
+        for (var page = await store.ListPageAsync(new CacheListQuery(1_000, Order: order)); ; page = await store.ListPageAsync(new CacheListQuery(1_000, page.NextCursor, Order: order)))
+        {
+            listed.AddRange(page.Entries);
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal((Capacity, Capacity), (store.Count, listed.Count));
+        Assert.All(listed, e => Assert.Equal("new", ((User)e.Value!).Name));
+        Assert.Equal(Capacity, listed.Select(e => e.Key).Distinct().Count());
+        var evict = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Evict);
+        Assert.Equal("User.1", evict.Key);
+        await Eventually.TrueAsync(() => kept.Newer is null && kept.Older is null && !kept.Linked, "the dropped entry is unchained");
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task AClearOfAFew_NamesEachEntry_WithOrWithoutMemoryCache(bool valuesInMemoryCache)

@@ -48,7 +48,7 @@ internal sealed class EntryOrderIndex
     /// <summary>True while the order is kept: populates and removals update it.</summary>
     public bool Active { get; private set; }
 
-    /// <summary>Bumped each time the order starts being kept: a build or a measuring of an earlier one files nothing.</summary>
+    /// <summary>Bumped each time the order starts being kept, and at a clear: a build or a measuring of an earlier one files nothing.</summary>
     public int Generation { get; private set; }
 
     /// <summary>Whether entries must be measured before they are filed (the size order).</summary>
@@ -139,9 +139,13 @@ internal sealed class EntryOrderIndex
         }
     }
 
-    /// <summary>The store was cleared.</summary>
+    /// <summary>
+    /// The store was cleared: the order stays kept, empty, and a build or a measuring begun before files nothing (what
+    /// it holds was dropped, though still linked until the store unchains it off the lock).
+    /// </summary>
     public void Clear()
     {
+        Generation++;
         Set.Clear();
         _queued = [];
     }

@@ -12,11 +12,11 @@ namespace Qset.Caching;
 /// </remarks>
 internal sealed class InvalidationStamps(int maxKeys)
 {
-    private readonly Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
-    private readonly Queue<(string Key, long Stamp)> _order = new();
+    private Dictionary<string, long> _stamps = new(StringComparer.Ordinal);
+    private Queue<(string Key, long Stamp)> _order = new();
 
     // The latest invalidation of every key of an entity type at once (a bulk write), one stamp per type: a handful.
-    private readonly Dictionary<string, long> _types = new(StringComparer.Ordinal);
+    private Dictionary<string, long> _types = new(StringComparer.Ordinal);
     private long _clock;
     private long _floor;
 
@@ -45,10 +45,11 @@ internal sealed class InvalidationStamps(int maxKeys)
     /// <summary>Invalidates every key at once (a flush): every populate that began before now is refused, even of keys never seen.</summary>
     public long StampAll()
     {
+        // New collections rather than cleared ones: O(1) whatever they held, and their arrays go back to the GC.
         _floor = ++_clock;
-        _stamps.Clear();
-        _order.Clear();
-        _types.Clear();
+        _stamps = new(StringComparer.Ordinal);
+        _order = new();
+        _types = new(StringComparer.Ordinal);
         return _floor;
     }
 

@@ -31,7 +31,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     // With a text filter a page may need to pass over many keys: at most this many per page, then it returns a cursor.
     private const int ScanBudget = 20_000;
 
-    private readonly MemoryCache? _cache;
+    private MemoryCache? _cache;
     private readonly EntryTable _index;
     private readonly InvalidationStamps _stamps;
     private readonly Lock _writeLock = new();
@@ -65,15 +65,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         // The recorder's clock when both read the same provider: a HIT is stamped with the time the TTL was checked
         // against, and on one clock it never reads earlier than the events recorded before it.
         _clock = recorder.ClockOver(timeProvider);
-        _cache = _options.ValuesInMemoryCache
-            ? new MemoryCache(new MemoryCacheOptions
-            {
-                Clock = _clock,
-
-                // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
-                ExpirationScanFrequency = TimeSpan.FromDays(1),
-            })
-            : null;
+        _cache = NewMemoryCache();
         _expirationScan = timeProvider.CreateTimer(
             static state => ((MemoryCacheStore)state!).ScanForExpired(),
             this,
@@ -280,52 +272,56 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
 
     /// <inheritdoc />
     /// <remarks>
-    /// Every entry leaves the index at once, under the lock; MemoryCache lets go of their values after, a chunk per hold
-    /// of the lock. Names each entry up to <see cref="CacheRecorder.OneByOne"/>; past that counts them.
+    /// O(1) under the lock, whatever the store holds: the index, the orders and the <see cref="MemoryCache"/> are
+    /// replaced, not emptied (a Hybrid node clears its L1 so at every recovery). The eviction order's old chain is
+    /// unchained after, off the lock, in the background past <see cref="BuildChunk"/> entries. Names each entry up to
+    /// <see cref="CacheRecorder.OneByOne"/>; past that counts them.
     /// </remarks>
     public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
     {
         IEnumerable<CacheEntry> held;
         int count;
+        CacheEntry? chain;
+        MemoryCache? values;
         lock (_writeLock)
         {
             _stamps.StampAll();
-            _order.Clear();
+            chain = _order.Detach();
             _keysByType.Clear();
             _queriesByTable.Clear();
             _byTtl.Clear();
             _bySize.Clear();
             (held, count) = _index.Clear();
+            values = _cache;
+            _cache = NewMemoryCache();
         }
 
-        // MemoryCache lets go of the values a chunk per hold of the lock, so a populate or an invalidation waits for one
-        // chunk, not for a million (a Hybrid node clears its L1 so at every recovery); a key stored again since is left
-        // alone, its new value is the one MemoryCache holds now. Past a hundred the entries are counted, not named: a
-        // list of a million would be garbage the moment the flush is recorded as one event.
-        List<RemovedEntry> named = [];
-        foreach (var chunk in held.Chunk(BuildChunk))
+        values?.Dispose();
+        if (count > BuildChunk)
         {
-            if (named.Count > CacheRecorder.OneByOne && _cache is null)
-            {
-                break;
-            }
-
-            lock (_writeLock)
-            {
-                foreach (var entry in chunk)
-                {
-                    if (!_index.TryGetValue(entry.Key, out _))
-                    {
-                        _cache?.Remove(entry.Key);
-                    }
-                }
-            }
-
-            named.AddRange(chunk.Take(CacheRecorder.OneByOne + 1 - named.Count).Select(e => new RemovedEntry(e.Key, e.EntityType)));
+            _ = Task.Run(() => SieveOrder.Release(chain), CancellationToken.None);
+        }
+        else
+        {
+            SieveOrder.Release(chain);
         }
 
-        return new ValueTask<CacheClear>(new CacheClear(count, count <= CacheRecorder.OneByOne ? named : []));
+        // Past a hundred the entries are counted, not named: a list of a million would be garbage the moment the flush
+        // is recorded as one event.
+        var named = count <= CacheRecorder.OneByOne ? held.Select(e => new RemovedEntry(e.Key, e.EntityType)).ToList() : [];
+        return new ValueTask<CacheClear>(new CacheClear(count, named));
     }
+
+    /// <summary>The cache each value is also handed to, unless <see cref="CacheOptions.ValuesInMemoryCache"/> is off.</summary>
+    private MemoryCache? NewMemoryCache() => _options.ValuesInMemoryCache
+        ? new MemoryCache(new MemoryCacheOptions
+        {
+            Clock = _clock,
+
+            // The store expires entries itself (and removes them from the cache); the cache's own scan would only walk them again.
+            ExpirationScanFrequency = TimeSpan.FromDays(1),
+        })
+        : null;
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CacheEntry>> ListAsync(CancellationToken cancellationToken = default)
@@ -856,7 +852,10 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public void Dispose()
     {
         _expirationScan.Dispose();
-        _cache?.Dispose();
+        lock (_writeLock)
+        {
+            _cache?.Dispose();
+        }
     }
 
     /// <summary>Makes room for one entry: SIEVE's choice leaves the index and the cache; the caller records its EVICT.</summary>

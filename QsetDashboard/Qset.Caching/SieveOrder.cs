@@ -109,10 +109,25 @@ internal sealed class SieveOrder
         return node;
     }
 
-    /// <summary>Empties the order.</summary>
-    public void Clear()
+    /// <summary>
+    /// Empties the order in O(1): returns the oldest entry of what it held, still chained, for
+    /// <see cref="Release"/> to unchain off the lock.
+    /// </summary>
+    public CacheEntry? Detach()
     {
-        for (var node = _oldest; node is not null;)
+        var oldest = _oldest;
+        _newest = _oldest = _hand = _scanHand = null;
+        Count = 0;
+        return oldest;
+    }
+
+    /// <summary>
+    /// Unchains what <see cref="Detach"/> returned, so that an entry someone still holds (a page on screen) does not
+    /// keep every other one alive through its links. Needs no lock: no one else reaches a detached entry's links.
+    /// </summary>
+    public static void Release(CacheEntry? oldest)
+    {
+        for (var node = oldest; node is not null;)
         {
             var next = node.Newer;
             node.Newer = null;
@@ -120,8 +135,5 @@ internal sealed class SieveOrder
             node.Linked = false;
             node = next;
         }
-
-        _newest = _oldest = _hand = _scanHand = null;
-        Count = 0;
     }
 }
