@@ -215,6 +215,12 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Empty((await host.Cache.Store.ListPageAsync(new CacheListQuery(50, Order: CacheOrder.Ttl))).Entries);
         Assert.Equal("new-7", (await host.Cache.GetAsync<User, int>("User.7", 7, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = $"new-{i}" }))).Value!.Name);
 
+        // A key-order page walks the new epoch's keys only: a SCAN of the keyspace returned the old values first, a
+        // page of nothing, until their reclaim was done.
+        var page = await host.Cache.Store.ListPageAsync(new CacheListQuery(50));
+        Assert.Equal(["User.7"], page.Entries.Select(e => e.Key));
+        Assert.Null(page.NextCursor);
+
         connection.BeforeReclaimChunk = null;
         reclaim.SetResult();
         await Eventually.TrueAsync(
@@ -612,14 +618,14 @@ public sealed class RedisFullTests : IAsyncLifetime
     [Fact]
     public async Task AKeyOrderPage_WithASparseFilter_LooksFurtherEachScan_SoOnePageCallReachesAKeyAmongThousands()
     {
-        // At a page's COUNT (about the limit) twenty SCAN calls saw two hundred slots: at a million keys, the Cache page's
+        // At a page's COUNT (about the limit) twenty SCAN (now ZSCAN) calls saw two hundred slots: at a million keys, the Cache page's
         // filter found nothing past its first hundred thousand.
         const int Held = 5_000;
         await using var host = await StartAsync();
         var store = host.Cache.Store;
         await Task.WhenAll(Enumerable.Range(1, Held).Select(async id =>
             await store.TryPopulateAsync(UserEntry(id, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync($"User.{id}"))));
-        var scansBefore = await CallsAsync("cmdstat_scan");
+        var scansBefore = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
 
         var keys = new List<string>();
         string? cursor = null;
@@ -634,7 +640,28 @@ public sealed class RedisFullTests : IAsyncLifetime
         while (cursor is not null && pages < 10);
 
         Assert.Equal(["User.4242"], keys);
-        Assert.True(pages == 1, $"{pages} pages and {await CallsAsync("cmdstat_scan") - scansBefore} SCAN calls to walk {Held} keys");
+        Assert.True(pages == 1, $"{pages} pages and {await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scansBefore} ZSCAN calls to walk {Held} keys");
+    }
+
+    [Fact]
+    public async Task AKeyOrderPage_WalksThisAppsKeysOnly_NotTheRestOfASharedServer()
+    {
+        // A SCAN of the keyspace walked every key of the server: among 200,000 of another app's, a page's calls ended
+        // with a cursor and a page short of keys this app held.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        await _admin!.GetDatabase().ScriptEvaluateAsync("for i = 1, 200000 do redis.call('SET', 'another-app:' .. i, 'x') end");
+        for (var id = 1; id <= 3; id++)
+        {
+            await store.TryPopulateAsync(UserEntry(id, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync($"User.{id}"));
+        }
+
+        var calls = await CallsAsync("cmdstat_evalsha", "cmdstat_eval", "cmdstat_scan");
+        var page = await store.ListPageAsync(new CacheListQuery(10));
+
+        Assert.Equal(["User.1", "User.2", "User.3"], page.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Null(page.NextCursor);
+        Assert.Equal(1, await CallsAsync("cmdstat_evalsha", "cmdstat_eval", "cmdstat_scan") - calls);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Qset.Caching.Redis;
 
 /// <summary>
 /// Values in Redis, shared by every node. TTL is set on write; the guarded populate is one Lua script that compares
-/// the key's generation with the one the read began at; listing uses SCAN over the prefix. When the server has
+/// the key's generation with the one the read began at; listing walks the index of live keys (ZSCAN). When the server has
 /// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
 /// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
 /// </summary>
@@ -250,11 +250,13 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     /// <inheritdoc />
     /// <remarks>
-    /// SCAN with the filters as a MATCH pattern on the server, so only matching keys cross the network; at most a few
-    /// SCAN calls per page. Pages follow Redis's hash order, not key order, and a key may repeat on a later page when
-    /// Redis rehashes between two pages (SCAN's own guarantee: every key present throughout is returned). A page never
-    /// ends inside a batch by count (<see cref="RedisScanCursor"/>), which could lose a key when the server's writes
-    /// elsewhere change what a SCAN call returns the second time.
+    /// ZSCAN of the current flush epoch's index of live keys (of the type's index, with a type filter), the text filter
+    /// a MATCH pattern on the server, so only matching keys cross the network; at most a few calls per page. It walks
+    /// this app's keys of this epoch only: not the server's other keys, nor the values a flush left for the reclaim (a
+    /// SCAN of the keyspace did, and returned empty pages after a flush of many until the reclaim was done). Pages follow
+    /// the index's hash order, not key order, and a key may repeat on a later page when Redis rehashes between two
+    /// pages (ZSCAN's own guarantee: every key present throughout is returned). A page never ends inside a batch by
+    /// count (<see cref="RedisScanCursor"/>), which could lose a key when writes change what a call returns the second time.
     /// </remarks>
     public ValueTask<CachePage> ListPageAsync(CacheListQuery query, CancellationToken cancellationToken = default)
     {
@@ -271,26 +273,14 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         }
 
         var (scanCursor, pending) = RedisScanCursor.Parse(query.Cursor);
-        var pattern = $"{_connection.EntryPrefix}{RedisScanCursor.Pattern(query.EntityType, query.Text)}";
 
-        // A SCAN call looks at about COUNT slots of the keyspace: about a page at first, so a batch rarely overflows one.
+        // The type's own index holds only its keys: the pattern filters by text alone.
+        var pattern = RedisScanCursor.Pattern(query.Text);
+
+        // A call looks at about COUNT slots of the index: about a page at first, so a batch rarely overflows one.
         var count = Math.Clamp(query.Limit, 10, 500);
         return FailOpenAsync(async database =>
         {
-            // The server that holds the prefix's keys: on a cluster, the owner of the prefix's hash slot (SCAN names no
-            // key, so the client would send it to any node); on a single server, that server.
-            IServer server;
-            try
-            {
-                server = _connection.Multiplexer.GetServer(_connection.EntryKey(string.Empty));
-            }
-            catch (InvalidOperationException ex)
-            {
-                // No connected server owns the slot (a failover under way): an outage like any other.
-                _connection.ReportFailure(ex);
-                return new CachePage([], null);
-            }
-
             // What the last page could not take of its last batch comes first.
             List<RedisKey> keys = [.. pending.Take(query.Limit).Select(_connection.EntryKey)];
             if (pending.Count > query.Limit)
@@ -306,34 +296,36 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             var cursor = scanCursor;
             for (var call = 0; call < RedisScanCursor.MaxCallsPerPage; call++)
             {
-                var reply = (RedisResult[])(await server.ExecuteAsync("SCAN", cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), "MATCH", pattern, "COUNT", count).ConfigureAwait(false))!;
-                var batch = ((RedisResult[])reply[1]!).Select(r => (string)r!).ToArray();
+                var reply = (RedisResult[])(await database.ScriptEvaluateAsync(
+                    RedisScripts.ScanLive,
+                    [_connection.EpochKey],
+                    [_connection.IndexPrefix, query.EntityType ?? string.Empty, cursor, pattern, count]).ConfigureAwait(false))!;
                 var next = ulong.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+                var batch = ((RedisResult[])reply[1]!).Select(r => (string)r!).ToArray();
                 var room = query.Limit - keys.Count;
                 if (batch.Length > room)
                 {
                     if (keys.Count > 0)
                     {
-                        // The page ends before this batch: the next page runs the same SCAN call again, whole.
+                        // The page ends before this batch: the next page runs the same call again, whole.
                         return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
                     }
 
                     // One batch is more than a page: the rest of it rides in the cursor.
-                    keys.AddRange(batch[..room].Select(k => (RedisKey)k));
-                    var rest = batch[room..].Select(k => _connection.CacheKeyOf(k)!).ToList();
-                    return await PageAsync(database, keys, RedisScanCursor.Format(next, rest)).ConfigureAwait(false);
+                    keys.AddRange(batch[..room].Select(_connection.EntryKey));
+                    return await PageAsync(database, keys, RedisScanCursor.Format(next, batch[room..])).ConfigureAwait(false);
                 }
 
-                keys.AddRange(batch.Select(k => (RedisKey)k));
+                keys.AddRange(batch.Select(_connection.EntryKey));
                 cursor = next;
                 if (cursor == 0)
                 {
                     return await PageAsync(database, keys, null).ConfigureAwait(false);
                 }
 
-                // A sparse match (a filter, or other keys on the server) looks at more slots a call, so a page's calls
-                // cover a million keys, not the first hundred thousand; matches stay about a page a call, so a batch
-                // that overflows, and the keys its cursor carries, stay about a page too.
+                // A sparse match (a text filter) looks at more slots a call, so a page's calls cover a million keys,
+                // not the first hundred thousand; matches stay about a page a call, so a batch that overflows, and the
+                // keys its cursor carries, stay about a page too.
                 if (batch.Length < room / 4)
                 {
                     count = Math.Min(count * 4, MaxScanCount);
@@ -344,7 +336,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         }, whenDown: new CachePage([], null));
     }
 
-    /// <summary>The most slots one SCAN call of a key-order page looks at (about a millisecond of the server's time).</summary>
+    /// <summary>The most slots one ZSCAN call of a key-order page looks at (about a millisecond of the server's time).</summary>
     private const int MaxScanCount = 8_192;
 
     /// <summary>

@@ -5,18 +5,18 @@ namespace Qset.Caching.Redis;
 
 /// <summary>
 /// The Redis store's page cursor, <c>r{scan cursor}</c> or <c>r{scan cursor}.{keys}</c>, and MATCH patterns. The
-/// keys (base64url of the cache keys, one a line) are those of the last SCAN call that did not fit the page: the next
-/// page lists them first, then scans on from the cursor. A page never ends inside a SCAN call's batch by counting
-/// (re-running a SCAN call after writes elsewhere on the server may return another batch, so a count of keys to skip
-/// could skip a key never listed); it ends before the batch, or, when the batch alone is more than a page, carries
-/// what is left of it.
+/// keys (base64url of the cache keys, one a line) are those of the last ZSCAN call (of the index of live keys) that did
+/// not fit the page: the next page lists them first, then scans on from the cursor. A page never ends inside a call's
+/// batch by counting (re-running a call after writes to the index may return another batch, so a count of keys to
+/// skip could skip a key never listed); it ends before the batch, or, when the batch alone is more than a page,
+/// carries what is left of it.
 /// </summary>
 internal static class RedisScanCursor
 {
-    /// <summary>At most this many SCAN calls serve one page, so a sparse filter returns a cursor rather than scanning on.</summary>
+    /// <summary>At most this many ZSCAN calls serve one page, so a sparse filter returns a cursor rather than scanning on.</summary>
     public const int MaxCallsPerPage = 20;
 
-    /// <summary>The SCAN cursor to go on from and the keys to list before it; the start for null.</summary>
+    /// <summary>The ZSCAN cursor to go on from and the keys to list before it; the start for null.</summary>
     /// <exception cref="ArgumentException">The cursor was not made here.</exception>
     public static (ulong Cursor, IReadOnlyList<string> Pending) Parse(string? cursor)
     {
@@ -51,7 +51,7 @@ internal static class RedisScanCursor
         }
     }
 
-    /// <summary>The cursor of a page that ends before the SCAN call at <paramref name="scan"/>, or, with <paramref name="pending"/>, before those keys and then that call.</summary>
+    /// <summary>The cursor of a page that ends before the ZSCAN call at <paramref name="scan"/>, or, with <paramref name="pending"/>, before those keys and then that call.</summary>
     public static string Format(ulong scan, IReadOnlyList<string>? pending = null)
     {
         var head = string.Create(CultureInfo.InvariantCulture, $"r{scan}");
@@ -66,16 +66,10 @@ internal static class RedisScanCursor
         return padded + new string('=', (4 - (padded.Length % 4)) % 4);
     }
 
-    /// <summary>A MATCH pattern for cache keys of <paramref name="entityType"/> containing <paramref name="text"/> in any case.</summary>
-    public static string Pattern(string? entityType, string? text)
+    /// <summary>A MATCH pattern for cache keys containing <paramref name="text"/> in any case (every key for none).</summary>
+    public static string Pattern(string? text)
     {
-        var pattern = new StringBuilder();
-        if (entityType is not null)
-        {
-            pattern.Append(Escape(entityType)).Append('.');
-        }
-
-        pattern.Append('*');
+        var pattern = new StringBuilder("*");
         if (!string.IsNullOrEmpty(text))
         {
             foreach (var c in text)
