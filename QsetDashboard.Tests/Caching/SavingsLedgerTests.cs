@@ -23,8 +23,8 @@ public sealed class SavingsLedgerTests : IDisposable
         _journal.Dispose();
     }
 
-    private CacheEvent E(CacheEventKind kind, string key, string type, double ms = 0) =>
-        new(++_sequence, _time.GetUtcNow(), kind, key, type, "test", TimeSpan.FromMilliseconds(ms), null);
+    private CacheEvent E(CacheEventKind kind, string key, string? type, double ms = 0, long count = 1) =>
+        new(++_sequence, _time.GetUtcNow(), kind, key, type, "test", TimeSpan.FromMilliseconds(ms), null, count);
 
     [Fact]
     public void EntityRow_AddsUpHitsMissesReadTimeAndChurn()
@@ -49,21 +49,23 @@ public sealed class SavingsLedgerTests : IDisposable
     }
 
     [Fact]
-    public void AnInvalidationThatStandsForMany_CountsEveryValueHeldOfItsType_OrOfEveryTypeWhenItNamesNone()
+    public void AnInvalidationThatStandsForMany_CountsWhatItRemovedOfItsType_AndOneThatNamesNoTableIsNoTablesChurn()
     {
         // More than 100 invalidations at once (a bulk write, a flush, an L1 clear) are one event with key "*".
         _ledger.Apply(
         [
-            E(CacheEventKind.Populate, "User.1", "User"), E(CacheEventKind.Populate, "User.2", "User"), E(CacheEventKind.Populate, "User.3", "User"),
-            E(CacheEventKind.Populate, "Team.1", "Team"), E(CacheEventKind.Populate, "Team.2", "Team"),
-            E(CacheEventKind.Invalidate, "*", "User"),
+            E(CacheEventKind.Populate, "User.1", "User"), E(CacheEventKind.Populate, "Team.1", "Team"),
+            E(CacheEventKind.Invalidate, "*", "User", count: 250),
         ]);
 
-        Assert.Equal([("Team", 0L), ("User", 3L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
+        Assert.Equal([("Team", 0L), ("User", 250L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
 
-        _ledger.Apply([E(CacheEventKind.Populate, "User.1", "User"), new(++_sequence, _time.GetUtcNow(), CacheEventKind.Invalidate, "*", null, "test", TimeSpan.Zero, "flush: 3 entries")]);
+        // A flush or an L1 clear is not a write to a table.
+        _ledger.Apply([E(CacheEventKind.Invalidate, "*", null, count: 3_000), E(CacheEventKind.Invalidate, "*", "Query", count: 300)]);
 
-        Assert.Equal([("Team", 2L), ("User", 4L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
+        var snapshot = _ledger.Snapshot();
+        Assert.Equal([("Team", 0L), ("User", 250L)], snapshot.Entities.Select(r => (r.Name, r.Invalidations)));
+        Assert.Empty(snapshot.Queries);
     }
 
     [Fact]
@@ -109,13 +111,13 @@ public sealed class SavingsLedgerTests : IDisposable
     }
 
     [Fact]
-    public void InvalidatingAKeyThatHeldNothing_IsNotChurn_NorIsOneAlreadyEvicted()
+    public void InvalidatingAKeyThatHeldNothing_IsNotChurn()
     {
+        // The store says how many values an invalidation removed: none for a key never cached, evicted or expired.
         _ledger.Apply(
         [
-            E(CacheEventKind.Invalidate, "User.1", "User"),
-            E(CacheEventKind.Populate, "User.2", "User", 1), E(CacheEventKind.Evict, "User.2", "User"), E(CacheEventKind.Invalidate, "User.2", "User"),
-            E(CacheEventKind.Populate, "User.3", "User", 1), E(CacheEventKind.Invalidate, "User.3", "User"), E(CacheEventKind.Invalidate, "User.3", "User"),
+            E(CacheEventKind.Invalidate, "User.1", "User", count: 0),
+            E(CacheEventKind.Populate, "User.3", "User", 1), E(CacheEventKind.Invalidate, "User.3", "User"), E(CacheEventKind.Invalidate, "User.3", "User", count: 0),
         ]);
 
         Assert.Equal(1, Assert.Single(_ledger.Snapshot().Entities).Invalidations);
@@ -145,6 +147,23 @@ public sealed class SavingsLedgerTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(4));
 
         Assert.Equal(0.5, Assert.Single(_ledger.Snapshot().Entities).InvalidationsPerMinute, 10);
+    }
+
+    [Fact]
+    public async Task FedFromTheRealEngine_OnlyAWriteThatThrewACachedValueAwayIsChurn()
+    {
+        // The ledger kept a set of every key held (one entry a cached key, and without Redis keyspace notifications
+        // never told of an expiry, so it grew without end); the store's own answer replaces it.
+        await using var host = await EngineHost.StartAsync();
+        await host.Generic.SetAsync(1, new User { Name = "a" });
+        await host.Generic.GetAsync<User>(1);
+        await host.Generic.SetAsync(1, new User { Name = "b" });
+        await host.Generic.SetAsync(1, new User { Name = "c" });
+        await host.Generic.SetAsync(2, new User { Name = "d" });
+
+        Assert.Equal([("User.1", 0L), ("User.1", 1L), ("User.1", 0L), ("User.2", 0L)],
+            host.Events().Where(e => e.Kind == CacheEventKind.Invalidate).Select(e => (e.Key, e.Count)));
+        Assert.Equal(1, Assert.Single(host.Get<SavingsLedger>().Snapshot().Entities).Invalidations);
     }
 
     [Fact]

@@ -43,11 +43,12 @@ internal sealed partial class CacheRecorder(
         string? entityType,
         TimeSpan duration = default,
         string? detail = null,
-        string? source = null)
+        string? source = null,
+        long count = 1)
     {
         counters.Count(kind);
         var ambientSource = CacheContext.Current(out var capture);
-        var cacheEvent = journal.Append(new CacheEvent(0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail));
+        var cacheEvent = journal.Append(new CacheEvent(0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail, count));
         if (capture is not null)
         {
             CacheContext.Observe(capture, cacheEvent);
@@ -82,7 +83,7 @@ internal sealed partial class CacheRecorder(
     internal const string SummaryKey = "*";
 
     /// <summary>
-    /// Records <paramref name="events"/> events of one kind as one (key <c>*</c>, the number in its detail), counted as
+    /// Records <paramref name="events"/> events of one kind as one (key <c>*</c>, the number its <see cref="CacheEvent.Count"/> and its detail), counted as
     /// that many: a drop of a million L1 copies fills neither the journal nor its subscribers with a million events,
     /// and pushes no DEGRADED or RECOVERED out of the journal.
     /// </summary>
@@ -90,7 +91,7 @@ internal sealed partial class CacheRecorder(
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
         counters.CountMany(kind, events - 1);
-        return Record(kind, SummaryKey, entityType, detail: detail, source: source);
+        return Record(kind, SummaryKey, entityType, detail: detail, source: source, count: events);
     }
 
     /// <summary>

@@ -75,7 +75,7 @@ public sealed partial class EventJournal : IDisposable
     /// <summary>Appends an event, giving it the next sequence number, and wakes the subscribers.</summary>
     public CacheEvent Append(in CacheEvent cacheEvent)
     {
-        var sequence = Append(cacheEvent.Timestamp, cacheEvent.Kind, cacheEvent.Key, cacheEvent.EntityType, cacheEvent.Source, cacheEvent.Duration, cacheEvent.Detail);
+        var sequence = Append(cacheEvent.Timestamp, cacheEvent.Kind, cacheEvent.Key, cacheEvent.EntityType, cacheEvent.Source, cacheEvent.Duration, cacheEvent.Detail, cacheEvent.Count);
         return cacheEvent with { Sequence = sequence };
     }
 
@@ -105,12 +105,12 @@ public sealed partial class EventJournal : IDisposable
 
     /// <summary>Appends an event made from its fields, in its slot; returns its sequence number.</summary>
     internal long Append(
-        DateTimeOffset timestamp, CacheEventKind kind, string key, string? entityType, string source, TimeSpan duration, string? detail)
+        DateTimeOffset timestamp, CacheEventKind kind, string key, string? entityType, string source, TimeSpan duration, string? detail, long count = 1)
     {
         // Hits buffered before this event come before it.
         _hits.DrainAll();
         var sequence = Interlocked.Increment(ref _claimed);
-        Write(sequence, new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail));
+        Write(sequence, new CacheEvent(sequence, timestamp, kind, key, entityType, source, duration, detail, count));
         SignalSubscribers();
         return sequence;
     }

@@ -122,8 +122,8 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.KeyTag, key);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         var started = _timeProvider.GetTimestamp();
-        await _store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail);
+        var removed = await _store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
+        _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail, count: removed ? 1 : 0);
     }
 
     /// <summary>

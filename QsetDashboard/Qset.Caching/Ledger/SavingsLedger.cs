@@ -90,17 +90,10 @@ internal sealed class SavingsLedger : IDisposable
             }
 
             _applied = e.Sequence;
-            if (e.Kind == CacheEventKind.Invalidate && e.Key == CacheRecorder.SummaryKey)
+            if (e.Key == CacheRecorder.SummaryKey && e.EntityType is null or QueryKeys.EntityType)
             {
-                // One event for many (a bulk write of a table, a flush, an L1 clear): it threw away every value held
-                // of its entity type, or of every type when it names none.
-                foreach (var held in e.EntityType is { } type
-                    ? _entities.TryGetValue(type, out var own) ? [own] : []
-                    : _entities.Values.Concat(_queries.Values))
-                {
-                    held.InvalidateAll();
-                }
-
+                // One event for many that names no table (a flush, an L1 clear): not a write to a table, so no table's
+                // churn. One that names its type (a bulk write of the table) counts below, as many as it removed.
                 continue;
             }
 
@@ -114,7 +107,7 @@ internal sealed class SavingsLedger : IDisposable
     private Tally? TallyFor(in CacheEvent e)
     {
         if (e.Kind is not (CacheEventKind.Hit or CacheEventKind.Miss or CacheEventKind.Populate or CacheEventKind.Invalidate
-                or CacheEventKind.Reject or CacheEventKind.Evict or CacheEventKind.Expire)
+                or CacheEventKind.Reject)
             || e.EntityType is null)
         {
             return null;
@@ -199,10 +192,6 @@ internal sealed class SavingsLedger : IDisposable
 
         public TimeSpan DbReadTime { get; private set; }
 
-        // The keys holding a value now: only an invalidation that throws a value away is churn. The seed records
-        // INVALIDATE on every write, cached or not, and those cost the cache nothing.
-        private HashSet<string> Held { get; } = new(StringComparer.Ordinal);
-
         public void Add(in CacheEvent e)
         {
             switch (e.Kind)
@@ -214,31 +203,18 @@ internal sealed class SavingsLedger : IDisposable
                     Misses++;
                     break;
                 case CacheEventKind.Invalidate:
-                    if (Held.Remove(e.Key))
-                    {
-                        Invalidations++;
-                    }
-
-                    break;
-                case CacheEventKind.Evict or CacheEventKind.Expire:
-                    Held.Remove(e.Key);
+                    // Only an invalidation that threw values away is churn, as many as the store says it removed: the
+                    // seed records INVALIDATE on every write, cached or not, and those cost the cache nothing.
+                    Invalidations += e.Count;
                     break;
                 case CacheEventKind.Populate:
                     Populates++;
-                    Held.Add(e.Key);
                     CountRead(e.Duration);
                     break;
                 case CacheEventKind.Reject:
                     CountRead(e.Duration);
                     break;
             }
-        }
-
-        /// <summary>Every value held was thrown away by one invalidation that stands for many.</summary>
-        public void InvalidateAll()
-        {
-            Invalidations += Held.Count;
-            Held.Clear();
         }
 
         public Tally Copy()

@@ -353,8 +353,10 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
         else if (message.Kind == KeyMessage)
         {
             // The memory store completes at once, so the copy is gone before the acknowledgement is sent.
-            _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
-            _recorder.Record(CacheEventKind.Invalidate, message.Body, null, detail: $"L1 copy dropped: invalidated by node {message.Node}", source: "sync");
+            var dropped = _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            _recorder.Record(CacheEventKind.Invalidate, message.Body, null,
+                detail: dropped ? $"L1 copy dropped: invalidated by node {message.Node}" : $"invalidated by node {message.Node}; no L1 copy held",
+                source: "sync", count: dropped ? 1 : 0);
         }
 
         return null;

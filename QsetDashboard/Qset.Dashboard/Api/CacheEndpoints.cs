@@ -88,8 +88,8 @@ internal sealed record CacheEntryDto(string Key, string Type, JsonNode? Value, i
 
 /// <summary>A cache event as the API shows it.</summary>
 internal sealed record CacheEventDto(
-    long Sequence, DateTimeOffset Timestamp, string Kind, string Key, string? EntityType, string Source, double DurationMs, string? Detail)
+    long Sequence, DateTimeOffset Timestamp, string Kind, string Key, string? EntityType, string Source, double DurationMs, string? Detail, long Count)
 {
     public static CacheEventDto From(CacheEvent e) =>
-        new(e.Sequence, e.Timestamp, e.Kind.Label(), e.Key, e.EntityType, e.Source, e.Duration.TotalMilliseconds, e.Detail);
+        new(e.Sequence, e.Timestamp, e.Kind.Label(), e.Key, e.EntityType, e.Source, e.Duration.TotalMilliseconds, e.Detail, e.Count);
 }
