@@ -643,6 +643,28 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.True(pages == 1, $"{pages} pages and {await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scansBefore} ZSCAN calls to walk {Held} keys");
     }
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task AMiss_ReadsRedisTwiceBeforeItsPopulate_TheTicketComesWithTheSecondRead(string backend)
+    {
+        // The read that finds the key missing, then (once this caller owns the load) the read that checks whether
+        // another caller cached it meanwhile: that one also takes the populate's ticket. It was a third read.
+        await using var host = await StartAsync(backend);
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        // Each read is one MGET (a script's own GETs count as GET calls, so only MGET is this caller's).
+        var reads = await CallsAsync("cmdstat_mget");
+        var scripts = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
+
+        var read = await host.Generic.ReadAsync<User>(1);
+
+        Assert.False(read.Hit);
+        Assert.Equal("Alice", read.Value!.Name);
+        Assert.Equal(2, await CallsAsync("cmdstat_mget") - reads);
+        Assert.True(await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scripts >= 1, "the populate is a script");
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit, "the populate was stored");
+    }
+
     [Fact]
     public async Task AKeyOrderPage_WalksThisAppsKeysOnly_NotTheRestOfASharedServer()
     {

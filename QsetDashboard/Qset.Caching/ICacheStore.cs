@@ -38,6 +38,18 @@ public interface ICacheStore
     /// <summary>Takes the ticket a later <see cref="TryPopulateAsync"/> of <paramref name="key"/> is checked against.</summary>
     ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The entry under <paramref name="key"/> (or null) and, when the caller will read the database next, the ticket
+    /// <see cref="BeginPopulateAsync"/> would take, read together: a network store answers both in one round trip
+    /// where the two calls take two. A null ticket means none was taken: call <see cref="BeginPopulateAsync"/>.
+    /// </summary>
+    /// <remarks>A ticket taken with the read is taken before the database read begins, as the guard requires.</remarks>
+    async ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> GetForPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var entry = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return (entry, entry is null ? await BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false) : null);
+    }
+
     /// <summary>Stores <paramref name="entry"/> unless its key was invalidated since <paramref name="ticket"/> was taken.</summary>
     ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default);
 

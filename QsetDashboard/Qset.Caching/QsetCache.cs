@@ -270,10 +270,12 @@ public sealed partial class QsetCache
             {
                 // A read of this key may have finished between this caller's miss and now: it populated the key before
                 // it left the in-flight table, so the store has it. Served from there, as a hit, not read again.
+                // The ticket for this caller's database read comes with it (one Redis round trip, not two).
                 CacheEntry? landed;
+                PopulateTicket? ticket;
                 try
                 {
-                    landed = await _store.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
+                    (landed, ticket) = await _store.GetForPopulateAsync(key, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -293,7 +295,7 @@ public sealed partial class QsetCache
                 _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started));
 
                 // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
-                _ = ReadAndPopulateAsync(slot, policy, state, load, owner);
+                _ = ReadAndPopulateAsync(slot, policy, state, load, owner, ticket);
                 return ((T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false), false);
             }
         }
@@ -304,7 +306,8 @@ public sealed partial class QsetCache
         CacheReadPolicy policy,
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
-        TaskCompletionSource<object?> owner)
+        TaskCompletionSource<object?> owner,
+        PopulateTicket? taken)
         where T : class
     {
         var key = slot.Key;
@@ -314,7 +317,7 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         try
         {
-            var ticket = await _store.BeginPopulateAsync(key).ConfigureAwait(false);
+            var ticket = taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false);
             if (CacheContext.PopulateGuardOff)
             {
                 ticket = ticket with { Guarded = false };

@@ -136,6 +136,35 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// As <see cref="GetAsync"/>, but the L2 read also takes L2's ticket (one round trip): on a miss of both levels,
+    /// the ticket is that with this node's L1 stamp, taken before the L2 read, as <see cref="BeginPopulateAsync"/> takes it.
+    /// </remarks>
+    public async ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> GetForPopulateAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_connection.IsDegraded || IsNearOnly(key))
+        {
+            return (await GetAsync(key, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        if (_channel.HoldsLease && await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
+        {
+            return (near, null);
+        }
+
+        var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        var (far, farTicket) = await _far.GetForPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        if (far is null)
+        {
+            return (null, farTicket is { } ticket ? ticket with { NearStamp = nearTicket.Stamp } : null);
+        }
+
+        // Guarded like a database read: an invalidation broadcast while L2 was being read wins.
+        await _near.TryPopulateAsync(far, nearTicket, cancellationToken).ConfigureAwait(false);
+        return (far, null);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default)
     {
         var near = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);

@@ -91,6 +91,21 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             }, whenDown: null);
 
     /// <inheritdoc />
+    /// <remarks>The value, the flush epoch, the key's generation and its table's bulk-write generation in one MGET.</remarks>
+    public ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> GetForPopulateAsync(string key, CancellationToken cancellationToken = default) =>
+        IsQueryKey(key)
+            ? new((null, new PopulateTicket(key, -1)))
+            : FailOpenAsync<(CacheEntry?, PopulateTicket?)>(async database =>
+            {
+                var read = await database.StringGetAsync(
+                    [_connection.EntryKey(key), _connection.EpochKey, _connection.GenerationKey(key), _connection.BulkGenerationKey(key)]).ConfigureAwait(false);
+                var epoch = Generation(read[1]);
+                var ticket = new PopulateTicket(key, Generation(read[2]), Epoch: epoch, TableGeneration: Generation(read[3]));
+                var entry = (byte[]?)read[0] is { } payload ? await DecodeOrDropAsync(database, key, payload, epoch).ConfigureAwait(false) : null;
+                return (entry, ticket);
+            }, whenDown: (null, new PopulateTicket(key, -1)));
+
+    /// <inheritdoc />
     public ValueTask<PopulateTicket> BeginPopulateAsync(string key, CancellationToken cancellationToken = default) =>
         FailOpenAsync(async database =>
         {
