@@ -106,54 +106,39 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
             : $"Node {NodeId}: L1 {Count}/{Capacity} entries over Redis.";
 
     /// <inheritdoc />
-    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
-    {
-        if (_connection.IsDegraded)
-        {
-            return null;
-        }
-
-        // Without a lease this node may be behind on other nodes' invalidations: its L1 waits, L2 answers.
-        if (_channel.HoldsLease && await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
-        {
-            return near;
-        }
-
-        if (IsNearOnly(key))
-        {
-            return null;
-        }
-
-        var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
-        if (await _far.GetAsync(key, cancellationToken).ConfigureAwait(false) is not { } far)
-        {
-            return null;
-        }
-
-        // Guarded like a database read: an invalidation broadcast while L2 was being read wins.
-        await _near.TryPopulateAsync(far, nearTicket, cancellationToken).ConfigureAwait(false);
-        return far;
-    }
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        (await ReadLevelsAsync(key, takeTicket: false, cancellationToken).ConfigureAwait(false)).Entry;
 
     /// <inheritdoc />
     /// <remarks>
     /// As <see cref="GetAsync"/>, but the L2 read also takes L2's ticket (one round trip): on a miss of both levels,
     /// the ticket is that with this node's L1 stamp, taken before the L2 read, as <see cref="BeginPopulateAsync"/> takes it.
     /// </remarks>
-    public async ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> GetForPopulateAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> GetForPopulateAsync(string key, CancellationToken cancellationToken = default) =>
+        ReadLevelsAsync(key, takeTicket: true, cancellationToken);
+
+    private async ValueTask<(CacheEntry? Entry, PopulateTicket? Ticket)> ReadLevelsAsync(string key, bool takeTicket, CancellationToken cancellationToken)
     {
-        if (_connection.IsDegraded || IsNearOnly(key))
+        if (_connection.IsDegraded)
         {
-            return (await GetAsync(key, cancellationToken).ConfigureAwait(false), null);
+            return (null, null);
         }
 
+        // Without a lease this node may be behind on other nodes' invalidations: its L1 waits, L2 answers.
         if (_channel.HoldsLease && await _near.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } near)
         {
             return (near, null);
         }
 
+        if (IsNearOnly(key))
+        {
+            return (null, null);
+        }
+
         var nearTicket = await _near.BeginPopulateAsync(key, cancellationToken).ConfigureAwait(false);
-        var (far, farTicket) = await _far.GetForPopulateAsync(key, cancellationToken).ConfigureAwait(false);
+        var (far, farTicket) = takeTicket
+            ? await _far.GetForPopulateAsync(key, cancellationToken).ConfigureAwait(false)
+            : (await _far.GetAsync(key, cancellationToken).ConfigureAwait(false), null);
         if (far is null)
         {
             return (null, farTicket is { } ticket ? ticket with { NearStamp = nearTicket.Stamp } : null);
