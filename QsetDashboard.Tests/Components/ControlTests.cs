@@ -37,6 +37,23 @@ public sealed class ControlTests : DashboardTestContext
     }
 
     [Fact]
+    public void EventTimeline_AnInvalidationThatRemovedNothing_SaysNothingWasCached()
+    {
+        CacheEvent[] events =
+        [
+            Event(3, CacheEventKind.Invalidate, "User.2") with { Count = 0 },
+            Event(2, CacheEventKind.Invalidate, "User.1", "SaveChanges on Users") with { Count = 0 },
+            Event(1, CacheEventKind.Invalidate, "User.1", "SaveChanges on Users"),
+        ];
+
+        var cut = Render<EventTimeline>(p => p.Add(t => t.Events, events));
+
+        Assert.Equal(
+            ["nothing was cached under the key", "SaveChanges on Users · nothing was cached under the key", "SaveChanges on Users"],
+            cut.FindAll(".qset-detail").Select(d => d.TextContent));
+    }
+
+    [Fact]
     public async Task CacheContents_OffersInvalidate_OnlyWithACallback_AndPassesTheKey()
     {
         CacheEntryRow[] rows = [new("User.1", "User", "{ \"name\": \"<b>A</b>\" }", 24, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(295))];

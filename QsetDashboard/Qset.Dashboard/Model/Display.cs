@@ -1,4 +1,5 @@
 using System.Globalization;
+using Qset.Caching;
 
 namespace Qset.Dashboard.Model;
 
@@ -36,4 +37,12 @@ public static class Display
     /// <summary>A time of day to the millisecond, in UTC: <c>23:41:07.125</c>.</summary>
     public static string Time(DateTimeOffset timestamp) =>
         timestamp.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    /// <summary>What an event's detail says, and for an invalidation that removed nothing, that it found nothing cached.</summary>
+    public static string? Detail(CacheEvent cacheEvent) =>
+        cacheEvent is { Kind: CacheEventKind.Invalidate, Count: 0 }
+            ? string.IsNullOrEmpty(cacheEvent.Detail) ? NothingCached : $"{cacheEvent.Detail} · {NothingCached}"
+            : cacheEvent.Detail;
+
+    private const string NothingCached = "nothing was cached under the key";
 }
