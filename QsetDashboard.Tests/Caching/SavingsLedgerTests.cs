@@ -49,7 +49,7 @@ public sealed class SavingsLedgerTests : IDisposable
     }
 
     [Fact]
-    public void AnInvalidationThatStandsForMany_CountsWhatItRemovedOfItsType_AndOneThatNamesNoTableIsNoTablesChurn()
+    public void AnInvalidationThatStandsForMany_CountsWhatItRemovedOfItsType_AndAFlushOrAnL1ClearIsNoTablesChurn()
     {
         // More than 100 invalidations at once (a bulk write, a flush, an L1 clear) are one event with key "*".
         _ledger.Apply(
@@ -60,8 +60,13 @@ public sealed class SavingsLedgerTests : IDisposable
 
         Assert.Equal([("Team", 0L), ("User", 250L)], _ledger.Snapshot().Entities.Select(r => (r.Name, r.Invalidations)));
 
-        // A flush or an L1 clear is not a write to a table.
-        _ledger.Apply([E(CacheEventKind.Invalidate, "*", null, count: 3_000), E(CacheEventKind.Invalidate, "*", "Query", count: 300)]);
+        // A flush or an L1 clear is not a write to a table, whether one event counts them or each key has its own.
+        _ledger.Apply(
+        [
+            E(CacheEventKind.Invalidate, "*", null, count: 3_000), E(CacheEventKind.Invalidate, "*", "Query", count: 300),
+            E(CacheEventKind.Invalidate, "User.1", "User") with { Detail = CacheRecorder.FlushDetail },
+            E(CacheEventKind.Invalidate, "User.2", "User") with { Detail = CacheRecorder.L1ClearDetail + "Redis reconnected" },
+        ]);
 
         var snapshot = _ledger.Snapshot();
         Assert.Equal([("Team", 0L), ("User", 250L)], snapshot.Entities.Select(r => (r.Name, r.Invalidations)));

@@ -17,6 +17,23 @@ public sealed class OutageTests : IAsyncLifetime
     public Task DisposeAsync() => _redis.DisposeAsync();
 
     [Fact]
+    public async Task AnInvalidationDeferredWhileRedisIsDown_IsNotRecordedAsFindingNothing()
+    {
+        // Whether Redis held the key is unknown until it returns: the event must not say "nothing was cached".
+        await using var host = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis", $"t{Guid.NewGuid():N}:"));
+        await host.Generic.SetAsync(1, new User { Name = "before" });
+        await host.Generic.GetAsync<User>(1);
+
+        await _redis.StopAsync();
+        await host.Generic.SetAsync(1, new User { Name = "during" });
+
+        var invalidation = host.Events().Last(e => e.Kind == CacheEventKind.Invalidate && e.Key == "User.1");
+        Assert.Equal(1, invalidation.Count);
+        Assert.True(((IReportsHealth)host.Cache.Store).IsDegraded, "the invalidation was deferred");
+        await _redis.StartAsync();
+    }
+
+    [Fact]
     public async Task RedisDown_ReadsAndWritesStillWork_ThenEveryNodeReadsFreshAfterTheRestart()
     {
         var prefix = $"t{Guid.NewGuid():N}:";

@@ -423,6 +423,32 @@ public abstract class StoreContractTests
         Assert.Equal((before.Hits, before.Misses), (after.Hits, after.Misses));
     }
 
+    [Fact]
+    public async Task AKeyStoredOverWithAnotherType_LeavesTheFirstTypesIndex_SoItsCountAndPagesAreExact()
+    {
+        // A bare key (the simple style's "42") can hold a User, then a Team: the User index must not keep it.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var now = DateTimeOffset.UtcNow;
+        var user = new User { Id = 42, Name = "Alice" };
+        var team = new Team { Id = 42, Name = "Blue" };
+        CacheEntry asUser = new("42", "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+        CacheEntry asTeam = new("42", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+
+        Assert.True((await store.TryPopulateAsync(asUser, await store.BeginPopulateAsync("42"))).Stored);
+        Assert.True((await store.TryPopulateAsync(asTeam, await store.BeginPopulateAsync("42"))).Stored);
+
+        Assert.Empty(await store.KeysOfTypeAsync("User"));
+        Assert.Equal(["42"], await store.KeysOfTypeAsync("Team"));
+        Assert.Empty(await AllAsync(store, new CacheListQuery(10, EntityType: "User")));
+        Assert.Equal(["42"], await AllAsync(store, new CacheListQuery(10, EntityType: "Team")));
+        if (await store.CountNamespacesAsync() is { } counts)
+        {
+            Assert.Equal(0, counts.ByType.GetValueOrDefault("User"));
+            Assert.Equal(1, counts.ByType.GetValueOrDefault("Team"));
+        }
+    }
+
     private static async Task<List<string>> AllAsync(ICacheStore store, CacheListQuery query)
     {
         List<string> keys = [];

@@ -58,6 +58,12 @@ internal sealed partial class CacheRecorder(
         return cacheEvent;
     }
 
+    /// <summary>The detail of each key's INVALIDATE in a flush (not a write to a table: the savings ledger leaves it out).</summary>
+    internal const string FlushDetail = "flush";
+
+    /// <summary>How the detail of each key's INVALIDATE in a Hybrid node's L1 clear begins (not a write either).</summary>
+    internal const string L1ClearDetail = "L1 cleared: ";
+
     /// <summary>How many events of one kind a bulk operation records one by one; past it, one event counts them all.</summary>
     internal const int OneByOne = 100;
 
@@ -96,7 +102,7 @@ internal sealed partial class CacheRecorder(
 
     /// <summary>
     /// <see cref="Record"/> for the hit path: the event is built in its journal slot and not returned, which
-    /// saves copying it twice (it is 72 bytes).
+    /// saves copying it twice (it is 80 bytes).
     /// </summary>
     internal void RecordHit(string key, string entityType) => RecordHit(key, entityType, _clock.UtcNow.UtcTicks);
 

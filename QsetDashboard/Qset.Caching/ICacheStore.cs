@@ -53,7 +53,10 @@ public interface ICacheStore
     /// <summary>Stores <paramref name="entry"/> unless its key was invalidated since <paramref name="ticket"/> was taken.</summary>
     ValueTask<PopulateResult> TryPopulateAsync(CacheEntry entry, PopulateTicket ticket, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes <paramref name="key"/> and refuses every populate of it that began before now. True when it held the key.</summary>
+    /// <summary>
+    /// Removes <paramref name="key"/> and refuses every populate of it that began before now. True when it held the key,
+    /// or cannot tell (an invalidation a network store defers while it is unreachable).
+    /// </summary>
     ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>

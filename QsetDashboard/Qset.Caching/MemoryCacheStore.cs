@@ -855,6 +855,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             _cache?.Dispose();
+            _cache = null;
         }
     }
 

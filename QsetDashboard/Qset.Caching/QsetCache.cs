@@ -167,7 +167,7 @@ public sealed partial class QsetCache
 
         foreach (var entry in removed.Entries)
         {
-            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: "flush");
+            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: CacheRecorder.FlushDetail);
         }
 
         return removed.Count;

@@ -90,10 +90,11 @@ internal sealed class SavingsLedger : IDisposable
             }
 
             _applied = e.Sequence;
-            if (e.Key == CacheRecorder.SummaryKey && e.EntityType is null or QueryKeys.EntityType)
+            if ((e.Key == CacheRecorder.SummaryKey && e.EntityType is null or QueryKeys.EntityType) || IsFlushOrClear(e))
             {
-                // One event for many that names no table (a flush, an L1 clear): not a write to a table, so no table's
-                // churn. One that names its type (a bulk write of the table) counts below, as many as it removed.
+                // A flush or an L1 clear, one event for many (it names no table) or one per key: not a write to a
+                // table, so no table's churn. One event for many that names its type (a bulk write of the table) counts
+                // below, as many as it removed.
                 continue;
             }
 
@@ -103,6 +104,10 @@ internal sealed class SavingsLedger : IDisposable
             }
         }
     }
+
+    private static bool IsFlushOrClear(in CacheEvent e) =>
+        e.Kind == CacheEventKind.Invalidate
+        && (e.Detail == CacheRecorder.FlushDetail || e.Detail?.StartsWith(CacheRecorder.L1ClearDetail, StringComparison.Ordinal) == true);
 
     private Tally? TallyFor(in CacheEvent e)
     {

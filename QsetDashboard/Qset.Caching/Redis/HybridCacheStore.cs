@@ -369,7 +369,7 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
             // The memory store completes at once, so the copy is gone before the acknowledgement is sent.
             var dropped = _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
             _recorder.Record(CacheEventKind.Invalidate, message.Body, null,
-                detail: dropped ? $"L1 copy dropped: invalidated by node {message.Node}" : $"invalidated by node {message.Node}; no L1 copy held",
+                detail: dropped ? $"L1 copy dropped: invalidated by node {message.Node}" : $"invalidated by node {message.Node}",
                 source: "sync", count: dropped ? 1 : 0);
         }
 
@@ -402,7 +402,7 @@ internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTab
 
         foreach (var entry in cleared.Entries)
         {
-            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: reason, source: "sync");
+            _recorder.Record(CacheEventKind.Invalidate, entry.Key, entry.EntityType, detail: $"{CacheRecorder.L1ClearDetail}{reason}", source: "sync");
         }
     }
 }

@@ -207,8 +207,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             defer: _connection.DeferAll).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Deferred while Redis cannot be reached, it answers true: whether Redis held the key is unknown, and a value it
+    /// holds is dropped when Redis returns (an event saying "nothing was cached" would claim what no one knows).
+    /// </remarks>
     public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) =>
-        InvalidateOrDeferAsync(database => _connection.InvalidateAsync(database, key), whenDown: false, defer: () => _connection.Defer(key));
+        InvalidateOrDeferAsync(database => _connection.InvalidateAsync(database, key), whenDown: true, defer: () => _connection.Defer(key));
 
     /// <inheritdoc />
     /// <remarks>

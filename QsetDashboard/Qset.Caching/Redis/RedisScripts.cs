@@ -515,6 +515,15 @@ internal static class RedisScripts
             return {0, generation, table, epoch}
         end
         local live, size, types, byType = indexes(ARGV[10], epoch)
+        if redis.call('ZSCORE', live, ARGV[7]) then
+            -- Stored over a key this epoch holds (or held until its TTL ran out): it may have held another type (a bare
+            -- key), whose index must not keep it. A handful of types, and only when a key is stored over.
+            for _, held in ipairs(redis.call('SMEMBERS', types)) do
+                if held ~= ARGV[8] then
+                    redis.call('ZREM', byType .. held, ARGV[7])
+                end
+            end
+        end
         redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
