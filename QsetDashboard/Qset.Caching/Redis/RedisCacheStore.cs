@@ -62,7 +62,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 [_connection.EpochKey],
                 [_connection.EntryPrefix, _connection.IndexPrefix, EvictionSample]).ConfigureAwait(false));
             Volatile.Write(ref _lastCount, count);
-            _connection.StartHousekeeping();
+            _connection.RequestHousekeeping();
             return count;
         }, whenDown: Volatile.Read(ref _lastCount));
 
@@ -370,7 +370,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         var bySize = query.Order == CacheOrder.Size;
         if (bySize)
         {
-            _connection.StartHousekeeping();
+            _connection.RequestHousekeeping();
         }
 
         var (score, member) = ParseIndexCursor(bySize ? SizeCursorMark : TtlCursorMark, query.Cursor);
@@ -515,7 +515,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         FailOpenAsync<IReadOnlyDictionary<string, int>>(async database =>
         {
             var flat = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.CountByType, [_connection.EpochKey], [_connection.IndexPrefix]).ConfigureAwait(false))!;
-            _connection.StartHousekeeping();
+            _connection.RequestHousekeeping();
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i + 1 < flat.Length; i += 2)
             {

@@ -426,8 +426,32 @@ internal sealed partial class RedisConnection : IDisposable
             return;
         }
 
+        Volatile.Write(ref _housekeepingStartedAt, Environment.TickCount64);
+        Interlocked.Increment(ref _housekeepingRuns);
         _ = Task.Run(HousekeepAsync);
     }
+
+    /// <summary>
+    /// A count or a by-size page asks for housekeeping, to trim what expired: started unless a run began within the
+    /// last second. An open Cache page counts every second, and a run is three round trips even with nothing to do;
+    /// counts are exact without the trim, which only keeps the indexes from growing.
+    /// </summary>
+    public void RequestHousekeeping()
+    {
+        if (Environment.TickCount64 - Volatile.Read(ref _housekeepingStartedAt) >= HousekeepingAskedEvery.TotalMilliseconds)
+        {
+            StartHousekeeping();
+        }
+    }
+
+    /// <summary>How long after a housekeeping run began a count's request starts none (a test's seam).</summary>
+    internal TimeSpan HousekeepingAskedEvery { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many housekeeping runs this node started (for tests).</summary>
+    internal int HousekeepingRuns => Volatile.Read(ref _housekeepingRuns);
+
+    private long _housekeepingStartedAt = long.MinValue / 2;
+    private int _housekeepingRuns;
 
     private async Task HousekeepAsync()
     {
