@@ -693,6 +693,23 @@ public sealed class RedisFullTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APageOfAType_ListsNoKeyOfAnotherType_ThatAnOlderVersionLeftInItsIndex()
+    {
+        // Before the populate script left the old type's index, a bare key stored over as a Team stayed in User's.
+        await using var host = await StartAsync();
+        var store = host.Cache.Store;
+        var connection = host.Get<RedisConnection>();
+        var team = new Team { Id = 42, Name = "Blue" };
+        var now = DateTimeOffset.UtcNow;
+        CacheEntry asTeam = new("42", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
+        Assert.True((await store.TryPopulateAsync(asTeam, await store.BeginPopulateAsync("42"))).Stored);
+        await _admin!.GetDatabase().SortedSetAddAsync(connection.TypeIndexKey(await EpochAsync(connection), "User"), "42", now.AddMinutes(5).ToUnixTimeMilliseconds());
+
+        Assert.Empty((await store.ListPageAsync(new CacheListQuery(10, EntityType: "User"))).Entries);
+        Assert.Equal(["42"], (await store.ListPageAsync(new CacheListQuery(10, EntityType: "Team"))).Entries.Select(e => e.Key));
+    }
+
+    [Fact]
     public async Task AKeyOrderPage_WalksThisAppsKeysOnly_NotTheRestOfASharedServer()
     {
         // A SCAN of the keyspace walked every key of the server: among 200,000 of another app's, a page's calls ended

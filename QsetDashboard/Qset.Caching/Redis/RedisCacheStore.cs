@@ -304,12 +304,12 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             List<RedisKey> keys = [.. pending.Take(query.Limit).Select(_connection.EntryKey)];
             if (pending.Count > query.Limit)
             {
-                return await PageAsync(database, keys, RedisScanCursor.Format(scanCursor, [.. pending.Skip(query.Limit)])).ConfigureAwait(false);
+                return await PageAsync(database, keys, RedisScanCursor.Format(scanCursor, [.. pending.Skip(query.Limit)]), query.EntityType).ConfigureAwait(false);
             }
 
             if (pending.Count > 0 && scanCursor == 0)
             {
-                return await PageAsync(database, keys, null).ConfigureAwait(false);
+                return await PageAsync(database, keys, null, query.EntityType).ConfigureAwait(false);
             }
 
             var cursor = scanCursor;
@@ -327,19 +327,19 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                     if (keys.Count > 0)
                     {
                         // The page ends before this batch: the next page runs the same call again, whole.
-                        return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
+                        return await PageAsync(database, keys, RedisScanCursor.Format(cursor), query.EntityType).ConfigureAwait(false);
                     }
 
                     // One batch is more than a page: the rest of it rides in the cursor.
                     keys.AddRange(batch[..room].Select(_connection.EntryKey));
-                    return await PageAsync(database, keys, RedisScanCursor.Format(next, batch[room..])).ConfigureAwait(false);
+                    return await PageAsync(database, keys, RedisScanCursor.Format(next, batch[room..]), query.EntityType).ConfigureAwait(false);
                 }
 
                 keys.AddRange(batch.Select(_connection.EntryKey));
                 cursor = next;
                 if (cursor == 0)
                 {
-                    return await PageAsync(database, keys, null).ConfigureAwait(false);
+                    return await PageAsync(database, keys, null, query.EntityType).ConfigureAwait(false);
                 }
 
                 // A sparse match (a text filter) looks at more slots a call, so a page's calls cover a million keys,
@@ -351,7 +351,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 }
             }
 
-            return await PageAsync(database, keys, RedisScanCursor.Format(cursor)).ConfigureAwait(false);
+            return await PageAsync(database, keys, RedisScanCursor.Format(cursor), query.EntityType).ConfigureAwait(false);
         }, whenDown: new CachePage([], null));
     }
 
@@ -461,13 +461,16 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
 
     private static string IndexCursor(bool bySize, string score, string member) => $"{(bySize ? SizeCursorMark : TtlCursorMark)}{score}:{member}";
 
-    private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next)
+    // Of entityType only, when it is given: a type's index may still name a key stored over with another type by a
+    // version before the populate script left the old type's index.
+    private async Task<CachePage> PageAsync(IDatabase database, List<RedisKey> keys, string? next, string? entityType = null)
     {
         var payloads = keys.Count == 0 ? [] : await database.StringGetAsync([.. keys, _connection.EpochKey]).ConfigureAwait(false);
         List<CacheEntry> entries = [];
         for (var i = 0; i < keys.Count; i++)
         {
-            if (Current(_connection.CacheKeyOf(keys[i]!)!, payloads[i], Generation(payloads[^1])) is { } entry)
+            if (Current(_connection.CacheKeyOf(keys[i]!)!, payloads[i], Generation(payloads[^1])) is { } entry
+                && (entityType is null || entry.EntityType == entityType))
             {
                 entries.Add(entry);
             }
