@@ -37,6 +37,24 @@ public sealed class HitBufferTests
     }
 
     [Fact]
+    public async Task HitsAThreadDrainsFromItsFullBuffer_ReachASubscriber_ThoughThatDrainWakesNoOne()
+    {
+        // A hit thread draining its full buffer does not wake the subscribers (that queued thread-pool work, which
+        // allocated now and then on the hit path): the buffers' tick wakes them for what that drain appended.
+        using var journal = new EventJournal(10_000, NullLogger<EventJournal>.Instance);
+        var heard = new List<CacheEvent>();
+        using var subscription = journal.Subscribe(batch => { lock (heard) { heard.AddRange(batch); } });
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            journal.AppendHit(At, $"User.{i}", "User", "api");
+        }
+
+        await Eventually.TrueAsync(() => { lock (heard) { return heard.Count == 1_000; } }, "every hit reaches the subscriber");
+        Assert.Equal(Enumerable.Range(1, 1_000).Select(i => (long)i), heard.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public void HitsFromManyShortLivedThreads_AreAllJournaled_WithGapFreeSequences()
     {
         using var journal = new EventJournal(1_000_000, NullLogger<EventJournal>.Instance);

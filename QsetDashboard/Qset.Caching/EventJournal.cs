@@ -90,7 +90,12 @@ public sealed partial class EventJournal : IDisposable
     internal long BufferedHitsTaken => _hits.Total;
 
     /// <summary>Appends a thread's buffered hits <paramref name="from"/> (inclusive) to <paramref name="to"/>, claiming their numbers at once.</summary>
-    internal void AppendHits(HitBuffers.PendingHit[] ring, long from, long to, int ringMask)
+    /// <remarks>
+    /// Without <paramref name="signal"/> (a hit thread draining its full buffer) the subscribers are woken by the next
+    /// drain that signals (the buffers' tick, within 100 ms, or the next event): waking one queues work on the thread
+    /// pool, which allocates now and then, and a hit allocates nothing.
+    /// </remarks>
+    internal void AppendHits(HitBuffers.PendingHit[] ring, long from, long to, int ringMask, bool signal = true)
     {
         var count = to - from;
         var first = Interlocked.Add(ref _claimed, count) - count + 1;
@@ -100,8 +105,26 @@ public sealed partial class EventJournal : IDisposable
             Write(first + i, new CacheEvent(first + i, hit.Timestamp, CacheEventKind.Hit, hit.Key, hit.EntityType, hit.Source, TimeSpan.Zero, null));
         }
 
-        SignalSubscribers();
+        if (signal)
+        {
+            SignalSubscribers();
+        }
+        else
+        {
+            Volatile.Write(ref _hitsUnsignalled, 1);
+        }
     }
+
+    /// <summary>Wakes the subscribers if hits were appended without waking them (<see cref="AppendHits"/>).</summary>
+    internal void SignalHitsWaiting()
+    {
+        if (Volatile.Read(ref _hitsUnsignalled) == 1 && Interlocked.Exchange(ref _hitsUnsignalled, 0) == 1)
+        {
+            SignalSubscribers();
+        }
+    }
+
+    private int _hitsUnsignalled;
 
     /// <summary>Appends an event made from its fields, in its slot; returns its sequence number.</summary>
     internal long Append(

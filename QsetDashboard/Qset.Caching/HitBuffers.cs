@@ -36,7 +36,8 @@ internal sealed class HitBuffers : IDisposable
         var written = buffer.Written;
         if (written - Volatile.Read(ref buffer.Read) == Size)
         {
-            buffer.Drain(_journal);
+            // Not waking the subscribers from here (see EventJournal.AppendHits): the tick or the next event does.
+            buffer.Drain(_journal, signal: false);
         }
 
         buffer.Ring[written & Mask] = new PendingHit(timestamp, key, entityType, source);
@@ -72,6 +73,8 @@ internal sealed class HitBuffers : IDisposable
                 buffer.Drain(_journal);
             }
         }
+
+        _journal.SignalHitsWaiting();
     }
 
     /// <inheritdoc />
@@ -123,7 +126,7 @@ internal sealed class HitBuffers : IDisposable
         public long Written;
         public long Read;
 
-        public void Drain(EventJournal journal)
+        public void Drain(EventJournal journal, bool signal = true)
         {
             lock (DrainLock)
             {
@@ -134,7 +137,7 @@ internal sealed class HitBuffers : IDisposable
                     return;
                 }
 
-                journal.AppendHits(Ring, from, to, Mask);
+                journal.AppendHits(Ring, from, to, Mask, signal);
                 Volatile.Write(ref Read, to);
             }
         }
