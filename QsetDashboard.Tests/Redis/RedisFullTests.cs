@@ -49,7 +49,12 @@ public sealed class RedisFullTests : IAsyncLifetime
 
     private Task FreeAsync() => Server.ConfigSetAsync("maxmemory", "0");
 
-    private Task<EngineHost> StartAsync(string backend = "Redis") => EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, backend));
+    private Task<EngineHost> StartAsync(string backend = "Redis", Action<Dictionary<string, string?>>? configure = null) =>
+        EngineHost.StartAsync(s =>
+        {
+            RedisCollection.Configure(s, _redis, backend);
+            configure?.Invoke(s);
+        });
 
     [Theory]
     [InlineData("Redis")]
@@ -180,11 +185,7 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // A flush walked every key (8.5 s at a million, and a partial flush on a timeout): now it starts a new epoch.
         const int Entries = RedisConnection.DropChunkSize + 500;
-        await using var host = await EngineHost.StartAsync(s =>
-        {
-            RedisCollection.Configure(s, _redis, "Redis");
-            s["Cache:Capacity"] = "10000";
-        });
+        await using var host = await StartAsync(configure: s => s["Cache:Capacity"] = "10000");
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, Entries, "old");
         Assert.Equal(Entries, await host.Cache.Store.CountAsync());
@@ -241,9 +242,8 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // A recovery dropped every key before reads resumed: 7.1 s of database-only reads at a million keys.
         const int Entries = RedisConnection.DropChunkSize + 500;
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await StartAsync(configure: s =>
         {
-            RedisCollection.Configure(s, _redis, "Redis");
             s["Cache:Capacity"] = "10000";
             s["Cache:RedisTimeout"] = "00:00:02";
         });
@@ -761,10 +761,8 @@ public sealed class RedisFullTests : IAsyncLifetime
     [Fact]
     public async Task AStalledRedis_IsRecoveredOnce_HoweverManyReadsArriveMeanwhile_AndNoReadIsStale()
     {
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await StartAsync(configure: s =>
         {
-            RedisCollection.Configure(s, _redis, "Redis");
-
             // Short enough for the stall to be noticed quickly, long enough that a loaded CI machine is no second outage.
             s["Cache:RedisTimeout"] = "00:00:02";
         });
