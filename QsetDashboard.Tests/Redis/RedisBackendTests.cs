@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
+using Qset.Caching.Hybrid;
 using Qset.Caching.Redis;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using Qset.Caching;
+using Qset.Caching.Hybrid;
 using Qset.Caching.Redis;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Qset.Caching;
+using Qset.Caching.Hybrid;
 using Qset.Caching.Redis;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;

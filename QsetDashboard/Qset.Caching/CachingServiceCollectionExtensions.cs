@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Qset.Caching;
+using Qset.Caching.Hybrid;
 using Qset.Caching.Interceptors;
 using Qset.Caching.Ledger;
 using Qset.Caching.Queries;

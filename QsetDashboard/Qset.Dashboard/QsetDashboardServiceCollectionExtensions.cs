@@ -27,7 +27,7 @@ public static class QsetDashboardServiceCollectionExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.TryAddSingleton(sp => new CacheView(sp.GetRequiredService<Qset.Caching.QsetCache>(), sp.GetRequiredService<Qset.Caching.Redis.NodeDirectory>()));
+        services.TryAddSingleton(sp => new CacheView(sp.GetRequiredService<Qset.Caching.QsetCache>(), sp.GetRequiredService<Qset.Caching.Hybrid.NodeDirectory>()));
         services.TryAddSingleton<HotKeys>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DashboardStartup>());
         services.AddDashboardSecurity();

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Qset.Caching.Redis;
 using StackExchange.Redis;
 
-namespace Qset.Caching.Redis;
+namespace Qset.Caching.Hybrid;
 
 /// <summary>
 /// Which nodes share the cache and how many keys each holds in its L1. A Hybrid node writes a heartbeat with its L1
@@ -113,13 +114,6 @@ internal sealed class NodeDirectory(
         }
     }
 }
-
-/// <summary>One node sharing the cache.</summary>
-/// <param name="NodeId">The node's id (<c>Cache:NodeId</c>).</param>
-/// <param name="LastSeen">Its latest heartbeat.</param>
-/// <param name="KeyCount">How many keys it holds in its L1 (the memory store: in the store).</param>
-/// <param name="IsSelf">True for the node answering.</param>
-public sealed record CacheNode(string NodeId, DateTimeOffset LastSeen, int KeyCount, bool IsSelf);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(CacheNode))]
 internal sealed partial class CacheNodeJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

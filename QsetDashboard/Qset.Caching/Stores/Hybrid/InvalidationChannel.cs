@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Qset.Caching.Redis;
 using StackExchange.Redis;
 
-namespace Qset.Caching.Redis;
+namespace Qset.Caching.Hybrid;
 
 /// <summary>A message another Hybrid node sent: its <paramref name="Kind"/>, the sender, and what it is about.</summary>
 internal readonly record struct NodeMessage(string Kind, string Node, string Body);

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Qset.Caching.Queries;
+using Qset.Caching.Redis;
 
-namespace Qset.Caching.Redis;
+namespace Qset.Caching.Hybrid;
 
 /// <summary>
 /// A memory L1 on each node over the shared Redis L2. Reads try L1, then L2 (copying into L1), then the database.
