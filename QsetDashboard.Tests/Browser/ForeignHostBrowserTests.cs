@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Qset.Caching;
+using QsetDashboard.Tests.Infrastructure;
 using QsetDashboard.Tests.Foreign;
 using static Microsoft.Playwright.Assertions;
 

@@ -265,7 +265,7 @@ public sealed class AutomaticInvalidationTests
 
         Assert.Equal("Uncommitted", read.Value!.Name);
         Assert.Equal(0, host.Cache.Store.Count);
-        Assert.Equal(UncommittedReads.RejectReason, host.Events().Single(e => e.Kind == CacheEventKind.Reject).Detail);
+        Assert.Equal(CacheContext.UncommittedReason, host.Events().Single(e => e.Kind == CacheEventKind.Reject).Detail);
         Assert.Equal("Alice", (await host.Generic.GetAsync<User>(1))!.Name);
     }
 

@@ -33,7 +33,7 @@ public sealed class CacheBrowserRedisTests(RedisServer redis) : DashboardTestCon
         // Redis answers asynchronously: the first render comes before the store's answer.
         cut.WaitForAssertion(() => Assert.Equal(["Team", "User"], cut.FindAll("[data-testid=namespace]").Select(n => n.GetAttribute("data-name"))));
         Assert.Contains("3", cut.Find("[data-testid=namespace][data-name='User']").TextContent, StringComparison.Ordinal);
-        Assert.Equal(["Key", "Expiring soonest", "Largest first"], Engine.Cache.Store.Orders.Select(CacheBrowser.OrderLabel));
+        Assert.Equal(["Key", "Expiring soonest", "Largest first"], Engine.Cache.Store.Orders().Select(CacheBrowser.OrderLabel));
 
         // Found and clicked on the renderer's thread: Redis's answers re-render the page, and may between the two.
         await cut.InvokeAsync(() => cut.Find("[data-testid=namespace][data-name='Team'] a").ClickAsync(new()));

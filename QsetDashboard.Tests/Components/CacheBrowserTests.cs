@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Bunit;
 using Qset.Caching;
+using QsetDashboard.Tests.Infrastructure;
 using Qset.Dashboard.Components.Pages;
 using QsetDashboard.Components.Pages;
 using QsetDashboard.Data;
@@ -97,7 +98,7 @@ public sealed class CacheBrowserTests : DashboardTestContext
         var select = cut.FindComponent<MudBlazor.MudSelect<CacheOrder>>();
         Assert.Equal(
             ["Key", "Newest first", "Oldest first", "Expiring soonest", "Largest first"],
-            Engine.Cache.Store.Orders.Select(CacheBrowser.OrderLabel));
+            Engine.Cache.Store.Orders().Select(CacheBrowser.OrderLabel));
 
         await cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(CacheOrder.Size));
         cut.WaitForAssertion(() => Assert.Equal("User.3", Keys(cut)[0]));

@@ -32,7 +32,7 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PlaygroundOperations>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<QsetDashboard.Load.LoadGenerator>(Engine.Services));
         Services.AddSingleton(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<HotKeys>(Engine.Services));
-        Services.AddSingleton(_ => new CacheView(Engine.Get<Qset.Caching.QsetCache>(), Engine.Get<Qset.Caching.Hybrid.NodeDirectory>()));
+        Services.AddSingleton(_ => new CacheView(Engine.Get<Qset.Caching.QsetCache>(), Engine.Get<Qset.Caching.ICacheBrowser>(), Engine.Get<Qset.Caching.ICacheNodes>()));
         Services.Configure<Qset.Dashboard.QsetDashboardOptions>(o =>
         {
             o.AdditionalAssemblies.Add(typeof(Program).Assembly);

@@ -135,7 +135,7 @@ public sealed class StampedeWindowTests
     {
         await using var host = await EngineHost.StartAsync();
         var store = new GateStore(host.Cache.Store);
-        var cache = new QsetCache(store, host.Get<CacheRecorder>(), host.Get<Microsoft.Extensions.Options.IOptions<CacheOptions>>(), TimeProvider.System);
+        var cache = new QsetCache(store, null, host.Get<CacheRecorder>(), host.Get<Microsoft.Extensions.Options.IOptions<CacheOptions>>(), TimeProvider.System);
         var loads = 0;
         var releaseLoad = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Func<int, CancellationToken, Task<User?>> load = async (id, _) =>

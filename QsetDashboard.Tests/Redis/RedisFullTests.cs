@@ -122,7 +122,7 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         await using var host = await StartAsync("Hybrid");
         await FillAsync();
-        var directory = host.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
+        var directory = host.Get<NodeDirectory>();
 
         await directory.StartAsync(CancellationToken.None);
         try
@@ -381,12 +381,12 @@ public sealed class RedisFullTests : IAsyncLifetime
     public async Task APopulateAcrossAFlush_IsRefusedOnRedis_EvenWithTheGuardOff()
     {
         // Its value would name the old epoch (never served) and sit in no index the reclaim walks.
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(configure: s => s["Cache:GuardPopulate"] = "false");
         var store = host.Cache.Store;
         var ticket = await store.BeginPopulateAsync("User.3");
         await host.Cache.FlushAsync();
 
-        var result = await store.TryPopulateAsync(UserEntry(3, DateTimeOffset.UtcNow.AddHours(1)), ticket with { Guarded = false });
+        var result = await store.TryPopulateAsync(UserEntry(3, DateTimeOffset.UtcNow.AddHours(1)), ticket);
 
         Assert.False(result.Stored);
         Assert.Contains("flushed", result.Reason, StringComparison.Ordinal);
@@ -608,8 +608,8 @@ public sealed class RedisFullTests : IAsyncLifetime
         var prefix = $"t{Guid.NewGuid():N}:";
         await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
         await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
-        var directoryA = nodeA.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
-        var directoryB = nodeB.Get<IEnumerable<IHostedService>>().OfType<NodeDirectory>().Single();
+        var directoryA = nodeA.Get<NodeDirectory>();
+        var directoryB = nodeB.Get<NodeDirectory>();
         await directoryB.StartAsync(CancellationToken.None);
         try
         {

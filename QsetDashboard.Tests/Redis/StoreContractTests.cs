@@ -335,7 +335,7 @@ public abstract class StoreContractTests
     {
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        Assert.Contains(order, store.Orders);
+        Assert.Contains(order, store.Orders());
         var now = DateTimeOffset.UtcNow;
 
         // Expiries and sizes both distinct, in two different orders: 7 is prime to 25, so 7·id mod 25 shuffles 1..25.

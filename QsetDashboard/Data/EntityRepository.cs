@@ -1,11 +1,19 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Qset.Caching;
 
 namespace QsetDashboard.Data;
 
 /// <summary>Reads and writes entities, one short-lived <see cref="QsetsDbContext"/> per operation.</summary>
 public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFactory)
 {
+    private bool _keysLeftToCaller;
+
+    /// <summary>
+    /// This repository, with writes that leave the written rows' by-id keys to the caller, who invalidates them
+    /// itself right after (the seed's explicit styles); table versions and query results are still invalidated.
+    /// </summary>
+    public EntityRepository LeavingByIdKeysToCaller() => new(contextFactory) { _keysLeftToCaller = true };
     /// <summary>The row with <paramref name="id"/>, untracked, or null.</summary>
     public async Task<T?> FindAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel
@@ -40,7 +48,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         where T : CacheableModel
     {
         ArgumentNullException.ThrowIfNull(entity);
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await WriteContextAsync(cancellationToken);
         var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == entity.Id, cancellationToken);
         if (existing is null)
         {
@@ -59,7 +67,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         where T : CacheableModel
     {
         ArgumentNullException.ThrowIfNull(entity);
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await WriteContextAsync(cancellationToken);
         db.Add(entity);
         try
         {
@@ -77,7 +85,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
         where T : CacheableModel
     {
         ArgumentNullException.ThrowIfNull(entity);
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await WriteContextAsync(cancellationToken);
         var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == entity.Id, cancellationToken);
         if (existing is null)
         {
@@ -92,7 +100,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
     public async Task<bool> DeleteAsync<T>(int id, CancellationToken cancellationToken = default)
         where T : CacheableModel
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await WriteContextAsync(cancellationToken);
         var existing = await db.Set<T>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (existing is null)
         {
@@ -101,6 +109,12 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
 
         db.Remove(existing);
         return await SaveUnlessGoneAsync(db, cancellationToken);
+    }
+
+    private async Task<QsetsDbContext> WriteContextAsync(CancellationToken cancellationToken)
+    {
+        var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return _keysLeftToCaller ? db.LeaveByIdKeysToCaller() : db;
     }
 
     // Another write deleted the row between our read and our save: for this caller it is simply not there.

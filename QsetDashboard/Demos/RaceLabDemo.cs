@@ -18,6 +18,9 @@ public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepo
     /// <summary>The id of the user the race is run on.</summary>
     public const int Id = DemoIds.RaceLabUserId;
 
+    private static readonly CacheReadPolicy s_guarded = CacheReadPolicy.ById<User>();
+    private static readonly CacheReadPolicy s_unguarded = CacheReadPolicy.ById<User>() with { PopulateGuard = false };
+
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DemoRun, Walk> _walks = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Walk, bool> _stalled = new();
     private readonly Walk _unattached = new();
@@ -92,10 +95,10 @@ public sealed class RaceLabDemo(QsetCache engine, GenericCache cache, EntityRepo
 
         // The reader gets a capture of its own, so its late POPULATE or REJECT is shown in the step that resumes it.
         using (CacheContext.Capture(Name, walk.ReaderEvents))
-        using (guarded ? null : CacheContext.WithoutPopulateGuard())
         {
             _stalled[walk] = true;
-            walk.Reader = engine.GetAsync(Keys[0], (Lab: this, Walk: walk), static (s, ct) => s.Lab.SlowReadAsync(s.Walk, ct), CancellationToken.None).AsTask();
+            var policy = guarded ? s_guarded : s_unguarded;
+            walk.Reader = engine.GetAsync(Keys[0], (Lab: this, Walk: walk), static (s, ct) => s.Lab.SlowReadAsync(s.Walk, ct), policy, CancellationToken.None).AsTask();
         }
 
         // A reader that finds the key cached (put there by another walk between two steps) never reads: nothing to race.

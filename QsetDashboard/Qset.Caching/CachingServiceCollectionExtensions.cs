@@ -35,18 +35,20 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisCacheStore>();
         services.TryAddSingleton<HybridCacheStore>();
-        services.TryAddSingleton<ICacheStore>(sp => sp.GetRequiredService<IOptions<CacheOptions>>().Value.Backend switch
-        {
-            CacheBackend.Redis => sp.GetRequiredService<RedisCacheStore>(),
-            CacheBackend.Hybrid => sp.GetRequiredService<HybridCacheStore>(),
-            _ => sp.GetRequiredService<MemoryCacheStore>(),
-        });
+        var hostStore = services.Any(d => d.ServiceType == typeof(ICacheStore));
+        var hostBrowser = services.Any(d => d.ServiceType == typeof(ICacheBrowser));
+        services.TryAddSingleton(sp => hostStore
+            ? StoreSelection.ForHostStore(sp, hostBrowser ? sp.GetRequiredService<ICacheBrowser>() : null)
+            : StoreSelection.ForBackend(sp));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoreSelection>().Store);
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoreSelection>().Browser);
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoreSelection>().Nodes);
         services.TryAddSingleton<CacheMetrics>();
         services.TryAddSingleton<NodeDirectory>();
-        services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, StoreHeartbeat>());
         services.TryAddSingleton<TableVersions>();
         services.TryAddSingleton(sp => new QsetCache(
-            sp.GetRequiredService<ICacheStore>(),
+            sp.GetRequiredService<StoreSelection>(),
             sp.GetRequiredService<CacheRecorder>(),
             sp.GetRequiredService<IOptions<CacheOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -65,6 +67,14 @@ public static class CachingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, EngineStartup>());
         return services;
     }
+}
+
+/// <summary>Runs the selected store's heartbeat to the other nodes (a Hybrid node's), or nothing.</summary>
+internal sealed class StoreHeartbeat(StoreSelection selection) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => selection.Heartbeat.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => selection.Heartbeat.StopAsync(cancellationToken);
 }
 
 /// <summary>Starts what counts from the first event rather than from its first reader: the meter and the savings ledger.</summary>

@@ -27,7 +27,10 @@ public static class QsetDashboardServiceCollectionExtensions
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.TryAddSingleton(sp => new CacheView(sp.GetRequiredService<Qset.Caching.QsetCache>(), sp.GetRequiredService<Qset.Caching.Hybrid.NodeDirectory>()));
+        services.TryAddSingleton(sp => new CacheView(
+            sp.GetRequiredService<Qset.Caching.QsetCache>(),
+            sp.GetRequiredService<Qset.Caching.ICacheBrowser>(),
+            sp.GetRequiredService<Qset.Caching.ICacheNodes>()));
         services.TryAddSingleton<HotKeys>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DashboardStartup>());
         services.AddDashboardSecurity();

@@ -9,6 +9,9 @@ namespace QsetDashboard.Styles;
 /// </summary>
 public sealed class GenericCache(QsetCache cache, EntityRepository repository)
 {
+    // Writes whose by-id key this style invalidates itself, right after, as the seed does.
+    private readonly EntityRepository _writes = repository.LeavingByIdKeysToCaller();
+
     /// <summary>A cache-aside read of the <typeparamref name="T"/> with <paramref name="id"/>, saying whether it was a hit.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<CacheRead<T>> ReadAsync<T>(int id, CancellationToken cancellationToken = default)
@@ -27,10 +30,7 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     {
         ArgumentNullException.ThrowIfNull(entity);
         entity.Id = id;
-        using (ExplicitInvalidation.Begin())
-        {
-            await repository.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
+        await _writes.UpsertAsync(entity, cancellationToken).ConfigureAwait(false);
 
         await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
@@ -41,10 +41,7 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     {
         ArgumentNullException.ThrowIfNull(entity);
         bool written;
-        using (ExplicitInvalidation.Begin())
-        {
-            written = await repository.InsertAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
+        written = await _writes.InsertAsync(entity, cancellationToken).ConfigureAwait(false);
 
         if (!written)
         {
@@ -61,10 +58,7 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
     {
         ArgumentNullException.ThrowIfNull(entity);
         bool written;
-        using (ExplicitInvalidation.Begin())
-        {
-            written = await repository.UpdateAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
+        written = await _writes.UpdateAsync(entity, cancellationToken).ConfigureAwait(false);
 
         if (!written)
         {
@@ -80,10 +74,7 @@ public sealed class GenericCache(QsetCache cache, EntityRepository repository)
         where T : CacheableModel
     {
         bool deleted;
-        using (ExplicitInvalidation.Begin())
-        {
-            deleted = await repository.DeleteAsync<T>(id, cancellationToken).ConfigureAwait(false);
-        }
+        deleted = await _writes.DeleteAsync<T>(id, cancellationToken).ConfigureAwait(false);
 
         await cache.InvalidateAsync(CacheKeys.For<T>(id), CacheKeys.EntityName<T>(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return deleted;

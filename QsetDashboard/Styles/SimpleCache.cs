@@ -10,6 +10,9 @@ namespace QsetDashboard.Styles;
 /// </summary>
 public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
 {
+    // Writes whose by-id key this style invalidates itself, right after, as the seed does.
+    private readonly EntityRepository _writes = repository.LeavingByIdKeysToCaller();
+
     // Looked up once here, not per read inside the engine's shared generic code.
     private static readonly CacheReadPolicy UserPolicy = CacheReadPolicy.ById<User>();
     private static readonly CacheReadPolicy TeamPolicy = CacheReadPolicy.ById<Team>();
@@ -27,10 +30,7 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
     /// <summary>Saves the user's name, then invalidates the bare key (the seed's <c>set_user(id, "field")</c>).</summary>
     public async Task SetUserAsync(int id, string name, CancellationToken cancellationToken = default)
     {
-        using (ExplicitInvalidation.Begin())
-        {
-            await repository.UpsertAsync(new User { Id = id, Name = name }, cancellationToken).ConfigureAwait(false);
-        }
+        await _writes.UpsertAsync(new User { Id = id, Name = name }, cancellationToken).ConfigureAwait(false);
 
         await cache.InvalidateAsync(CacheKeys.Bare(id), nameof(User), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
@@ -39,10 +39,7 @@ public sealed class SimpleCache(QsetCache cache, EntityRepository repository)
     public async Task<bool> RemoveUserAsync(int id, CancellationToken cancellationToken = default)
     {
         bool deleted;
-        using (ExplicitInvalidation.Begin())
-        {
-            deleted = await repository.DeleteAsync<User>(id, cancellationToken).ConfigureAwait(false);
-        }
+        deleted = await _writes.DeleteAsync<User>(id, cancellationToken).ConfigureAwait(false);
 
         await cache.InvalidateAsync(CacheKeys.Bare(id), nameof(User), cancellationToken: cancellationToken).ConfigureAwait(false);
         return deleted;

@@ -7,21 +7,18 @@ namespace Qset.Caching;
 /// Healthy when the cache store answers a side-effect-free read; degraded while a distributed store serves from
 /// the database only (Redis down or recovering); unhealthy when the read throws.
 /// </summary>
-internal sealed class QsetHealthCheck(ICacheStore store) : IHealthCheck
+internal sealed class QsetHealthCheck(StoreSelection selection) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var store = selection.Store;
         try
         {
-            await store.PeekAsync("health-probe", cancellationToken).ConfigureAwait(false);
-            if (store is IReportsHealth health)
-            {
-                return health.IsDegraded
-                    ? HealthCheckResult.Degraded($"{store.Name} store degraded: {health.HealthDescription}")
-                    : HealthCheckResult.Healthy($"{store.Name} store: {health.HealthDescription}");
-            }
-
-            return HealthCheckResult.Healthy($"{store.Name} store: {store.Count}/{store.Capacity} entries.");
+            await selection.Browser.PeekAsync("health-probe", cancellationToken).ConfigureAwait(false);
+            var health = selection.Health;
+            return health.IsDegraded
+                ? HealthCheckResult.Degraded($"{store.Name} store degraded: {health.HealthDescription}")
+                : HealthCheckResult.Healthy($"{store.Name} store: {health.HealthDescription}");
         }
 #pragma warning disable CA1031 // Any failure is the answer.
         catch (Exception ex)

@@ -55,7 +55,7 @@ internal sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, C
         var inTransaction = command.Transaction is not null || Transaction.Current is not null;
         if (inTransaction)
         {
-            UncommittedReads.MarkCurrentRead();
+            CacheContext.MarkUncommittedRead();
         }
 
         if (result.HasResult || !CacheableTag.TryRead(command.CommandText, out var ttl))

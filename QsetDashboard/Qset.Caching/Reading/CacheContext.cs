@@ -1,10 +1,15 @@
 namespace Qset.Caching;
 
 /// <summary>
-/// The ambient source of cache operations (which demo, page or endpoint asked), and an optional capture of the
-/// events they raise. It flows with the async call like <see cref="System.Diagnostics.Activity"/> does, so the
-/// three caching styles keep the seed's small signatures.
+/// The ambient source of cache operations (which page or endpoint asked), and an optional capture of the events they
+/// raise. It flows with the async call as <see cref="System.Diagnostics.Activity"/> does, so that a read keeps its
+/// small signature.
 /// </summary>
+/// <remarks>
+/// This is the engine's one <see cref="AsyncLocal{T}"/>. Besides the source and the capture it carries one internal
+/// mark: that the database read the engine is running went through an open transaction (set by the EF command
+/// interceptor, which has no other way to reach the read it runs inside), so the value is never cached.
+/// </remarks>
 public static class CacheContext
 {
     /// <summary>The source recorded when nobody set one.</summary>
@@ -18,21 +23,8 @@ public static class CacheContext
     /// <summary>The source of the operations running now.</summary>
     public static string Source => s_current.Value?.Source ?? DefaultSource;
 
-    /// <summary>True inside <see cref="WithoutPopulateGuard"/>.</summary>
-    public static bool PopulateGuardOff => s_current.Value?.GuardOff ?? false;
-
-    /// <summary>
-    /// Turns the populate guard off for the reads started in the returned scope, and only for them: the race lab
-    /// uses it to show the stale value the guard otherwise refuses. Never use it in application code.
-    /// </summary>
-    public static IDisposable WithoutPopulateGuard()
-    {
-        var parent = s_current.Value;
-        var scope = new Scope(parent?.Source ?? DefaultSource, parent?.Captured, parent) { GuardOff = true };
-        Interlocked.Increment(ref s_open);
-        s_current.Value = scope;
-        return scope;
-    }
+    /// <summary>The REJECT detail of a value read inside a transaction.</summary>
+    internal const string UncommittedReason = "read inside an open transaction: uncommitted data is never cached";
 
     /// <summary>Marks the operations in the returned scope as coming from <paramref name="source"/>.</summary>
     public static IDisposable Use(string source) => Begin(source, capture: null);
@@ -82,6 +74,31 @@ public static class CacheContext
         }
     }
 
+    /// <summary>
+    /// Opens the scope of one database read of the engine's, under the current source and capture, so that
+    /// <see cref="MarkUncommittedRead"/> can tell it went through a transaction. Not counted as an open source scope.
+    /// </summary>
+    internal static LoadScope BeginLoad()
+    {
+        var parent = s_current.Value;
+        var scope = new LoadScope(parent);
+        s_current.Value = scope;
+        return scope;
+    }
+
+    /// <summary>Marks the engine's database read running now (if any) as having read through an open transaction.</summary>
+    internal static void MarkUncommittedRead()
+    {
+        for (var scope = s_current.Value; scope is not null; scope = scope.Parent)
+        {
+            if (scope is LoadScope load)
+            {
+                load.SawTransaction = true;
+                return;
+            }
+        }
+    }
+
     private static Scope Begin(string source, List<CacheEvent>? capture)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
@@ -91,7 +108,7 @@ public static class CacheContext
         return scope;
     }
 
-    private sealed class Scope(string source, List<CacheEvent>? captured, Scope? parent) : IDisposable
+    internal class Scope(string source, List<CacheEvent>? captured, Scope? parent) : IDisposable
     {
         private int _disposed;
 
@@ -99,9 +116,9 @@ public static class CacheContext
 
         public List<CacheEvent>? Captured { get; } = captured;
 
-        public bool GuardOff { get; init; } = parent?.GuardOff ?? false;
+        public Scope? Parent => parent;
 
-        public void Dispose()
+        public virtual void Dispose()
         {
             s_current.Value = parent;
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -109,5 +126,22 @@ public static class CacheContext
                 Interlocked.Decrement(ref s_open);
             }
         }
+    }
+
+    /// <summary>The scope of one database read: the parent's source and capture, and whether it saw a transaction.</summary>
+    internal sealed class LoadScope : Scope
+    {
+        private readonly Scope? _parent;
+
+        internal LoadScope(Scope? parent)
+            : base(parent?.Source ?? DefaultSource, parent?.Captured, parent)
+        {
+            _parent = parent;
+        }
+
+        /// <summary>True once the read ran a command inside an open transaction.</summary>
+        public bool SawTransaction { get; set; }
+
+        public override void Dispose() => s_current.Value = _parent;
     }
 }

@@ -9,6 +9,13 @@ public sealed record CacheReadPolicy(string EntityType, IReadOnlyList<TableDepen
     /// <summary>The policy of a by-id read of <typeparamref name="T"/>: stale after a bulk write to its table. Made once per type.</summary>
     public static CacheReadPolicy ById<T>() => ByIdPolicy<T>.Value;
 
+    /// <summary>
+    /// True (the default): a populate is refused when its key was invalidated after the database read began. False
+    /// takes the populate's ticket after the read instead, so a write during the read is missed and its stale value
+    /// cached: the race the guard exists for, shown on purpose. Never turn it off to serve data.
+    /// </summary>
+    public bool PopulateGuard { get; init; } = true;
+
     private static class ByIdPolicy<T>
     {
         public static readonly CacheReadPolicy Value = new(

@@ -11,14 +11,18 @@ namespace Qset.Caching;
 public sealed partial class QsetCache
 {
     private readonly ICacheStore _store;
-    private readonly MemoryCacheStore? _memoryStore;
+    private readonly ISynchronousStore? _synchronous;
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
 
-    internal QsetCache(ICacheStore store, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+    /// <summary>
+    /// The engine over <paramref name="store"/>; <paramref name="synchronous"/> is the same store's synchronous read
+    /// where it has one (the memory store), which the hit path takes instead of a task.
+    /// </summary>
+    internal QsetCache(ICacheStore store, ISynchronousStore? synchronous, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
     {
         _store = store;
-        _memoryStore = store as MemoryCacheStore;
+        _synchronous = synchronous;
         _recorder = recorder;
         _timeProvider = timeProvider;
         _options = options.Value;
@@ -68,11 +72,11 @@ public sealed partial class QsetCache
         ArgumentNullException.ThrowIfNull(policy);
         CacheEntry? entry;
         long checkedAtTicks = 0;
-        if (_memoryStore is { } memory)
+        if (_synchronous is { } synchronous)
         {
             // The in-process store answers synchronously and hands over the time it checked the TTL against, which
             // the hit is recorded at: one clock read per hit.
-            entry = memory.GetLive(key, out checkedAtTicks);
+            entry = synchronous.GetLive(key, out checkedAtTicks);
         }
         else
         {
@@ -317,15 +321,10 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         try
         {
-            var ticket = taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false);
-            if (CacheContext.PopulateGuardOff)
-            {
-                ticket = ticket with { Guarded = false };
-            }
-
+            var ticket = policy.PopulateGuard ? taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false) : default(PopulateTicket?);
             _recorder.Counters.CountDbQuery();
             var stamps = _versions.Capture(policy.DependsOn);
-            using var read = UncommittedReads.Begin();
+            using var read = CacheContext.BeginLoad();
             var readStarted = _timeProvider.GetTimestamp();
             var value = await load(state, CancellationToken.None).ConfigureAwait(false);
             var readTime = _timeProvider.GetElapsedTime(readStarted);
@@ -336,12 +335,15 @@ public sealed partial class QsetCache
             else if (read.SawTransaction)
             {
                 activity?.SetTag(QsetTelemetry.OutcomeTag, "rejected");
-                _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, UncommittedReads.RejectReason);
+                _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, CacheContext.UncommittedReason);
             }
             else
             {
                 var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
-                var result = await _store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
+
+                // Unguarded, the ticket is taken only now: a write during the read goes unseen, as the policy asks.
+                ticket ??= await _store.BeginPopulateAsync(key).ConfigureAwait(false);
+                var result = await _store.TryPopulateAsync(entry, ticket.Value).ConfigureAwait(false);
                 activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {

@@ -1,6 +1,4 @@
 using Qset.Caching;
-using Qset.Caching.Hybrid;
-using Qset.Caching.Redis;
 
 namespace Qset.Dashboard.Model;
 
@@ -12,11 +10,13 @@ namespace Qset.Dashboard.Model;
 public sealed class CacheView
 {
     private readonly QsetCache _cache;
-    private readonly NodeDirectory _nodes;
+    private readonly ICacheBrowser _browser;
+    private readonly ICacheNodes _nodes;
 
-    internal CacheView(QsetCache cache, NodeDirectory nodes)
+    internal CacheView(QsetCache cache, ICacheBrowser browser, ICacheNodes nodes)
     {
         _cache = cache;
+        _browser = browser;
         _nodes = nodes;
     }
 
@@ -30,20 +30,20 @@ public sealed class CacheView
     public int Count => _cache.Store.Count;
 
     /// <summary>How many entries the store holds, asked now: exact on every backend, never a listing.</summary>
-    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => _cache.Store.CountAsync(cancellationToken);
+    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => _browser.CountAsync(cancellationToken);
 
     /// <summary>The counters, with the store's size asked now (on Hybrid: the shared count, as the Cache page lists it).</summary>
     public async Task<CacheStats> StatsAsync(CancellationToken cancellationToken = default)
     {
-        var entries = await _cache.Store.CountAsync(cancellationToken).ConfigureAwait(false);
+        var entries = await _browser.CountAsync(cancellationToken).ConfigureAwait(false);
         return _cache.GetStats() with { Entries = entries };
     }
 
     /// <summary>An open page shows <paramref name="order"/> without listing again: the memory store keeps that order for it.</summary>
-    public void KeepOrder(CacheOrder order) => (_cache.Store as MemoryCacheStore)?.KeepOrder(order);
+    public void KeepOrder(CacheOrder order) => _browser.KeepOrder(order);
 
     /// <summary>The orders the store lists its keys in (by key always; by age, TTL and size where it keeps them).</summary>
-    public IReadOnlyList<CacheOrder> Orders => _cache.Store.Orders;
+    public IReadOnlyList<CacheOrder> Orders => _browser.Orders;
 
     /// <summary>How many entries the store may hold.</summary>
     public int Capacity => _cache.Store.Capacity;
@@ -60,7 +60,7 @@ public sealed class CacheView
     /// </summary>
     public async Task<IReadOnlyList<CacheNamespace>?> NamespacesAsync(CancellationToken cancellationToken = default)
     {
-        if (await _cache.Store.CountNamespacesAsync(cancellationToken).ConfigureAwait(false) is not { } counts)
+        if (await _browser.CountNamespacesAsync(cancellationToken).ConfigureAwait(false) is not { } counts)
         {
             return null;
         }
@@ -82,7 +82,7 @@ public sealed class CacheView
     /// </summary>
     public async Task<CacheSample> SampleAsync(int size, int largest = 10, CancellationToken cancellationToken = default)
     {
-        var page = await _cache.Store.ListPageAsync(new CacheListQuery(size), cancellationToken).ConfigureAwait(false);
+        var page = await _browser.ListPageAsync(new CacheListQuery(size), cancellationToken).ConfigureAwait(false);
         var now = _cache.TimeProvider.GetUtcNow();
         var buckets = new int[TtlBucket.Bounds.Length + 1];
         foreach (var entry in page.Entries)
@@ -101,7 +101,7 @@ public sealed class CacheView
 
     /// <summary>One page of the store's listing.</summary>
     public ValueTask<CachePage> PageAsync(CacheListQuery query, CancellationToken cancellationToken = default) =>
-        _cache.Store.ListPageAsync(query, cancellationToken);
+        _browser.ListPageAsync(query, cancellationToken);
 
     /// <summary>
     /// Up to <paramref name="query"/>'s limit of entries, following the cursor while a filter leaves a store's page short
@@ -114,7 +114,7 @@ public sealed class CacheView
         var cursor = query.Cursor;
         for (var call = 0; call < maxCalls; call++)
         {
-            var page = await _cache.Store.ListPageAsync(query with { Limit = query.Limit - entries.Count, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            var page = await _browser.ListPageAsync(query with { Limit = query.Limit - entries.Count, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             entries.AddRange(page.Entries);
             cursor = page.NextCursor;
             if (cursor is null || entries.Count >= query.Limit)
@@ -128,12 +128,12 @@ public sealed class CacheView
 
     /// <summary>The entry under <paramref name="key"/>, read without side effects; null when none.</summary>
     public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
-        _cache.Store.PeekAsync(key, cancellationToken);
+        _browser.PeekAsync(key, cancellationToken);
 
     /// <summary>Removes <paramref name="key"/> as INVALIDATE from <paramref name="source"/>; false when the cache does not hold it.</summary>
     public async Task<bool> InvalidateAsync(string key, string source, CancellationToken cancellationToken = default)
     {
-        if (await _cache.Store.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not { } held)
+        if (await _browser.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not { } held)
         {
             return false;
         }

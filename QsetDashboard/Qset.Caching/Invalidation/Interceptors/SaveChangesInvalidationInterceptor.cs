@@ -79,7 +79,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             context.ChangeTracker.DetectChanges();
         }
 
-        var callerInvalidatesKeys = ExplicitInvalidation.IsActive;
+        var callerInvalidatesKeys = CallerInvalidatedKeys.AreLeftToCaller(context);
         var names = contextNames.Of(context);
         List<TableWrite> writes = [];
         foreach (var entry in context.ChangeTracker.Entries())

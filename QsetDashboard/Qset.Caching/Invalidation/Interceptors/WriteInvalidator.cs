@@ -8,7 +8,7 @@ namespace Qset.Caching.Interceptors;
 /// is judged stale), then invalidates the written rows' by-id keys, every held by-id key of a bulk-written table,
 /// and the table's cached query results. Each INVALIDATE says why in its detail.
 /// </summary>
-internal sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
+internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection store, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
 {
     /// <summary>The source automatic invalidations carry when no demo, page or endpoint set one.</summary>
     public const string AutomaticSource = "ef";
@@ -38,13 +38,10 @@ internal sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queri
 
         try
         {
-            if (cache.Store is ISharedTableGenerations shared)
+            // Before the write returns: a by-id read of the table on any node that began before it is refused.
+            foreach (var table in tables.Where(t => t.Any(w => w.Bulk)))
             {
-                // Before the write returns: a by-id read of the table on any node that began before it is refused.
-                foreach (var table in tables.Where(t => t.Any(w => w.Bulk)))
-                {
-                    await shared.BumpBulkWriteAsync(table.Key).ConfigureAwait(false);
-                }
+                await store.TableGenerations.BumpBulkWriteAsync(table.Key).ConfigureAwait(false);
             }
 
             foreach (var write in writes.Where(w => w.Key is not null).DistinctBy(w => w.Key, StringComparer.Ordinal))
@@ -65,18 +62,15 @@ internal sealed partial class WriteInvalidator(QsetCache cache, QueryIndex queri
                 foreach (var key in queries.Take(table.Key))
                 {
                     // An evicted or expired result needs no event; one being read now carries the old version and is refused on its next hit.
-                    if (await cache.Store.GetAsync(key).ConfigureAwait(false) is not null)
+                    if (await store.Store.GetAsync(key).ConfigureAwait(false) is not null)
                     {
                         await cache.InvalidateAsync(key, QueryKeys.EntityType, detail).ConfigureAwait(false);
                     }
                 }
             }
 
-            if (cache.Store is IConfirmsInvalidations confirms)
-            {
-                // The table bumps went out as the write committed: the write returns once every node applied them.
-                await confirms.ConfirmInvalidationsAsync().ConfigureAwait(false);
-            }
+            // The table bumps went out as the write committed: the write returns once every node applied them.
+            await store.Confirmations.ConfirmInvalidationsAsync().ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The data is committed: a cache failure must not fail the write. The bumped versions still catch every stale entry.
         catch (Exception ex)

@@ -17,7 +17,7 @@ namespace Qset.Caching.Hybrid;
 /// each node keeps in memory. Every committed write's table bump is broadcast, so every node's results of that table
 /// go stale at once; keeping them out of L2 means no node can serve a result checked against another node's versions.
 /// </remarks>
-internal sealed class HybridCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations, IConfirmsInvalidations, IDisposable
+internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHealth, ISharedTableGenerations, IConfirmsInvalidations, IDisposable
 {
     private const string KeyMessage = "k";
     private const string TableMessage = "t";

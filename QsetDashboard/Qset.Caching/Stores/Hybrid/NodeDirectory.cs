@@ -9,14 +9,13 @@ namespace Qset.Caching.Hybrid;
 /// <summary>
 /// Which nodes share the cache and how many keys each holds in its L1. A Hybrid node writes a heartbeat with its L1
 /// count to Redis every second (expiring after five, so a stopped node disappears); the dashboard reads them all.
-/// A heartbeat carries a count, never the keys: its size does not grow with the cache. With the Memory or Redis
-/// backend there is one node: this one.
+/// A heartbeat carries a count, never the keys: its size does not grow with the cache.
 /// </summary>
 internal sealed class NodeDirectory(
-    ICacheStore store,
-    IServiceProvider services,
+    HybridCacheStore hybrid,
+    RedisConnection connection,
     IOptions<CacheOptions> options,
-    TimeProvider timeProvider) : BackgroundService
+    TimeProvider timeProvider) : BackgroundService, ICacheNodes
 {
     private static readonly TimeSpan s_beat = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_expiry = TimeSpan.FromSeconds(5);
@@ -25,13 +24,7 @@ internal sealed class NodeDirectory(
     public async Task<IReadOnlyList<CacheNode>> GetNodesAsync(CancellationToken cancellationToken = default)
     {
         var self = options.Value.NodeId;
-        if (store is not HybridCacheStore hybrid)
-        {
-            return [new CacheNode(self, timeProvider.GetUtcNow(), store is MemoryCacheStore ? store.Count : 0, IsSelf: true)];
-        }
-
         var own = new CacheNode(self, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: true);
-        var connection = Connection;
         if (connection.Database is not { } database)
         {
             return [own];
@@ -41,7 +34,7 @@ internal sealed class NodeDirectory(
         {
             List<CacheNode> nodes = [own];
             var beats = (RedisResult[])(await database.ScriptEvaluateAsync(
-                RedisScripts.Nodes, [NodesKey(connection)], [$"{connection.Prefix}node:"]).ConfigureAwait(false))!;
+                RedisScripts.Nodes, [NodesKey], [$"{connection.Prefix}node:"]).ConfigureAwait(false))!;
             foreach (var beat in beats)
             {
                 if ((string?)beat is { } payload
@@ -60,41 +53,26 @@ internal sealed class NodeDirectory(
         }
     }
 
-    /// <summary>
-    /// The nodes holding <paramref name="key"/>, asked on demand: the memory store is this node; a Hybrid node asks the
-    /// others over the invalidation channel; the Redis backend holds nothing on any node (only in Redis).
-    /// </summary>
-    public async Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) => store switch
-    {
-        HybridCacheStore hybrid => await hybrid.NodesHoldingAsync(key, cancellationToken),
-        MemoryCacheStore => await store.PeekAsync(key, cancellationToken) is null ? [] : [options.Value.NodeId],
-        _ => [],
-    };
+    /// <summary>The nodes holding <paramref name="key"/> in their L1, asked over the invalidation channel.</summary>
+    public Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) =>
+        hybrid.NodesHoldingAsync(key, cancellationToken);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (store is not HybridCacheStore hybrid)
-        {
-            return;
-        }
-
         using var timer = new PeriodicTimer(s_beat, timeProvider);
         do
         {
-            await BeatAsync(hybrid, stoppingToken);
+            await BeatAsync(stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>The set of the ids of the nodes that beat: read instead of a SCAN for their presence keys.</summary>
-    private static RedisKey NodesKey(RedisConnection connection) => $"{connection.Prefix}nodes";
+    private RedisKey NodesKey => $"{connection.Prefix}nodes";
 
-    private RedisConnection Connection => (RedisConnection)services.GetService(typeof(RedisConnection))!;
-
-    private async Task BeatAsync(HybridCacheStore hybrid, CancellationToken cancellationToken)
+    private async Task BeatAsync(CancellationToken cancellationToken)
     {
-        var connection = Connection;
         if (connection.Database is not { } database)
         {
             return;
@@ -105,7 +83,7 @@ internal sealed class NodeDirectory(
             var node = new CacheNode(options.Value.NodeId, timeProvider.GetUtcNow(), hybrid.Count, IsSelf: false);
             await database.ScriptEvaluateAsync(
                 RedisScripts.Beat,
-                [$"{connection.Prefix}node:{node.NodeId}", NodesKey(connection)],
+                [$"{connection.Prefix}node:{node.NodeId}", NodesKey],
                 [JsonSerializer.Serialize(node, CacheNodeJsonContext.Default.CacheNode), (long)s_expiry.TotalMilliseconds, node.NodeId]);
         }
         catch (Exception ex) when (RedisConnection.IsOutage(ex))

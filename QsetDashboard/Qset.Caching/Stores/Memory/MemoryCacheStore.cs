@@ -14,7 +14,7 @@ namespace Qset.Caching;
 /// removes it and records EXPIRE; eviction records EVICT as it chooses. No entry registers an eviction callback with <see cref="MemoryCache"/>
 /// (160 bytes an entry), and <see cref="MemoryCache"/> runs no scan of its own.
 /// </summary>
-internal sealed class MemoryCacheStore : ICacheStore, IDisposable
+internal sealed class MemoryCacheStore : ICacheStore, ICacheBrowser, ISynchronousStore, IDisposable
 {
     private const char CursorMark = 'm';
     private const char AgeCursorMark = 'a';
@@ -87,7 +87,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// A page showing <paramref name="order"/> is still open, though it had no reason to list again: the order is kept
     /// as if it were asked for, so it is not dropped (and rebuilt, with a wait) under an open page of a quiet store.
     /// </summary>
-    internal void KeepOrder(CacheOrder order)
+    public void KeepOrder(CacheOrder order)
     {
         lock (_writeLock)
         {
@@ -128,6 +128,9 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     public int Count => _index.Count;
 
     /// <inheritdoc />
+    public ValueTask<int> CountAsync(CancellationToken cancellationToken = default) => new(Count);
+
+    /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         new(GetLive(key, out _));
 
@@ -135,7 +138,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
     /// <see cref="GetAsync"/>, synchronously, also giving the time it checked the TTL against (UTC ticks of the store's
     /// time provider; 0 when the key is absent), so the engine's hit reads the clock once.
     /// </summary>
-    internal CacheEntry? GetLive(string key, out long nowUtcTicks)
+    public CacheEntry? GetLive(string key, out long nowUtcTicks)
     {
         // Read from the index, with the TTL checked here against the coarse clock (a sliding entry against the time of
         // its latest read, which the hit then moves on); recency for eviction is the visited bit. An expired entry is
@@ -191,7 +194,7 @@ internal sealed class MemoryCacheStore : ICacheStore, IDisposable
         lock (_writeLock)
         {
             var invalidatedAt = _stamps.LastInvalidation(entry.Key, entry.EntityType);
-            if (_options.GuardPopulate && ticket.Guarded && invalidatedAt > ticket.Stamp)
+            if (_options.GuardPopulate && invalidatedAt > ticket.Stamp)
             {
                 return new ValueTask<PopulateResult>(PopulateResult.Rejected(
                     $"key invalidated (stamp {invalidatedAt}) after this read began (stamp {ticket.Stamp}): the value may be stale"));

@@ -10,7 +10,7 @@ namespace Qset.Caching.Redis;
 /// keyspace notifications on, Redis's own expiries and evictions arrive as EXPIRE and EVICT. Every Redis failure is
 /// survived: a read becomes a miss, a populate is skipped, an invalidation is kept for replay.
 /// </summary>
-internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTableGenerations
+internal sealed class RedisCacheStore : ICacheStore, ICacheBrowser, IReportsHealth, ISharedTableGenerations
 {
     private readonly RedisConnection _connection;
     private readonly CacheRecorder _recorder;
@@ -100,7 +100,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
                 var read = await database.StringGetAsync(
                     [_connection.EntryKey(key), _connection.EpochKey, _connection.GenerationKey(key), _connection.BulkGenerationKey(key)]).ConfigureAwait(false);
                 var epoch = Generation(read[1]);
-                var ticket = new PopulateTicket(key, Generation(read[2]), Epoch: epoch, TableGeneration: Generation(read[3]));
+                var ticket = new PopulateTicket(key, Generation(read[2])) { Epoch = epoch, TableGeneration = Generation(read[3]) };
                 var entry = (byte[]?)read[0] is { } payload ? await DecodeOrDropAsync(database, key, payload, epoch).ConfigureAwait(false) : null;
                 return (entry, ticket);
             }, whenDown: (null, new PopulateTicket(key, -1)));
@@ -112,11 +112,11 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
             // A key's table's bulk-write generation; a bare key (no table in it) has every bulk write's, so a bulk write
             // of any table refuses its populate: which table a bare key's value comes from is not known until it is read.
             var values = await database.StringGetAsync([_connection.GenerationKey(key), _connection.EpochKey, _connection.BulkGenerationKey(key)]).ConfigureAwait(false);
-            return new PopulateTicket(
-                key,
-                Generation(values[0]),
-                Epoch: Generation(values[1]),
-                TableGeneration: Generation(values[2]));
+            return new PopulateTicket(key, Generation(values[0]))
+            {
+                Epoch = Generation(values[1]),
+                TableGeneration = Generation(values[2]),
+            };
         }, whenDown: new PopulateTicket(key, -1));
 
     /// <inheritdoc />
@@ -163,7 +163,7 @@ internal sealed class RedisCacheStore : ICacheStore, IReportsHealth, ISharedTabl
         entry.SetMeasuredSize(valueBytes);
         return FailOpenAsync(async database =>
         {
-            var guarded = _options.GuardPopulate && ticket.Guarded;
+            var guarded = _options.GuardPopulate;
             RedisKey[] keys = ticket.TableGeneration < 0
                 ? [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey]
                 : [_connection.EntryKey(entry.Key), _connection.GenerationKey(entry.Key), _connection.EpochKey, _connection.BulkGenerationKey(entry.Key)];

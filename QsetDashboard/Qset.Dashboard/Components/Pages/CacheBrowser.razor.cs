@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Qset.Caching;
-using Qset.Caching.Hybrid;
-using Qset.Caching.Redis;
 using Qset.Dashboard.Components.Dialogs;
 using Qset.Dashboard.Model;
 

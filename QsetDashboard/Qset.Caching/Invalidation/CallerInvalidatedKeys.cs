@@ -1,0 +1,27 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+
+namespace Qset.Caching;
+
+/// <summary>
+/// Writes whose caller invalidates the by-id keys itself (the explicit styles: save, then invalidate the key), so that
+/// the automatic invalidation does not invalidate those keys a second time. Table versions and query results are
+/// still invalidated automatically: only the rows' own keys are left to the caller.
+/// </summary>
+public static class CallerInvalidatedKeys
+{
+    private static readonly ConditionalWeakTable<DbContext, object> s_marked = [];
+
+    /// <summary>Marks <paramref name="context"/>'s writes from now on as leaving their rows' by-id keys to the caller.</summary>
+    /// <returns>The same context.</returns>
+    public static TContext LeaveByIdKeysToCaller<TContext>(this TContext context)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        s_marked.AddOrUpdate(context, s_marked);
+        return context;
+    }
+
+    /// <summary>True when <paramref name="context"/> was marked by <see cref="LeaveByIdKeysToCaller"/>.</summary>
+    internal static bool AreLeftToCaller(DbContext context) => s_marked.TryGetValue(context, out _);
+}

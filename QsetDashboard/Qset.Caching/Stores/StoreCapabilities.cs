@@ -1,0 +1,84 @@
+namespace Qset.Caching;
+
+/// <summary>A store that can be degraded (a network store that is down) says so, for /health and the dashboard.</summary>
+public interface IReportsHealth
+{
+    /// <summary>True while the store is not answering and reads go to the database.</summary>
+    bool IsDegraded { get; }
+
+    /// <summary>A sentence on the store's state.</summary>
+    string HealthDescription { get; }
+}
+
+/// <summary>
+/// An in-process store answers a read without a task, and hands back the time it checked the TTL against, so that a
+/// hit costs one clock read. The engine is given one when its store has it; otherwise it reads through
+/// <see cref="ICacheStore.GetAsync"/>.
+/// </summary>
+internal interface ISynchronousStore
+{
+    /// <summary>The live entry under <paramref name="key"/>, or null; <paramref name="nowUtcTicks"/> is when it was judged live.</summary>
+    CacheEntry? GetLive(string key, out long nowUtcTicks);
+}
+
+/// <summary>
+/// A store shared by several nodes keeps each table's bulk-write generation itself, so that a write whose rows cannot
+/// be named (ExecuteUpdate, ExecuteDelete, raw SQL) on one node refuses every by-id populate of that table that began
+/// before it on any node.
+/// </summary>
+internal interface ISharedTableGenerations
+{
+    /// <summary>Bumps <paramref name="table"/>'s bulk-write generation; called after commit, before the write returns.</summary>
+    ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A store whose nodes each keep a copy (a Hybrid L1) returns from a write only once every node has applied the
+/// write's invalidations; the write path calls this after it has sent them all.
+/// </summary>
+internal interface IConfirmsInvalidations
+{
+    /// <summary>Returns once every node has applied every invalidation this node sent before the call.</summary>
+    ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The nodes that share the cache, for the dashboard.</summary>
+internal interface ICacheNodes
+{
+    /// <summary>The nodes seen now, this one first.</summary>
+    Task<IReadOnlyList<CacheNode>> GetNodesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The nodes holding <paramref name="key"/>, asked now.</summary>
+    Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a store without the capability does: a store of one node keeps nothing shared and confirms at once.</summary>
+internal sealed class LocalOnly : ISharedTableGenerations, IConfirmsInvalidations
+{
+    public static readonly LocalOnly Instance = new();
+
+    public ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+}
+
+/// <summary>A store that is never degraded: healthy while it answers, with its fill as the description.</summary>
+internal sealed class AlwaysHealthy(ICacheStore store) : IReportsHealth
+{
+    public bool IsDegraded => false;
+
+    public string HealthDescription => $"{store.Count}/{store.Capacity} entries.";
+}
+
+/// <summary>
+/// One node: this one. <paramref name="holdsLocally"/> says whether the store's values live in this process (the
+/// memory store), so that this node holds a key it peeks; a store that only lives on a server holds nothing on any node.
+/// </summary>
+internal sealed class ThisNodeOnly(ICacheStore store, ICacheBrowser browser, bool holdsLocally, string nodeId, TimeProvider timeProvider) : ICacheNodes
+{
+    public Task<IReadOnlyList<CacheNode>> GetNodesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<CacheNode>>([new CacheNode(nodeId, timeProvider.GetUtcNow(), holdsLocally ? store.Count : 0, IsSelf: true)]);
+
+    public async Task<IReadOnlyList<string>> HoldersAsync(string key, CancellationToken cancellationToken = default) =>
+        holdsLocally && await browser.PeekAsync(key, cancellationToken).ConfigureAwait(false) is not null ? [nodeId] : [];
+}
