@@ -109,28 +109,3 @@ public sealed class TableVersionTests
         Assert.Equal(2, await JoinAsync());
     }
 }
-
-public sealed class GuardedEventTests
-{
-    [Fact]
-    public async Task AThrowingTableBumpSubscriber_NeverFailsACommittedWrite_NorItsInvalidation()
-    {
-        await using var host = await QsetDashboard.Tests.Infrastructure.EngineHost.StartAsync();
-        await host.Generic.SetAsync(1, new QsetDashboard.Data.User { Name = "before" });
-        await host.Generic.GetAsync<QsetDashboard.Data.User>(1);
-        var heard = 0;
-        host.Cache.Versions.Bumped += (_, _) => throw new InvalidOperationException("a bad subscriber");
-        host.Cache.Versions.Bumped += (_, _) => Interlocked.Increment(ref heard);
-
-        await using (var db = host.NewContext())
-        {
-            var user = await db.Users.FindAsync(1);
-            user!.Name = "after";
-            await db.SaveChangesAsync();
-        }
-
-        Assert.Equal(1, heard);
-        Assert.Null(await host.Cache.Store.PeekAsync("User.1"));
-        Assert.Equal("after", (await host.Generic.GetAsync<QsetDashboard.Data.User>(1))!.Name);
-    }
-}

@@ -16,7 +16,7 @@ public sealed class EngineHost : IAsyncDisposable
     private readonly TestDatabase? _database;
     private readonly ServiceProvider _services;
 
-    private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString)
+    private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, IStoreSeams? seams)
     {
         if (sharedConnectionString is null)
         {
@@ -30,6 +30,11 @@ public sealed class EngineHost : IAsyncDisposable
         if (timeProvider is not null)
         {
             services.AddSingleton(timeProvider);
+        }
+
+        if (seams is not null)
+        {
+            services.AddSingleton(seams);
         }
 
         services.AddQsetSample(ConnectionString);
@@ -57,14 +62,15 @@ public sealed class EngineHost : IAsyncDisposable
 
     public FakeTimeProvider? FakeTime => _services.GetService<TimeProvider>() as FakeTimeProvider;
 
-    public static async Task<EngineHost> StartAsync(
+    internal static async Task<EngineHost> StartAsync(
         Action<Dictionary<string, string?>>? configure = null,
         TimeProvider? timeProvider = null,
-        string? sharedConnectionString = null)
+        string? sharedConnectionString = null,
+        TestStoreSeams? seams = null)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineHost(settings, timeProvider, sharedConnectionString);
+        var host = new EngineHost(settings, timeProvider, sharedConnectionString, seams);
         try
         {
             await DatabaseSetup.MigrateAsync(host.Get<IDbContextFactory<QsetsDbContext>>());

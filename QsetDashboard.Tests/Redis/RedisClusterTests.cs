@@ -99,10 +99,9 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     public async Task Hybrid_OnACluster_AWriteWaitsForEveryNodeItHears_EvenWhenPublishCountsOnlyItself()
     {
         // After a failover a node may still listen on the old primary, and the new one's PUBLISH does not count it.
-        await using var nodes = await StartTwoHybridNodesAsync();
+        var (seamsA, seamsB) = (new TestStoreSeams(), new TestStoreSeams());
+        await using var nodes = await StartTwoHybridNodesAsync(seamsA, seamsB);
         var (nodeA, nodeB) = (nodes.A, nodes.B);
-        var storeA = (HybridCacheStore)nodeA.Cache.Store;
-        var storeB = (HybridCacheStore)nodeB.Cache.Store;
 
         // Node A subscribed before node B started, so A has heard the heartbeat that gave B its lease, or hears it
         // before anything B does next.
@@ -112,10 +111,10 @@ public sealed class RedisClusterTests(RedisCluster cluster)
             await nodeB.Generic.GetAsync<User>(1);
             return (await nodeB.Generic.ReadAsync<User>(1)).Hit;
         }, "node B holds user 1 in L1");
-        storeA.Channel.ReceiversSeen = _ => 1;
+        seamsA.CountReceivers = _ => 1;
 
         // Node B is slow to apply: a write that trusted the short count would return long before B dropped its copy.
-        storeB.Channel.BeforeApply = _ => Thread.Sleep(300);
+        seamsB.Applying = _ => Thread.Sleep(300);
 
         await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
 
@@ -124,22 +123,23 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     }
 
     /// <summary>Two Hybrid nodes, A started first, sharing a database and a tagged prefix, both holding their lease.</summary>
-    private async Task<TwoNodes> StartTwoHybridNodesAsync()
+    private async Task<TwoNodes> StartTwoHybridNodesAsync(TestStoreSeams? seamsA = null, TestStoreSeams? seamsB = null)
     {
         var prefix = RedisClusterCollection.TaggedPrefix();
-        Task<EngineHost> Start(string node, string? sharedDatabase) => EngineHost.StartAsync(
+        Task<EngineHost> Start(string node, string? sharedDatabase, TestStoreSeams? seams) => EngineHost.StartAsync(
             s =>
             {
                 RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
                 s["Cache:NodeId"] = node;
             },
-            sharedConnectionString: sharedDatabase);
+            sharedConnectionString: sharedDatabase,
+            seams: seams);
 
-        var nodeA = await Start("node-a", null);
+        var nodeA = await Start("node-a", null, seamsA);
         EngineHost? nodeB = null;
         try
         {
-            nodeB = await Start("node-b", nodeA.ConnectionString);
+            nodeB = await Start("node-b", nodeA.ConnectionString, seamsB);
             await Eventually.TrueAsync(
                 () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
             return new TwoNodes(nodeA, nodeB, prefix);

@@ -50,12 +50,14 @@ public sealed class RedisFullTests : IAsyncLifetime
 
     private Task FreeAsync() => Server.ConfigSetAsync("maxmemory", "0");
 
-    private Task<EngineHost> StartAsync(string backend = "Redis", Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
-        {
-            RedisCollection.Configure(s, _redis, backend);
-            configure?.Invoke(s);
-        });
+    private Task<EngineHost> StartAsync(string backend = "Redis", Action<Dictionary<string, string?>>? configure = null, TestStoreSeams? seams = null) =>
+        EngineHost.StartAsync(
+            s =>
+            {
+                RedisCollection.Configure(s, _redis, backend);
+                configure?.Invoke(s);
+            },
+            seams: seams);
 
     [Theory]
     [InlineData("Redis")]
@@ -157,8 +159,7 @@ public sealed class RedisFullTests : IAsyncLifetime
     [InlineData("Hybrid")]
     public async Task APolicyChangedWhileTheAppRuns_IsSeen_ReadsGoToTheDatabase_AndOnceFixed_CachingResumesWithNothingStale(string backend)
     {
-        await using var host = await StartAsync(backend);
-        host.Get<RedisConnection>().FitRecheckInterval = TimeSpan.Zero;
+        await using var host = await StartAsync(backend, seams: new TestStoreSeams { FitRecheckInterval = TimeSpan.Zero });
         var health = (IReportsHealth)host.Cache.Store;
         await host.Generic.SetAsync(1, new User { Name = "Alice" });
         await host.Generic.GetAsync<User>(1);
@@ -186,14 +187,15 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // A flush walked every key (8.5 s at a million, and a partial flush on a timeout): now it starts a new epoch.
         const int Entries = RedisConnection.DropChunkSize + 500;
-        await using var host = await StartAsync(configure: s => s["Cache:Capacity"] = "10000");
+        var seams = new TestStoreSeams();
+        await using var host = await StartAsync(configure: s => s["Cache:Capacity"] = "10000", seams: seams);
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, Entries, "old");
         Assert.Equal(Entries, await host.Cache.Store.CountAsync());
 
         // The reclaim of the old epoch waits until the test lets it go.
         var reclaim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.BeforeReclaimChunk = () => reclaim.Task;
+        seams.BeforeReclaimChunk = () => reclaim.Task;
         await Eventually.TrueAsync(() => !connection.Housekeeping, "the trim the count started is over");
         var db = _admin!.GetDatabase();
         var oldEpoch = await EpochAsync(connection);
@@ -223,7 +225,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal(["User.7"], page.Entries.Select(e => e.Key));
         Assert.Null(page.NextCursor);
 
-        connection.BeforeReclaimChunk = null;
+        seams.BeforeReclaimChunk = null;
         reclaim.SetResult();
         await Eventually.TrueAsync(
             async () => await db.SetLengthAsync(connection.EpochsKey) == 0,
@@ -243,15 +245,16 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // A recovery dropped every key before reads resumed: 7.1 s of database-only reads at a million keys.
         const int Entries = RedisConnection.DropChunkSize + 500;
+        var seams = new TestStoreSeams();
         await using var host = await StartAsync(configure: s =>
         {
             s["Cache:Capacity"] = "10000";
             s["Cache:RedisTimeout"] = "00:00:02";
-        });
+        }, seams: seams);
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, Entries, "old");
         var reclaim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.BeforeReclaimChunk = () => reclaim.Task;
+        seams.BeforeReclaimChunk = () => reclaim.Task;
         try
         {
             await _redis.PauseAsync();
@@ -278,7 +281,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         }
         finally
         {
-            connection.BeforeReclaimChunk = null;
+            seams.BeforeReclaimChunk = null;
             reclaim.TrySetResult();
         }
 
@@ -294,7 +297,8 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // That version kept one set of indexes directly under the prefix, and values that name no epoch.
         const int Keys = RedisConnection.DropChunkSize + 500;
-        await using var host = await StartAsync();
+        var seams = new TestStoreSeams();
+        await using var host = await StartAsync(seams: seams);
         var connection = host.Get<RedisConnection>();
         var p = connection.Prefix;
         var db = _admin!.GetDatabase();
@@ -314,7 +318,7 @@ public sealed class RedisFullTests : IAsyncLifetime
 
         // Written after this node's first housekeeping run (a real upgrade leaves them before it): the count below starts
         // the run that finds them, however soon after that first one it comes.
-        connection.HousekeepingAskedEvery = TimeSpan.Zero;
+        seams.HousekeepingAskedEvery = TimeSpan.Zero;
         Assert.Null(await host.Cache.Store.GetAsync("User.1"));
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
         Assert.Equal(1, await host.Cache.Store.CountAsync());
@@ -330,11 +334,12 @@ public sealed class RedisFullTests : IAsyncLifetime
     [Fact]
     public async Task AReclaimThatFails_IsTriedAgainByItself_WithNoFurtherFlushOrCount()
     {
-        await using var host = await StartAsync();
+        var seams = new TestStoreSeams();
+        await using var host = await StartAsync(seams: seams);
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, 150, "old");
         var failures = 0;
-        connection.BeforeReclaimChunk = () => Interlocked.Increment(ref failures) == 1 ? Task.FromException(new TimeoutException("a reclaim call timed out")) : Task.CompletedTask;
+        seams.BeforeReclaimChunk = () => Interlocked.Increment(ref failures) == 1 ? Task.FromException(new TimeoutException("a reclaim call timed out")) : Task.CompletedTask;
 
         await host.Cache.FlushAsync();
 
@@ -349,14 +354,15 @@ public sealed class RedisFullTests : IAsyncLifetime
     public async Task OneNodeReclaimsAtATime_AnotherTakesOverOnceItsLeaseRunsOut()
     {
         // Every node reclaiming the same epoch at once added their loads: Redis near saturation at three nodes.
-        await using var host = await StartAsync();
+        var seams = new TestStoreSeams();
+        await using var host = await StartAsync(seams: seams);
         var connection = host.Get<RedisConnection>();
-        connection.ReclaimLease = TimeSpan.FromMilliseconds(300);
+        seams.ReclaimLease = TimeSpan.FromMilliseconds(300);
         await FillAsync(host, 150, "old");
         var db = _admin!.GetDatabase();
         await db.StringSetAsync(connection.ReclaimerKey, "another-node", TimeSpan.FromMinutes(5));
         var attempts = 0;
-        connection.BeforeReclaimChunk = () =>
+        seams.BeforeReclaimChunk = () =>
         {
             Interlocked.Increment(ref attempts);
             return Task.CompletedTask;
@@ -535,13 +541,14 @@ public sealed class RedisFullTests : IAsyncLifetime
     public async Task CountsInQuickSuccession_StartOneHousekeepingRun_NotOneEach()
     {
         // An open Cache page counts every second: each count started a run (three round trips with nothing to do).
-        await using var host = await StartAsync();
+        var seams = new TestStoreSeams();
+        await using var host = await StartAsync(seams: seams);
         var store = host.Cache.Store;
         var connection = host.Get<RedisConnection>();
-        connection.HousekeepingAskedEvery = TimeSpan.FromHours(1);
+        seams.HousekeepingAskedEvery = TimeSpan.FromHours(1);
         await store.CountAsync();
-        await Eventually.TrueAsync(() => connection.HousekeepingRuns >= 1 && !connection.Housekeeping, "the run the first connection starts is over");
-        var runs = connection.HousekeepingRuns;
+        await Eventually.TrueAsync(() => seams.HousekeepingRuns >= 1 && !connection.Housekeeping, "the run the first connection starts is over");
+        var runs = seams.HousekeepingRuns;
 
         for (var i = 0; i < 10; i++)
         {
@@ -549,10 +556,10 @@ public sealed class RedisFullTests : IAsyncLifetime
             await store.CountNamespacesAsync();
         }
 
-        Assert.Equal(runs, connection.HousekeepingRuns);
-        connection.HousekeepingAskedEvery = TimeSpan.Zero;
+        Assert.Equal(runs, seams.HousekeepingRuns);
+        seams.HousekeepingAskedEvery = TimeSpan.Zero;
         await store.CountAsync();
-        Assert.Equal(runs + 1, connection.HousekeepingRuns);
+        Assert.Equal(runs + 1, seams.HousekeepingRuns);
     }
 
     private static CacheEntry UserEntry(int id, DateTimeOffset expires)

@@ -27,10 +27,12 @@ public static class CachingServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => new EventJournal(
             sp.GetRequiredService<IOptions<CacheOptions>>().Value.JournalCapacity,
-            sp.GetRequiredService<ILogger<EventJournal>>()));
+            sp.GetRequiredService<ILogger<EventJournal>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CacheCounters>();
         services.TryAddSingleton<ReadTelemetry>();
         services.TryAddSingleton<CacheRecorder>();
+        services.TryAddSingleton<IStoreSeams>(ProductionSeams.Instance);
         services.TryAddSingleton<MemoryCacheStore>();
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisCacheStore>();

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Qset.Caching;
 
@@ -27,19 +25,15 @@ public readonly record struct TableStamp(string Table, TableVersionKind Kind, lo
     internal TableCounter? Counter { get; init; }
 }
 
-/// <summary>A table's version moved: <paramref name="Bulk"/> when the write's rows could not be named.</summary>
-public readonly record struct TableBump(string Table, bool Bulk);
-
 /// <summary>
 /// Per-table version counters: logical integers bumped on each committed write, never clock times, so that
 /// several nodes sharing one store need no clock sync (a distributed store keeps them with <c>INCR</c>). A cached
 /// value carries the versions its read began at; when one moved on, the value is stale whatever its TTL says.
 /// </summary>
-internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
+internal sealed class TableVersions
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<TableDependency>, TableStamp[]> _lastCaptured = [];
     private readonly ConcurrentDictionary<string, TableCounter> _tables = new(StringComparer.Ordinal);
-    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
     /// <summary>The current version of <paramref name="table"/>'s counter of <paramref name="kind"/>; 0 before any write.</summary>
     public long Current(string table, TableVersionKind kind) =>
@@ -51,18 +45,10 @@ internal sealed class TableVersions(ILogger<TableVersions>? logger = null)
     /// <summary>Records a committed write whose rows are not known: by-id entries of the table become stale too.</summary>
     public long BumpBulkWrite(string table) => Bump(table, bulk: true);
 
-    /// <summary>Raised after a local write moved a table's version, so that other nodes can be told.</summary>
-    public event EventHandler<TableBump>? Bumped;
-
-    /// <summary>Moves a table's version because another node committed a write to it; raises no <see cref="Bumped"/>.</summary>
+    /// <summary>Moves a table's version because another node committed a write to it.</summary>
     public void ApplyRemote(string table, bool bulk) => Of(table).Bump(bulk);
 
-    private long Bump(string table, bool bulk)
-    {
-        var version = Of(table).Bump(bulk);
-        GuardedEvent.Raise(Bumped, this, new TableBump(table, bulk), _logger);
-        return version;
-    }
+    private long Bump(string table, bool bulk) => Of(table).Bump(bulk);
 
     /// <summary>The versions of <paramref name="dependencies"/> now, taken before a database read.</summary>
     public TableStamp[] Capture(IReadOnlyList<TableDependency> dependencies)

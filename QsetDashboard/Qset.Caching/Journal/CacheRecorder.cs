@@ -6,16 +6,33 @@ namespace Qset.Caching;
 /// The one place a cache event is made: it is counted, appended to the journal, handed to the ambient capture,
 /// and logged in the seed's format (<c>CACHE HIT key=User.1</c>).
 /// </summary>
-internal sealed partial class CacheRecorder(
-    EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
+internal sealed partial class CacheRecorder
 {
-    private readonly TimeProviderClock _clock = Link(journal, counters, timeProvider);
-    private readonly TimeProvider _timeProvider = timeProvider;
+    private readonly EventJournal _journal;
+    private readonly CacheCounters _counters;
+    private readonly ILogger<CacheRecorder> _logger;
+    private readonly ReadTelemetry? _telemetry;
+    private readonly TimeProviderClock _clock;
+    private readonly TimeProvider _timeProvider;
 
     // Whether HITs are logged, asked of the logger at most once a second: a log-level change applies within a second,
     // and a hit skips the logger's own check, which costs as much as a tenth of the hit.
     private long _hitLogCheckDueTicks;
     private bool _logHits;
+
+    /// <summary>Records into <paramref name="journal"/>, counting in <paramref name="counters"/>, which count the journal's buffered hits too.</summary>
+    public CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
+    {
+        _journal = journal;
+        _counters = counters;
+        _logger = logger;
+        _telemetry = telemetry;
+        _timeProvider = timeProvider;
+        _clock = new TimeProviderClock(timeProvider);
+
+        // A hit waits in the journal's buffers and is counted there (RecordHit counts none of its own).
+        counters.CountBufferedHitsOf(journal);
+    }
 
     /// <summary>The clock events are stamped with.</summary>
     internal TimeProviderClock Clock => _clock;
@@ -28,13 +45,13 @@ internal sealed partial class CacheRecorder(
         ReferenceEquals(timeProvider, _timeProvider) ? _clock : new TimeProviderClock(timeProvider);
 
     /// <summary>The journal events go to.</summary>
-    public EventJournal Journal => journal;
+    public EventJournal Journal => _journal;
 
     /// <summary>The counters events are counted in.</summary>
-    public CacheCounters Counters => counters;
+    public CacheCounters Counters => _counters;
 
     /// <summary>The tagged read metrics, when the meter is wired.</summary>
-    internal ReadTelemetry? Telemetry => telemetry;
+    internal ReadTelemetry? Telemetry => _telemetry;
 
     /// <summary>Records one event and returns it with its sequence number.</summary>
     public CacheEvent Record(
@@ -46,9 +63,9 @@ internal sealed partial class CacheRecorder(
         string? source = null,
         long count = 1)
     {
-        counters.Count(kind);
+        _counters.Count(kind);
         var ambientSource = CacheContext.Current(out var capture);
-        var cacheEvent = journal.Append(new CacheEvent(0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail, count));
+        var cacheEvent = _journal.Append(new CacheEvent(0, _clock.UtcNow, kind, key, entityType, source ?? ambientSource, duration, detail, count));
         if (capture is not null)
         {
             CacheContext.Observe(capture, cacheEvent);
@@ -96,7 +113,7 @@ internal sealed partial class CacheRecorder(
     internal CacheEvent RecordSummary(CacheEventKind kind, long events, string detail, string? source = null, string? entityType = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(events, 1);
-        counters.CountMany(kind, events - 1);
+        _counters.CountMany(kind, events - 1);
         return Record(kind, SummaryKey, entityType, detail: detail, source: source, count: events);
     }
 
@@ -112,51 +129,45 @@ internal sealed partial class CacheRecorder(
     /// </summary>
     internal void RecordHit(string key, string entityType, long utcTicks)
     {
-        telemetry?.Hit(entityType);
+        _telemetry?.Hit(entityType);
         var source = CacheContext.CurrentForHit(out var capture);
         var timestamp = new DateTimeOffset(utcTicks, TimeSpan.Zero);
         if (capture is null)
         {
             // Counted by the buffer it waits in (CacheCounters.CountBufferedHitsOf).
-            journal.AppendHit(timestamp, key, entityType, source);
+            _journal.AppendHit(timestamp, key, entityType, source);
         }
         else
         {
             // A demo step orders what it captured by sequence: its hits take their number now.
-            counters.Count(CacheEventKind.Hit);
-            var sequence = journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
+            _counters.Count(CacheEventKind.Hit);
+            var sequence = _journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
             CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));
         }
 
         if (timestamp.UtcTicks >= Volatile.Read(ref _hitLogCheckDueTicks))
         {
-            _logHits = logger.IsEnabled(LogLevel.Information);
+            _logHits = _logger.IsEnabled(LogLevel.Information);
             Volatile.Write(ref _hitLogCheckDueTicks, timestamp.UtcTicks + TimeSpan.TicksPerSecond);
         }
 
         if (_logHits)
         {
-            LogEvent(logger, CacheEventKind.Hit.Label(), key);
+            LogEvent(_logger, CacheEventKind.Hit.Label(), key);
         }
-    }
-
-    private static TimeProviderClock Link(EventJournal journal, CacheCounters counters, TimeProvider timeProvider)
-    {
-        counters.CountBufferedHitsOf(journal);
-        return new TimeProviderClock(timeProvider);
     }
 
     private void Log(CacheEventKind kind, string key, string? detail)
     {
-        if (logger.IsEnabled(LogLevel.Information))
+        if (_logger.IsEnabled(LogLevel.Information))
         {
             if (detail is null)
             {
-                LogEvent(logger, kind.Label(), key);
+                LogEvent(_logger, kind.Label(), key);
             }
             else
             {
-                LogEventWithDetail(logger, kind.Label(), key, detail);
+                LogEventWithDetail(_logger, kind.Label(), key, detail);
             }
         }
     }

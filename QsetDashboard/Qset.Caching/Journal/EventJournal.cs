@@ -27,8 +27,11 @@ public sealed partial class EventJournal : IDisposable
     private long _claimed;
     private long _publishedHint;
 
-    /// <summary>Creates a journal that keeps the latest <paramref name="capacity"/> events.</summary>
-    public EventJournal(int capacity, ILogger<EventJournal> logger)
+    /// <summary>
+    /// Creates a journal that keeps the latest <paramref name="capacity"/> events; buffered hits reach its subscribers
+    /// at least every 100 ms of <paramref name="timeProvider"/> (the system clock when null).
+    /// </summary>
+    public EventJournal(int capacity, ILogger<EventJournal> logger, TimeProvider? timeProvider = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
@@ -37,7 +40,7 @@ public sealed partial class EventJournal : IDisposable
         _ring = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)capacity)];
         _mask = _ring.Length - 1;
         _logger = logger;
-        _hits = new HitBuffers(this);
+        _hits = new HitBuffers(this, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>How many events the journal keeps.</summary>

@@ -16,17 +16,17 @@ internal sealed class HitBuffers : IDisposable
     private readonly EventJournal _journal;
     private readonly ThreadLocal<Buffer> _own;
     private readonly Lock _registryLock = new();
-    private readonly Timer _flush;
+    private readonly ITimer _flush;
 
     // The live buffers and the hits of the dropped ones, published together, so a reading of the total never counts
     // a dropped buffer twice or not at all.
     private Registry _registry = new([], 0);
 
-    public HitBuffers(EventJournal journal)
+    public HitBuffers(EventJournal journal, TimeProvider timeProvider)
     {
         _journal = journal;
         _own = new ThreadLocal<Buffer>(Register);
-        _flush = new Timer(static state => ((HitBuffers)state!).DrainAll(), this, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+        _flush = timeProvider.CreateTimer(static state => ((HitBuffers)state!).DrainAll(), this, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
     /// <summary>Buffers one hit on the calling thread.</summary>

@@ -24,10 +24,16 @@ internal interface ISynchronousStore
 /// <summary>
 /// A store shared by several nodes keeps each table's bulk-write generation itself, so that a write whose rows cannot
 /// be named (ExecuteUpdate, ExecuteDelete, raw SQL) on one node refuses every by-id populate of that table that began
-/// before it on any node.
+/// before it on any node; a store whose nodes keep table versions of their own (a Hybrid L1) tells them of each write.
 /// </summary>
 internal interface ISharedTableGenerations
 {
+    /// <summary>
+    /// Tells the other nodes that this node's write to <paramref name="table"/> committed and moved its version here;
+    /// called as the write commits, before its keys are invalidated.
+    /// </summary>
+    void AnnounceTableWrite(string table, bool bulk);
+
     /// <summary>Bumps <paramref name="table"/>'s bulk-write generation; called after commit, before the write returns.</summary>
     ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default);
 }
@@ -56,6 +62,10 @@ internal interface ICacheNodes
 internal sealed class LocalOnly : ISharedTableGenerations, IConfirmsInvalidations
 {
     public static readonly LocalOnly Instance = new();
+
+    public void AnnounceTableWrite(string table, bool bulk)
+    {
+    }
 
     public ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 

@@ -26,7 +26,8 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
         var tables = writes.GroupBy(w => w.Table, StringComparer.Ordinal).ToList();
         foreach (var table in tables)
         {
-            if (table.Any(w => w.Bulk))
+            var bulk = table.Any(w => w.Bulk);
+            if (bulk)
             {
                 cache.Versions.BumpBulkWrite(table.Key);
             }
@@ -34,6 +35,8 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
             {
                 cache.Versions.BumpWrite(table.Key);
             }
+
+            store.TableGenerations.AnnounceTableWrite(table.Key, bulk);
         }
 
         try

@@ -33,6 +33,7 @@ internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHea
     private readonly CacheRecorder _recorder;
     private readonly TableVersions _versions;
     private readonly InvalidationChannel _channel;
+    private readonly IStoreSeams _seams;
 
     /// <summary>Creates the store and subscribes to the invalidation channel.</summary>
     public HybridCacheStore(
@@ -42,6 +43,7 @@ internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHea
         CacheRecorder recorder,
         TableVersions versions,
         TimeProvider timeProvider,
+        IStoreSeams seams,
         IOptions<CacheOptions> options,
         ILogger<HybridCacheStore> logger)
     {
@@ -51,25 +53,16 @@ internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHea
         _connection = connection;
         _recorder = recorder;
         _versions = versions;
+        _seams = seams;
 
-        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, logger, Apply,
+        _channel = new InvalidationChannel(connection, timeProvider, options.Value.L1Lease, seams, logger, Apply,
             _ => ClearNear("a message on the invalidation channel could not be applied"));
-
-        // Sent as the write commits, before its keys are invalidated: the key's confirmed message, later on the same
-        // ordered channel, confirms the table's too.
-        _versions.Bumped += (_, bump) => _ = _channel.PublishAsync(TableMessage, $"{bump.Table}\n{(bump.Bulk ? 1 : 0)}", confirm: false);
         _connection.AddRecoveryStep(RecoverNearAsync);
         _ = _channel.StartAsync();
     }
 
-    /// <summary>The channel to the other nodes (for tests).</summary>
-    internal InvalidationChannel Channel => _channel;
-
     /// <summary>True while this node may serve its L1: it hears the channel and is not behind on it.</summary>
     public bool HoldsLease => _channel.HoldsLease;
-
-    /// <summary>A test seam: awaited between the two levels of a key's invalidation, so a test can read in the gap.</summary>
-    internal Func<string, Task>? BetweenLevels { get; set; }
 
     /// <inheritdoc />
     public string Name => "Hybrid";
@@ -189,6 +182,13 @@ internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHea
 
     /// <inheritdoc />
     /// <remarks>
+    /// Not confirmed on its own: the write's key messages, later on the same ordered channel, are, and confirm it too.
+    /// </remarks>
+    public void AnnounceTableWrite(string table, bool bulk) =>
+        _ = _channel.PublishAsync(TableMessage, $"{table}\n{(bulk ? 1 : 0)}", confirm: false);
+
+    /// <inheritdoc />
+    /// <remarks>
     /// L2 first, then L1: a read that misses L1 after the L1 drop then finds L2 already empty. The other order let a
     /// reader copy the old L2 value into L1 between the two, where it stayed; a copy that began before the L1 drop is
     /// refused by the L1 stamp, as a database read is.
@@ -196,10 +196,7 @@ internal sealed class HybridCacheStore : ICacheStore, ICacheBrowser, IReportsHea
     public async ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
     {
         var far = !IsNearOnly(key) && await _far.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        if (BetweenLevels is { } between)
-        {
-            await between(key).ConfigureAwait(false);
-        }
+        await _seams.BetweenLevelsAsync(key).ConfigureAwait(false);
 
         var near = await _near.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
         await _channel.PublishAsync(KeyMessage, key, confirm: true).ConfigureAwait(false);

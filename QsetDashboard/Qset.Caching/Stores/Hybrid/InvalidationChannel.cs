@@ -38,6 +38,7 @@ internal sealed partial class InvalidationChannel : IDisposable
     private readonly ILogger _logger;
     private readonly Func<NodeMessage, string?> _apply;
     private readonly Action<Exception> _onApplyFailed;
+    private readonly IStoreSeams _seams;
     private readonly RedisChannel _channel;
     private readonly RedisChannel _acks;
     private readonly string _self;
@@ -54,9 +55,16 @@ internal sealed partial class InvalidationChannel : IDisposable
     private long _unreachableSince;
 
     public InvalidationChannel(
-        RedisConnection connection, TimeProvider timeProvider, TimeSpan lease, ILogger logger, Func<NodeMessage, string?> apply, Action<Exception> onApplyFailed)
+        RedisConnection connection,
+        TimeProvider timeProvider,
+        TimeSpan lease,
+        IStoreSeams seams,
+        ILogger logger,
+        Func<NodeMessage, string?> apply,
+        Action<Exception> onApplyFailed)
     {
         _connection = connection;
+        _seams = seams;
         _timeProvider = timeProvider;
         _logger = logger;
         _apply = apply;
@@ -73,15 +81,6 @@ internal sealed partial class InvalidationChannel : IDisposable
 
     /// <summary>How long a heard heartbeat lets this node serve its L1, and the longest a sender waits for a silent node.</summary>
     public TimeSpan Lease { get; }
-
-    /// <summary>
-    /// A test seam: what PUBLISH answered is passed through this before the acknowledgements are counted, so a test
-    /// can play a cluster's PUBLISH that counted only the subscribers of the node it reached.
-    /// </summary>
-    internal Func<long, long>? ReceiversSeen { get; set; }
-
-    /// <summary>A test seam: runs on this node before it applies another node's message (a slow subscriber).</summary>
-    internal Action<NodeMessage>? BeforeApply { get; set; }
 
     /// <summary>True while this node has heard its own heartbeat recently enough to trust that it is not behind.</summary>
     public bool HoldsLease => _timeProvider.GetTimestamp() < Volatile.Read(ref _leaseUntil);
@@ -182,7 +181,7 @@ internal sealed partial class InvalidationChannel : IDisposable
             try
             {
                 receivers = await _connection.Subscriber.PublishAsync(_channel, Format(kind, sequence, body)).ConfigureAwait(false);
-                receivers = ReceiversSeen?.Invoke(receivers) ?? receivers;
+                receivers = _seams.ReceiversSeen(receivers);
                 Volatile.Write(ref _unreachableSince, 0);
             }
             catch (Exception ex) when (RedisConnection.IsOutage(ex))
@@ -342,7 +341,7 @@ internal sealed partial class InvalidationChannel : IDisposable
             try
             {
                 var message = new NodeMessage(kind, NodeIdOf(node), body);
-                BeforeApply?.Invoke(message);
+                _seams.BeforeApply(message);
                 answer = _apply(message);
             }
 #pragma warning disable CA1031 // A message this node cannot apply must not stop the channel: it stops trusting its L1 instead.

@@ -200,6 +200,12 @@ internal sealed class RedisCacheStore : ICacheStore, ICacheBrowser, IReportsHeal
     }
 
     /// <inheritdoc />
+    /// <remarks>Nodes over Redis alone keep no L1 for a table version to guard: nothing to tell.</remarks>
+    public void AnnounceTableWrite(string table, bool bulk)
+    {
+    }
+
+    /// <inheritdoc />
     public async ValueTask BumpBulkWriteAsync(string table, CancellationToken cancellationToken = default) =>
         await InvalidateOrDeferAsync(
             async database => (long)await database.ScriptEvaluateAsync(RedisScripts.Bump, [_connection.TableKey(table), _connection.AnyBulkWriteKey]).ConfigureAwait(false),

@@ -27,6 +27,8 @@ internal sealed partial class RedisConnection : IDisposable
     private readonly CacheOptions _options;
     private readonly CacheRecorder _recorder;
     private readonly ILogger<RedisConnection> _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly IStoreSeams _seams;
     // Each deferred key with the sequence of its latest deferral: a replay removes only the deferral it replayed.
     private readonly ConcurrentDictionary<string, long> _deferred = new(StringComparer.Ordinal);
     private readonly Lock _deferLock = new();
@@ -40,8 +42,8 @@ internal sealed partial class RedisConnection : IDisposable
 
     // Whether the server can be used (see Unfit): null not known yet, Fit when it can, else why not. Read at the first
     // connection, again before each recovery (the server that answers may be another one, or restarted with another
-    // configuration) and every FitRecheckInterval while connected (a CONFIG SET), never on the caller's thread after
-    // the first connection: a check is a script call, and the caller may be one of the client's own threads.
+    // configuration) and every IStoreSeams.FitRecheckInterval while connected (a CONFIG SET), never on the caller's
+    // thread after the first connection: a check is a script call, and the caller may be one of the client's own threads.
     private string? _fit;
     private const string Fit = "";
     private readonly Lock _fitLock = new();
@@ -56,10 +58,12 @@ internal sealed partial class RedisConnection : IDisposable
     private int _degradedReported;
 
     /// <summary>Creates the connection; it connects on first use and keeps reconnecting by itself.</summary>
-    public RedisConnection(IOptions<CacheOptions> options, CacheRecorder recorder, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<CacheOptions> options, CacheRecorder recorder, TimeProvider timeProvider, IStoreSeams seams, ILogger<RedisConnection> logger)
     {
         _options = options.Value;
         _recorder = recorder;
+        _timeProvider = timeProvider;
+        _seams = seams;
         _logger = logger;
         Prefix = _options.RedisPrefix;
         _multiplexer = new Lazy<ConnectionMultiplexer>(Connect, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -79,7 +83,7 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>
     /// Why Redis is not used, though it answers (<see cref="Unfit"/>); null when it can be, or before the first
-    /// connection tells which it is. Read again every <see cref="FitRecheckInterval"/> and before each recovery.
+    /// connection tells which it is. Read again every <see cref="IStoreSeams.FitRecheckInterval"/> and before each recovery.
     /// </summary>
     public string? Misconfiguration => CheckFit() is { Length: > 0 } reason ? reason : null;
 
@@ -426,8 +430,8 @@ internal sealed partial class RedisConnection : IDisposable
             return;
         }
 
-        Volatile.Write(ref _housekeepingStartedAt, Environment.TickCount64);
-        Interlocked.Increment(ref _housekeepingRuns);
+        Volatile.Write(ref _housekeepingStartedAt, _timeProvider.GetTimestamp());
+        _seams.HousekeepingStarted();
         _ = Task.Run(HousekeepAsync);
     }
 
@@ -438,20 +442,15 @@ internal sealed partial class RedisConnection : IDisposable
     /// </summary>
     public void RequestHousekeeping()
     {
-        if (Environment.TickCount64 - Volatile.Read(ref _housekeepingStartedAt) >= HousekeepingAskedEvery.TotalMilliseconds)
+        var started = Volatile.Read(ref _housekeepingStartedAt);
+        if (started == 0 || _timeProvider.GetElapsedTime(started) >= _seams.HousekeepingAskedEvery)
         {
             StartHousekeeping();
         }
     }
 
-    /// <summary>How long after a housekeeping run began a count's request starts none (a test's seam).</summary>
-    internal TimeSpan HousekeepingAskedEvery { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How many housekeeping runs this node started (for tests).</summary>
-    internal int HousekeepingRuns => Volatile.Read(ref _housekeepingRuns);
-
-    private long _housekeepingStartedAt = long.MinValue / 2;
-    private int _housekeepingRuns;
+    // When the latest housekeeping run began (a TimeProvider timestamp); 0 before the first.
+    private long _housekeepingStartedAt;
 
     private async Task HousekeepAsync()
     {
@@ -462,7 +461,7 @@ internal sealed partial class RedisConnection : IDisposable
                 if (!await ReclaimOldEpochsAsync().ConfigureAwait(false))
                 {
                     // Another node reclaims: look again once its lease would have run out, in case it stopped.
-                    _ = RetryHousekeepingAsync(ReclaimLease);
+                    _ = RetryHousekeepingAsync(_seams.ReclaimLease);
                 }
 
                 while (!Disposed && InvalidationDatabase is { } database)
@@ -473,7 +472,7 @@ internal sealed partial class RedisConnection : IDisposable
                         break;
                     }
 
-                    await Task.Delay(HousekeepingPause).ConfigureAwait(false);
+                    await Task.Delay(HousekeepingPause, _timeProvider).ConfigureAwait(false);
                 }
             }
 
@@ -503,7 +502,7 @@ internal sealed partial class RedisConnection : IDisposable
     {
         try
         {
-            await Task.Delay(pause, _disposed.Token).ConfigureAwait(false);
+            await Task.Delay(pause, _timeProvider, _disposed.Token).ConfigureAwait(false);
             StartHousekeeping();
         }
         catch (OperationCanceledException)
@@ -523,12 +522,9 @@ internal sealed partial class RedisConnection : IDisposable
     /// <summary>The pause between two calls of the housekeeping, so other clients are served in between.</summary>
     private static readonly TimeSpan HousekeepingPause = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>A test's seam: runs before each call that reclaims an old epoch's keys.</summary>
-    internal Func<Task>? BeforeReclaimChunk { get; set; }
-
     /// <summary>
     /// Reclaims every old epoch. False when another node holds the reclaim (<see cref="RedisScripts.DropChunk"/>):
-    /// this node looks again after <see cref="ReclaimLease"/>, in case that node stopped.
+    /// this node looks again after the reclaim lease (<see cref="IStoreSeams.ReclaimLease"/>), in case that node stopped.
     /// </summary>
     private async Task<bool> ReclaimOldEpochsAsync()
     {
@@ -569,15 +565,12 @@ internal sealed partial class RedisConnection : IDisposable
     {
         while (!Disposed)
         {
-            if (BeforeReclaimChunk is { } before)
-            {
-                await before().ConfigureAwait(false);
-            }
+            await _seams.BeforeReclaimChunkAsync().ConfigureAwait(false);
 
             var taken = (long)await database.ScriptEvaluateAsync(
                 RedisScripts.DropChunk,
                 [EpochKey, EpochsKey, ReclaimerKey],
-                [IndexPrefix, EntryPrefix, epoch, DropChunkSize, Prefix, NodeId, (long)ReclaimLease.TotalMilliseconds]).ConfigureAwait(false);
+                [IndexPrefix, EntryPrefix, epoch, DropChunkSize, Prefix, NodeId, (long)_seams.ReclaimLease.TotalMilliseconds]).ConfigureAwait(false);
             if (taken < 0)
             {
                 return false;
@@ -588,7 +581,7 @@ internal sealed partial class RedisConnection : IDisposable
                 return true;
             }
 
-            await Task.Delay(HousekeepingPause).ConfigureAwait(false);
+            await Task.Delay(HousekeepingPause, _timeProvider).ConfigureAwait(false);
         }
 
         return true;
@@ -596,9 +589,6 @@ internal sealed partial class RedisConnection : IDisposable
 
     /// <summary>The node that reclaims old epochs now (<see cref="RedisScripts.DropChunk"/>).</summary>
     public RedisKey ReclaimerKey => $"{Prefix}reclaimer";
-
-    /// <summary>How long a node holds the reclaim after its last call: another node takes over once it has stopped that long.</summary>
-    internal TimeSpan ReclaimLease { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Every entry key under the prefix, found with SCAN (never KEYS).</summary>
     public async Task<IReadOnlyList<RedisKey>> ScanEntryKeysAsync()
@@ -646,7 +636,7 @@ internal sealed partial class RedisConnection : IDisposable
         {
             // On the first caller's thread (the client has no threads of its own calling back yet): the first reads
             // know whether the server can be used. Later reads of it run in the background.
-            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
+            Volatile.Write(ref _fitCheckedAt, _timeProvider.GetTimestamp());
             ReadFitAsync(multiplexer).GetAwaiter().GetResult();
             SeedEpoch(multiplexer);
         }
@@ -740,7 +730,7 @@ internal sealed partial class RedisConnection : IDisposable
 
             try
             {
-                await Task.Delay(RecoveryRetryDelay, _disposed.Token).ConfigureAwait(false);
+                await Task.Delay(RecoveryRetryDelay, _timeProvider, _disposed.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -800,13 +790,6 @@ internal sealed partial class RedisConnection : IDisposable
     }
 
     /// <summary>
-    /// How often a connected node reads the server's fit again (<see cref="Unfit"/>): a <c>maxmemory-policy</c> changed
-    /// with <c>CONFIG SET</c> is seen within this, in either direction (a refused server that was fixed is used again,
-    /// after a recovery). One script call each time, never on a reader's path.
-    /// </summary>
-    internal TimeSpan FitRecheckInterval { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>
     /// Whether the server can be used (see <see cref="Unfit"/>), as last read; empty when it can, null before it was
     /// read. Reads nothing itself: when a read is due it starts one in the background.
     /// </summary>
@@ -814,7 +797,7 @@ internal sealed partial class RedisConnection : IDisposable
     {
         var fit = Volatile.Read(ref _fit);
         if (_multiplexer.IsValueCreated
-            && (fit is null || Environment.TickCount64 - Volatile.Read(ref _fitCheckedAt) >= (long)FitRecheckInterval.TotalMilliseconds)
+            && (fit is null || _timeProvider.GetElapsedTime(Volatile.Read(ref _fitCheckedAt)) >= _seams.FitRecheckInterval)
             && Multiplexer.IsConnected)
         {
             _ = RefreshFitAsync();
@@ -833,7 +816,7 @@ internal sealed partial class RedisConnection : IDisposable
                 return running;
             }
 
-            Volatile.Write(ref _fitCheckedAt, Environment.TickCount64);
+            Volatile.Write(ref _fitCheckedAt, _timeProvider.GetTimestamp());
             return _fitCheck = ReadFitAsync(Multiplexer);
         }
     }
