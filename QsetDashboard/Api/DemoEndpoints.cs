@@ -35,7 +35,7 @@ internal static class DemoEndpoints
                 {
                     s.Index,
                     s.Title,
-                    Events = s.Events.Select(e => new { Kind = e.Kind.Label(), e.Key, e.Detail }),
+                    Events = s.Events.Select(e => new { Kind = e.Label, e.Key, e.Detail }),
                     s.Result,
                 }),
                 run.Log,

@@ -55,7 +55,7 @@ public abstract class DemoScenario
     /// <summary>The transcript line of an event, in the seed's format.</summary>
     public string FormatEvent(CacheEvent cacheEvent)
     {
-        var line = $"  {EventPrefix} {cacheEvent.Kind.Label()} key={cacheEvent.Key}";
+        var line = $"  {EventPrefix} {cacheEvent.Label} key={cacheEvent.Key}";
         return ExplainsInvalidations && cacheEvent.Kind == CacheEventKind.Invalidate && cacheEvent.Detail is { } why
             ? $"{line} (automatic: {why})"
             : line;

@@ -32,7 +32,7 @@ public sealed class QuerySetsDemo(IDbContextFactory<QsetsDbContext> contexts, Qs
     /// <inheritdoc />
     /// <remarks>The cached query results that read the users table.</remarks>
     public override Qset.Caching.CacheListQuery? KeyQuery { get; } =
-        new(20, Text: Qset.Caching.Queries.QueryKeys.Prefix + "User.", EntityType: Qset.Caching.Queries.QueryKeys.EntityType);
+        new(20, Text: Qset.Caching.CacheKeys.QueryPrefix + "User.", EntityType: Qset.Caching.CacheKeys.QueryEntityType);
 
     /// <inheritdoc />
     public override IReadOnlyList<DemoStep> Steps => field ??=

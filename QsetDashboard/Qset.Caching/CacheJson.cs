@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Qset.Caching;
 
 /// <summary>Serializes cached values: any entity, with cycles between navigations written once.</summary>
-public static class CacheJson
+internal static class CacheJson
 {
     private static readonly JsonSerializerOptions s_options = new(JsonSerializerDefaults.Web)
     {
@@ -35,7 +35,7 @@ public static class CacheJson
 /// object. Filled from every EF model the cache meets (each entity type under its per-context name), and by
 /// <see cref="Register{T}"/> for values that are not entities.
 /// </summary>
-public sealed class CacheTypes
+internal sealed class CacheTypes
 {
     private readonly ConcurrentDictionary<string, Type> _types = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, string> _names = new();

@@ -13,6 +13,12 @@ public static class CacheKeys
     /// <summary>Keys of ids below this are built once and reused.</summary>
     public const int ReusedKeys = Reused;
 
+    /// <summary>The entity type of every cached query result (<c>.Cacheable()</c>).</summary>
+    public const string QueryEntityType = Queries.QueryKeys.EntityType;
+
+    /// <summary>What the key of every cached query result starts with.</summary>
+    public const string QueryPrefix = Queries.QueryKeys.Prefix;
+
     private static readonly string[] s_bare = new string[Reused];
 
     /// <summary>The key <c>{Type}.{id}</c> of an entity of type <typeparamref name="T"/>.</summary>

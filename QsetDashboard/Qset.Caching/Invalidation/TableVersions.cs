@@ -19,7 +19,7 @@ public enum TableVersionKind
 public readonly record struct TableDependency(string Table, TableVersionKind Kind);
 
 /// <summary>The version a dependency had when the value's database read began.</summary>
-public readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version)
+internal readonly record struct TableStamp(string Table, TableVersionKind Kind, long Version)
 {
     /// <summary>The table's counter, held so that checking a hit costs a read, not a dictionary lookup.</summary>
     internal TableCounter? Counter { get; init; }

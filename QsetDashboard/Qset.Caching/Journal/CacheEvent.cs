@@ -23,4 +23,8 @@ public readonly record struct CacheEvent(
     string Source,
     TimeSpan Duration,
     string? Detail,
-    long Count = 1);
+    long Count = 1)
+{
+    /// <summary>The kind as the log and the API write it: <c>HIT</c>, <c>MISS</c>, <c>POPULATE</c>…</summary>
+    public string Label => Kind.Label();
+}

@@ -38,7 +38,7 @@ public enum CacheEventKind
 }
 
 /// <summary>The upper-case labels of <see cref="CacheEventKind"/>, made once so the hot path never formats an enum.</summary>
-public static class CacheEventKinds
+internal static class CacheEventKinds
 {
     private static readonly string[] s_labels =
         [.. Enum.GetValues<CacheEventKind>().Select(k => k.ToString().ToUpperInvariant())];

@@ -9,7 +9,7 @@ namespace Qset.Caching.Queries;
 /// Names cached query results: <c>Query.User.{hash}</c>, where the hash covers the SQL and every parameter's
 /// name, type and value, so the same query with other values gets another key and the same values the same key.
 /// </summary>
-public static class QueryKeys
+internal static class QueryKeys
 {
     /// <summary>The entity type query results carry in events and entries.</summary>
     public const string EntityType = "Query";

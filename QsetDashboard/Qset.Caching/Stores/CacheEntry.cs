@@ -151,7 +151,7 @@ public sealed class CacheEntry
     public long LastAccessTimestamp => _sliding is { } sliding ? Volatile.Read(ref sliding.LastAccess) : CreatedTimestamp;
 
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
-    public IReadOnlyList<TableStamp> Stamps
+    internal IReadOnlyList<TableStamp> Stamps
     {
         get => StampArray;
         init => StampArray = value as TableStamp[] ?? [.. value ?? []];

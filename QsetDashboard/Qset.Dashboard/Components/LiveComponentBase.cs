@@ -23,7 +23,7 @@ public abstract partial class LiveComponentBase : ComponentBase, IAsyncDisposabl
     [Inject] public required ILogger<LiveComponentBase> Logger { get; init; }
 
     /// <summary>The live refresh, once the component has rendered interactively.</summary>
-    protected ThrottledRefresh? Live => _live;
+    private protected ThrottledRefresh? Live => _live;
 
     /// <summary>How many live refreshes (each a render) the journal's news has caused so far.</summary>
     internal int LiveRefreshCount => _live?.RefreshCount ?? 0;

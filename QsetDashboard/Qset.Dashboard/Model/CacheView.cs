@@ -58,7 +58,7 @@ public sealed class CacheView
     /// The key namespaces: each entity type with its count and, under <c>Query</c>, each table that cached query results
     /// read, with theirs. Kept by the store as entries come and go (O(types + tables)); null where the store keeps no index.
     /// </summary>
-    public async Task<IReadOnlyList<CacheNamespace>?> NamespacesAsync(CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyList<CacheNamespace>?> NamespacesAsync(CancellationToken cancellationToken = default)
     {
         if (await _browser.CountNamespacesAsync(cancellationToken).ConfigureAwait(false) is not { } counts)
         {
@@ -80,7 +80,7 @@ public sealed class CacheView
     /// The largest keys and the spread of TTLs among at most <paramref name="size"/> entries (the first of the listing):
     /// a bounded sample, so its cost does not grow with the store. <see cref="CacheSample.Complete"/> says when it is all of it.
     /// </summary>
-    public async Task<CacheSample> SampleAsync(int size, int largest = 10, CancellationToken cancellationToken = default)
+    internal async Task<CacheSample> SampleAsync(int size, int largest = 10, CancellationToken cancellationToken = default)
     {
         var page = await _browser.ListPageAsync(new CacheListQuery(size), cancellationToken).ConfigureAwait(false);
         var now = _cache.TimeProvider.GetUtcNow();
@@ -163,13 +163,13 @@ public sealed class CacheView
 }
 
 /// <summary>A namespace of keys: an entity type, or a table read by cached queries, and how many keys it holds.</summary>
-public sealed record CacheNamespace(string Name, int Count, IReadOnlyList<CacheNamespace> Children);
+internal sealed record CacheNamespace(string Name, int Count, IReadOnlyList<CacheNamespace> Children);
 
 /// <summary>A key and the bytes of its value.</summary>
-public sealed record SizedKey(string Key, int SizeBytes);
+internal sealed record SizedKey(string Key, int SizeBytes);
 
 /// <summary>How many sampled entries expire within a span.</summary>
-public sealed record TtlBucket(string Label, int Count)
+internal sealed record TtlBucket(string Label, int Count)
 {
     /// <summary>The upper bounds of the buckets; a last bucket holds the rest.</summary>
     internal static readonly TimeSpan[] Bounds = [TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromHours(1)];
@@ -185,4 +185,4 @@ public sealed record TtlBucket(string Label, int Count)
 }
 
 /// <summary>What a bounded sample of the store shows: its size, whether it was the whole store, the largest keys, the TTL spread.</summary>
-public sealed record CacheSample(int Sampled, bool Complete, IReadOnlyList<SizedKey> Largest, IReadOnlyList<TtlBucket> Ttl);
+internal sealed record CacheSample(int Sampled, bool Complete, IReadOnlyList<SizedKey> Largest, IReadOnlyList<TtlBucket> Ttl);

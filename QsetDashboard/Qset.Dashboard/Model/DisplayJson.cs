@@ -11,7 +11,7 @@ namespace Qset.Dashboard.Model;
 /// right for transport but hides what a name really holds. Razor encodes the text when it renders, so showing the
 /// characters as typed is safe. Made once per entry.
 /// </summary>
-public static class DisplayJson
+internal static class DisplayJson
 {
     private static readonly ConditionalWeakTable<CacheEntry, string> s_made = [];
 

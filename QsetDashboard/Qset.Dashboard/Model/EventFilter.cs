@@ -3,7 +3,7 @@ using Qset.Caching;
 namespace Qset.Dashboard.Model;
 
 /// <summary>What the events page shows: one kind or all, and key and source text (case-insensitive, contained).</summary>
-public sealed record EventFilter(CacheEventKind? Kind = null, string? Key = null, string? Source = null)
+internal sealed record EventFilter(CacheEventKind? Kind = null, string? Key = null, string? Source = null)
 {
     /// <summary>True when <paramref name="cacheEvent"/> passes every part of the filter.</summary>
     public bool Matches(in CacheEvent cacheEvent) =>

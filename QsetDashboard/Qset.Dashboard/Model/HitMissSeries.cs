@@ -6,7 +6,7 @@ namespace Qset.Dashboard.Model;
 public readonly record struct HitMissBucket(DateTimeOffset Second, int Hits, int Misses);
 
 /// <summary>Counts hits and misses per second over a recent window, from the journal.</summary>
-public static class HitMissSeries
+internal static class HitMissSeries
 {
     /// <summary>The window the overview charts.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);

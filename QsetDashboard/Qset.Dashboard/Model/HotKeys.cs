@@ -7,7 +7,7 @@ namespace Qset.Dashboard.Model;
 /// buckets. Each bucket counts at most 2,000 distinct keys (a key first seen when its bucket is full is not counted
 /// there), so memory stays bounded and the hottest keys, which arrive early and often, are counted exactly.
 /// </summary>
-public sealed class HotKeys : IDisposable
+internal sealed class HotKeys : IDisposable
 {
     private const int BucketSeconds = 10;
     private const int Buckets = 6;

@@ -7,7 +7,7 @@ namespace Qset.Dashboard.Model;
 /// <see cref="Interval"/>: a burst of events coalesces into a single refresh, so a flood never freezes a page.
 /// Dispose it with the view; it holds the journal subscription.
 /// </summary>
-public sealed class ThrottledRefresh : IDisposable
+internal sealed class ThrottledRefresh : IDisposable
 {
     /// <summary>The default spacing of refreshes: ten a second.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(100);

@@ -19,7 +19,7 @@ public sealed class DashboardSecurityOptions
 }
 
 /// <summary>Rejects a configured token too short to guess-proof the dashboard.</summary>
-public sealed class DashboardSecurityOptionsValidator : IValidateOptions<DashboardSecurityOptions>
+internal sealed class DashboardSecurityOptionsValidator : IValidateOptions<DashboardSecurityOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, DashboardSecurityOptions options) =>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Qset.Dashboard.Security;
 
 /// <summary>Authenticates API calls carrying <c>Authorization: Bearer &lt;token&gt;</c> with the dashboard's token.</summary>
-public sealed class TokenAuthenticationHandler(
+internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,

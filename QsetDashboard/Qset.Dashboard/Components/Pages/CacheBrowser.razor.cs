@@ -57,7 +57,7 @@ public sealed partial class CacheBrowser
     [Inject] public required IDialogService Dialogs { get; init; }
 
     /// <summary>The keys read most in the last minute.</summary>
-    [Inject] public required HotKeys HotKeys { get; init; }
+    [Inject] internal HotKeys HotKeys { get; init; } = default!;
 
     /// <inheritdoc />
     protected override TimeSpan? TickInterval => TimeSpan.FromSeconds(1);

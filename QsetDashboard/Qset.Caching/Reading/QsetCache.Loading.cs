@@ -1,0 +1,200 @@
+namespace Qset.Caching;
+
+/// <summary>
+/// The engine's miss path: one database read per key at a time (readers of a key in flight join it), the populate
+/// ticket taken before the read, and the populate refused when the key was invalidated meanwhile.
+/// </summary>
+public sealed partial class QsetCache
+{
+    private async ValueTask<CacheRead<T>> ReadAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        ValueTask<CacheEntry?> pending,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entry = await pending.ConfigureAwait(false);
+        if (entry?.Value is T cached && !IsStale(entry))
+        {
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            _recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
+            return new CacheRead<T>(cached, true, elapsed);
+        }
+
+        return await MissAsync(key, state, load, policy, started, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<CacheRead<T>> MissAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        long started,
+        CacheEntry? entry,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = policy.EntityType;
+        if (entry is not null && IsStale(entry))
+        {
+            await InvalidateStaleAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        else if (entry is not null)
+        {
+            _recorder.Record(CacheEventKind.Clash, key, entityType,
+                detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
+        }
+
+        var (value, hit) = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
+        var duration = _timeProvider.GetElapsedTime(started);
+        if (!hit)
+        {
+            _recorder.Telemetry?.Miss(entityType, duration);
+        }
+
+        return new CacheRead<T>(value, hit, duration);
+    }
+
+    private async Task<(T? Value, bool Hit)> LoadOnceAsync<T, TState>(
+        string key,
+        CacheReadPolicy policy,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        long started,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var entityType = policy.EntityType;
+        var slot = (key, typeof(T));
+        while (true)
+        {
+            if (_inflight.TryGetValue(slot, out var running))
+            {
+                _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started),
+                    detail: "joined the database read already under way for this key");
+                return ((T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false), false);
+            }
+
+            var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inflight.TryAdd(slot, owner.Task))
+            {
+                // A read of this key may have finished between this caller's miss and now: it populated the key before
+                // it left the in-flight table, so the store has it. Served from there, as a hit, not read again.
+                // The ticket for this caller's database read comes with it (one Redis round trip, not two).
+                CacheEntry? landed;
+                PopulateTicket? ticket;
+                try
+                {
+                    (landed, ticket) = await _store.GetForPopulateAsync(key, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    owner.TrySetException(ex);
+                    _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+                    throw;
+                }
+
+                if (landed?.Value is T fresh && !IsStale(landed))
+                {
+                    owner.TrySetResult(fresh);
+                    _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+                    _recorder.RecordHit(key, entityType);
+                    return (fresh, true);
+                }
+
+                _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started));
+
+                // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
+                _ = ReadAndPopulateAsync(slot, policy, state, load, owner, ticket);
+                return ((T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false), false);
+            }
+        }
+    }
+
+    private async Task ReadAndPopulateAsync<T, TState>(
+        (string Key, Type Type) slot,
+        CacheReadPolicy policy,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        TaskCompletionSource<object?> owner,
+        PopulateTicket? taken)
+        where T : class
+    {
+        var key = slot.Key;
+        var entityType = policy.EntityType;
+        using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.LoadActivity);
+        activity?.SetTag(QsetTelemetry.KeyTag, key);
+        activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+        try
+        {
+            var ticket = policy.PopulateGuard ? taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false) : default(PopulateTicket?);
+            _recorder.Counters.CountDbQuery();
+            var stamps = _versions.Capture(policy.DependsOn);
+            using var read = CacheContext.BeginLoad();
+            var readStarted = _timeProvider.GetTimestamp();
+            var value = await load(state, CancellationToken.None).ConfigureAwait(false);
+            var readTime = _timeProvider.GetElapsedTime(readStarted);
+            if (value is null)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "not_found");
+            }
+            else if (read.SawTransaction)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "rejected");
+                _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, CacheContext.UncommittedReason);
+            }
+            else
+            {
+                var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
+
+                // Unguarded, the ticket is taken only now: a write during the read goes unseen, as the policy asks.
+                ticket ??= await _store.BeginPopulateAsync(key).ConfigureAwait(false);
+                var result = await _store.TryPopulateAsync(entry, ticket.Value).ConfigureAwait(false);
+                activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
+                if (result.Stored)
+                {
+                    _recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
+                        result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
+                }
+                else
+                {
+                    _recorder.Record(CacheEventKind.Reject, key, entityType, readTime, result.Reason);
+                }
+            }
+
+            owner.TrySetResult(value);
+        }
+#pragma warning disable CA1031 // The failure is handed to every waiter through the task.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            _recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");
+            owner.TrySetException(ex);
+        }
+        finally
+        {
+            _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+        }
+    }
+
+    private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)
+    {
+        var now = _timeProvider.GetUtcNow();
+        return new CacheEntry(
+            key,
+            entityType,
+            value,
+            now,
+            _timeProvider.GetTimestamp(),
+            now + (ttl ?? _options.DefaultTtl),
+            _options.SlidingTtl)
+        {
+            Stamps = stamps,
+        };
+    }
+}
