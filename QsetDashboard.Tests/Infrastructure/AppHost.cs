@@ -48,6 +48,10 @@ public sealed class AppHost : WebApplicationFactory<Program>
         }
 
         builder.UseEnvironment("Development");
+
+        // The app's console transcript (a line per cache event) would bury a failing test's own output: the console
+        // keeps warnings and errors; a test that reads the log has its own provider, which sees everything.
+        builder.ConfigureLogging(logging => logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning));
         if (_logs is not null)
         {
             builder.ConfigureLogging(logging => logging.AddProvider(_logs));

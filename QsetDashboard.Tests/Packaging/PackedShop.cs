@@ -46,8 +46,7 @@ public sealed class PackedShop : IAsyncLifetime
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
-                <!-- A host with no Blazor of its own ships the framework's blazor.web.js for the dashboard. -->
-                <RequiresAspNetWebAssets>true</RequiresAspNetWebAssets>
+                <!-- No RequiresAspNetWebAssets: the Qset.Dashboard package sets it, so blazor.web.js ships. -->
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Qset.Caching" Version="{_version}" />

@@ -70,6 +70,23 @@ public static class QsetDashboardEndpointRouteBuilderExtensions
         return app;
     }
 
+    /// <summary>
+    /// A host whose build shipped no <c>_framework/blazor.web.js</c> would render pages that never connect: say so, with
+    /// the fix, at start. The Qset.Dashboard package sets the property for its host; a project reference does not.
+    /// </summary>
+    private static void WarnWithoutTheBlazorScript(IEndpointRouteBuilder endpoints)
+    {
+        var shipped = endpoints.DataSources
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Any(endpoint => endpoint.RoutePattern.RawText?.Contains("_framework/blazor.web", StringComparison.Ordinal) == true);
+        if (!shipped)
+        {
+            var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Qset.Dashboard");
+            DashboardLog.BlazorScriptMissing(logger);
+        }
+    }
+
     private static void DefaultToTheGate(EndpointBuilder endpoint)
     {
         if (!endpoint.Metadata.Any(m => m is IAuthorizeData or IAllowAnonymous))
@@ -110,6 +127,7 @@ public static class QsetDashboardEndpointRouteBuilderExtensions
         app.UseEndpoints(inner =>
         {
             inner.MapStaticAssets();
+            WarnWithoutTheBlazorScript(inner);
             var options = inner.ServiceProvider.GetRequiredService<IOptions<QsetDashboardOptions>>().Value;
             inner.MapRazorComponents<DashboardApp>()
                 .AddInteractiveServerRenderMode()
@@ -119,4 +137,11 @@ public static class QsetDashboardEndpointRouteBuilderExtensions
 
         return app.Build();
     }
+}
+
+internal static partial class DashboardLog
+{
+    [LoggerMessage(EventId = 40, Level = LogLevel.Error,
+        Message = "The Qset dashboard's pages will not connect: this app's build ships no _framework/blazor.web.js. Add <RequiresAspNetWebAssets>true</RequiresAspNetWebAssets> to the host's project file (the Qset.Dashboard package sets it; a project reference does not).")]
+    public static partial void BlazorScriptMissing(ILogger logger);
 }
