@@ -46,7 +46,8 @@ public sealed class PackedShop : IAsyncLifetime
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
-                <!-- No RequiresAspNetWebAssets: the Qset.Dashboard package sets it, so blazor.web.js ships. -->
+                <!-- A host with no Blazor of its own ships the framework's blazor.web.js for the dashboard. -->
+                <RequiresAspNetWebAssets>true</RequiresAspNetWebAssets>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Qset.Caching" Version="{_version}" />

@@ -261,7 +261,7 @@ internal sealed partial class HybridCacheStore : ICacheStore, ICacheBrowser, IRe
     {
         if (message.Kind == HoldsQuestion)
         {
-            return _near.PeekAsync(message.Body).AsTask().GetAwaiter().GetResult() is not null ? "1" : "0";
+            return _near.Peek(message.Body) is not null ? "1" : "0";
         }
 
         if (message.Kind == TableMessage && message.Body.Split('\n') is [var table, var bulk])
@@ -275,7 +275,7 @@ internal sealed partial class HybridCacheStore : ICacheStore, ICacheBrowser, IRe
         }
         else if (message.Kind == TypeMessage)
         {
-            var dropped = _near.InvalidateTypeAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            var dropped = _near.InvalidateType(message.Body);
             _recorder.RecordEach(CacheEventKind.Invalidate, dropped, message.Body,
                 detail: $"L1 copy dropped: its table was bulk-written by node {message.Node}",
                 summary: $"{dropped.Count} L1 copies of {message.Body} dropped: its table was bulk-written by node {message.Node}",
@@ -284,7 +284,7 @@ internal sealed partial class HybridCacheStore : ICacheStore, ICacheBrowser, IRe
         else if (message.Kind == KeyMessage)
         {
             // The memory store completes at once, so the copy is gone before the acknowledgement is sent.
-            var dropped = _near.InvalidateAsync(message.Body).AsTask().GetAwaiter().GetResult();
+            var dropped = _near.Invalidate(message.Body);
             _recorder.Record(CacheEventKind.Invalidate, message.Body, null,
                 detail: dropped ? $"L1 copy dropped: invalidated by node {message.Node}" : $"invalidated by node {message.Node}",
                 source: "sync", count: dropped ? 1 : 0);
@@ -310,7 +310,7 @@ internal sealed partial class HybridCacheStore : ICacheStore, ICacheBrowser, IRe
 
     private void ClearNear(string reason)
     {
-        var cleared = _near.ClearAsync().AsTask().GetAwaiter().GetResult();
+        var cleared = _near.Clear();
         if (cleared.Count > CacheRecorder.OneByOne || !cleared.Named)
         {
             _recorder.RecordSummary(CacheEventKind.Invalidate, cleared.Count, $"{cleared.Count} L1 copies dropped: {reason}", source: "sync");

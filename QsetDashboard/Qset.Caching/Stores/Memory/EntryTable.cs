@@ -30,10 +30,10 @@ internal sealed class EntryTable
     /// <summary>How many entries the table holds.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>How many times the table was rebuilt (for tests of how often).</summary>
+    /// <summary>How many times the table was rebuilt: its growth and tombstone sweeps, read to check how often.</summary>
     internal int Rebuilds { get; private set; }
 
-    /// <summary>How many slots the table has now (for tests of its load).</summary>
+    /// <summary>How many slots the table has now: with <see cref="Count"/>, its load.</summary>
     internal int Length => Volatile.Read(ref _slots).Length;
 
     /// <summary>

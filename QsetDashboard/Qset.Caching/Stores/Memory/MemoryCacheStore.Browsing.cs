@@ -48,8 +48,11 @@ internal sealed partial class MemoryCacheStore
     }
 
     /// <inheritdoc />
-    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) =>
-        new(_index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > _timeProvider.GetUtcNow() ? entry : null);
+    public ValueTask<CacheEntry?> PeekAsync(string key, CancellationToken cancellationToken = default) => new(Peek(key));
+
+    /// <summary>The live entry under <paramref name="key"/>, or null, with no side effect (see <see cref="PeekAsync"/>).</summary>
+    public CacheEntry? Peek(string key) =>
+        _index.TryGetValue(key, out var entry) && entry.ExpiresAt(_timeProvider) > _timeProvider.GetUtcNow() ? entry : null;
 
     /// <inheritdoc />
     /// <remarks>Keys in ordinal order from the sorted indexes by type (merged when listing all types): O(types · log n + page) without a text filter.</remarks>

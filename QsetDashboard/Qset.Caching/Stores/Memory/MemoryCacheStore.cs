@@ -178,12 +178,15 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
     }
 
     /// <inheritdoc />
-    public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<bool> InvalidateAsync(string key, CancellationToken cancellationToken = default) => new(Invalidate(key));
+
+    /// <summary><see cref="InvalidateAsync"/>, synchronously: the memory store never waits.</summary>
+    public bool Invalidate(string key)
     {
         lock (_writeLock)
         {
             _stamps.Stamp(key);
-            return new ValueTask<bool>(RemoveKey(key));
+            return RemoveKey(key);
         }
     }
 
@@ -192,7 +195,10 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
     /// As <see cref="InvalidateAsync"/> of each key of the type, a chunk of keys per hold of the write lock: a million
     /// keys take a few hundred short holds, not a million, and readers and writers of other keys go on in between.
     /// </remarks>
-    public ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<string>> InvalidateTypeAsync(string entityType, CancellationToken cancellationToken = default) => new(InvalidateType(entityType));
+
+    /// <summary><see cref="InvalidateTypeAsync"/>, synchronously: the memory store never waits.</summary>
+    public IReadOnlyList<string> InvalidateType(string entityType)
     {
         string[] keys;
         lock (_writeLock)
@@ -212,10 +218,10 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
             }
         }
 
-        return new ValueTask<IReadOnlyList<string>>(dropped);
+        return dropped;
     }
 
-    /// <summary>How many values <see cref="MemoryCache"/> holds, null without one (for tests: it holds what the index holds, no more).</summary>
+    /// <summary>How many values <see cref="MemoryCache"/> holds, null without one: what the index holds, never more.</summary>
     internal int? MemoryCacheCount => _cache?.Count;
 
     /// <inheritdoc />
@@ -225,7 +231,10 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
     /// unchained after, off the lock, in the background past <see cref="BuildChunk"/> entries. Names each entry up to
     /// <see cref="CacheRecorder.OneByOne"/>; past that counts them.
     /// </remarks>
-    public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default)
+    public ValueTask<CacheClear> ClearAsync(CancellationToken cancellationToken = default) => new(Clear());
+
+    /// <summary><see cref="ClearAsync"/>, synchronously: the memory store never waits.</summary>
+    public CacheClear Clear()
     {
         IEnumerable<CacheEntry> held;
         int count;
@@ -257,7 +266,7 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
         // Past a hundred the entries are counted, not named: a list of a million would be garbage the moment the flush
         // is recorded as one event.
         var named = count <= CacheRecorder.OneByOne ? held.Select(e => new RemovedEntry(e.Key, e.EntityType)).ToList() : [];
-        return new ValueTask<CacheClear>(new CacheClear(count, named));
+        return new CacheClear(count, named);
     }
 
     /// <summary>The cache each value is also handed to, unless <see cref="CacheOptions.ValuesInMemoryCache"/> is off.</summary>

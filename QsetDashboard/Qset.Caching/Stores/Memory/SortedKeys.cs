@@ -24,7 +24,7 @@ internal sealed class SortedKeys : IEnumerable<string>
     /// <summary>How many keys the set holds.</summary>
     public int Count { get; private set; }
 
-    /// <summary>How many keys each chunk holds, in order (for tests of the fill bounds).</summary>
+    /// <summary>How many keys each chunk holds, in order: what <see cref="MinimumFill"/> bounds.</summary>
     internal IReadOnlyList<int> ChunkFills => [.. _chunks.Select(c => c.Count)];
 
     /// <summary>Adds <paramref name="key"/>; false when it is there already.</summary>

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Qset.Caching.Interceptors;
 using Qset.Caching.Queries;
 
-namespace QsetDashboard.Tests.Caching;
+namespace QsetDashboard.Tests.Engine.Invalidation;
 
 public sealed class SqlTablesTests
 {

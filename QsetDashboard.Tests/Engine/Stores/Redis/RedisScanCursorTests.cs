@@ -1,6 +1,6 @@
 using Qset.Caching.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 public sealed class RedisScanCursorTests
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Journal;
 
 public sealed class JournalTests
 {

@@ -1,6 +1,6 @@
 using Qset.Caching;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 /// <summary>The memory store's index of live entries: what a dictionary would hold, lock-free reads that never miss a held key.</summary>
 public sealed class EntryTableTests

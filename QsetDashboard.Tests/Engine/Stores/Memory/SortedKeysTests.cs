@@ -1,6 +1,6 @@
 using Qset.Caching;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 /// <summary>The chunked index of keys by type keeps exactly what a sorted set would, within its fill bounds.</summary>
 public sealed class SortedKeysTests

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Journal;
 
 /// <summary>Hits wait in per-thread buffers; what the journal promises its readers must not change because of it.</summary>
 public sealed class HitBufferTests

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Journal;
 
 /// <summary>The lock-free journal keeps its contract when several threads append at once.</summary>
 public sealed class JournalConcurrencyTests
