@@ -5,10 +5,10 @@ namespace Qset.Caching;
 /// <summary>Where cached values live.</summary>
 public enum CacheBackend
 {
-    /// <summary>An in-process memory cache (the seed's LocMemCache).</summary>
+    /// <summary>An in-process memory cache.</summary>
     Memory,
 
-    /// <summary>Redis, shared by every node (the seed's uWSGI cache2, grown up).</summary>
+    /// <summary>Redis, shared by every node.</summary>
     Redis,
 
     /// <summary>A memory L1 on each node over a shared Redis L2, with invalidations broadcast to every node.</summary>
@@ -21,7 +21,7 @@ public sealed class CacheOptions
     /// <summary>The configuration section these options bind to.</summary>
     public const string SectionName = "Cache";
 
-    /// <summary>The most entries the store holds, like the seed's <c>--cache2 items=100</c>.</summary>
+    /// <summary>The most entries the store holds.</summary>
     public int Capacity { get; set; } = 100;
 
     /// <summary>How long an entry lives after it is populated.</summary>
@@ -35,7 +35,7 @@ public sealed class CacheOptions
 
     /// <summary>
     /// Refuse a populate whose key was invalidated after its database read began. Turn off only to watch the
-    /// cache-aside race happen (the race lab does).
+    /// cache-aside race happen.
     /// </summary>
     public bool GuardPopulate { get; set; } = true;
 

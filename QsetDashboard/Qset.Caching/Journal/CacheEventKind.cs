@@ -46,7 +46,7 @@ internal static class CacheEventKinds
     /// <summary>Every kind, in declaration order.</summary>
     public static IReadOnlyList<CacheEventKind> All { get; } = Enum.GetValues<CacheEventKind>();
 
-    /// <summary>The label of a kind as the seed's log writes it: <c>HIT</c>, <c>MISS</c>, ...</summary>
+    /// <summary>The label of a kind as the log writes it: <c>HIT</c>, <c>MISS</c>, ...</summary>
     public static string Label(this CacheEventKind kind) => s_labels[(int)kind];
 
     /// <summary>Parses a label such as <c>hit</c> or <c>HIT</c>.</summary>

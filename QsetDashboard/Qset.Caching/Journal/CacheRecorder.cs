@@ -4,7 +4,7 @@ namespace Qset.Caching;
 
 /// <summary>
 /// The one place a cache event is made: it is counted, appended to the journal, handed to the ambient capture,
-/// and logged in the seed's format (<c>CACHE HIT key=User.1</c>).
+/// and logged (<c>CACHE HIT key=User.1</c>).
 /// </summary>
 internal sealed partial class CacheRecorder
 {
@@ -139,7 +139,7 @@ internal sealed partial class CacheRecorder
         }
         else
         {
-            // A demo step orders what it captured by sequence: its hits take their number now.
+            // A capture is ordered by sequence: its hits take their number now.
             _counters.Count(CacheEventKind.Hit);
             var sequence = _journal.Append(timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null);
             CacheContext.Observe(capture, new CacheEvent(sequence, timestamp, CacheEventKind.Hit, key, entityType, source, TimeSpan.Zero, null));

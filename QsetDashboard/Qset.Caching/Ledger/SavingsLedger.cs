@@ -209,7 +209,7 @@ internal sealed class SavingsLedger : IDisposable
                     break;
                 case CacheEventKind.Invalidate:
                     // Only an invalidation that threw values away is churn, as many as the store says it removed: the
-                    // seed records INVALIDATE on every write, cached or not, and those cost the cache nothing.
+                    // every write records an INVALIDATE, cached or not, and those cost the cache nothing.
                     Invalidations += e.Count;
                     break;
                 case CacheEventKind.Populate:

@@ -57,7 +57,7 @@ public static class CacheContext
         return Current(out capture);
     }
 
-    /// <summary>Hands an event to the ambient capture, if any (a demo step forwarding events raised elsewhere).</summary>
+    /// <summary>Hands an event raised elsewhere to the ambient capture, if any.</summary>
     public static void Observe(in CacheEvent cacheEvent)
     {
         if (s_current.Value?.Captured is { } capture)

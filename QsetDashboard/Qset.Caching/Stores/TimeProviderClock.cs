@@ -7,9 +7,9 @@ namespace Qset.Caching;
 /// expiry checks), read from the injected <see cref="TimeProvider"/> so that TTL can be tested.
 /// </summary>
 /// <remarks>
-/// The system clock costs about as much as a whole <c>IMemoryCache</c> hit (~25 ns on a VM), so for
-/// <see cref="TimeProvider.System"/> it is read through the low-resolution tick count (a few ns, 1–4 ms
-/// resolution), anchored to the wall clock and re-anchored once a second. TTLs are seconds to minutes; event
+/// A precise read of the system clock costs about as much as a whole hit (docs/benchmarks.md), so for
+/// <see cref="TimeProvider.System"/> it is read through the low-resolution tick count (1–4 ms resolution), anchored
+/// to the wall clock and re-anchored once a second. TTLs are seconds to minutes; event
 /// order comes from sequence numbers, not times. Any other provider (a test's fake clock) is read as is.
 /// </remarks>
 internal sealed class TimeProviderClock(TimeProvider timeProvider) : ISystemClock

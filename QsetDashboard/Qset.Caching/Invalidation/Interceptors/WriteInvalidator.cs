@@ -10,7 +10,7 @@ namespace Qset.Caching.Interceptors;
 /// </summary>
 internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection store, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
 {
-    /// <summary>The source automatic invalidations carry when no demo, page or endpoint set one.</summary>
+    /// <summary>The source automatic invalidations carry when the caller set none.</summary>
     public const string AutomaticSource = "ef";
 
     /// <summary>Invalidates what <paramref name="writes"/> made stale; <paramref name="when"/> prefixes each detail (<c>SaveChanges committed</c>).</summary>

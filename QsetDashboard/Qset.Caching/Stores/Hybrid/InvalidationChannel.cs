@@ -10,23 +10,9 @@ namespace Qset.Caching.Hybrid;
 internal readonly record struct NodeMessage(string Kind, string Node, string Body);
 
 /// <summary>
-/// How Hybrid nodes tell each other what to drop from their L1, so that an acknowledged write is never followed by
-/// an old L1 value on any node. Three rules make that hold without synchronised clocks:
-/// <list type="bullet">
-/// <item>A confirmed message waits until every subscriber that received it (the sender included: PUBLISH counts it)
-/// has applied it and acknowledged it by name on the sender's ack channel, or until one lease has passed. Every other
-/// node heard within a lease before it was sent must be among them too: on a cluster PUBLISH counts only the
-/// subscribers of the node it reached, and after a failover a node may still listen on the old primary.</item>
-/// <item>A node serves its L1 only while it holds a lease, renewed when it hears its own heartbeat come back through
-/// the channel. Messages are handled in the order Redis delivered them, so a node that has not applied a message has
-/// heard no heartbeat sent after it, and its lease runs out at most one lease after the message was sent: by the
-/// time a sender stops waiting for a silent node, that node no longer serves L1.</item>
-/// <item>When a message cannot be sent at all (Redis down or stalled for everyone), no node can renew its lease
-/// either: every lease rests on a heartbeat Redis handled before it stopped, so before the first failure seen here.
-/// The sender waits until one lease has passed since that failure; later writes of the same outage return at once.</item>
-/// </list>
-/// A node cut off from a Redis that the others still reach cannot tell them anything: its writes are invalidated
-/// everywhere when it recovers (every recovery drops the shared entries and every node's L1).
+/// How Hybrid nodes tell each other what to drop from their L1, so that an acknowledged write is never followed by an
+/// old L1 value on any node, without synchronised clocks: confirmed messages, and a lease renewed by a node's own
+/// heartbeat. The rules and why they hold: docs/backends.md, "Why no node serves a stale L1 copy".
 /// </summary>
 internal sealed partial class InvalidationChannel : IDisposable
 {
