@@ -399,6 +399,31 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.False(await _admin!.GetDatabase().KeyExistsAsync(host.Get<RedisConnection>().EntryKey("User.3")));
     }
 
+    [Theory]
+    [InlineData("Redis")]
+    [InlineData("Hybrid")]
+    public async Task AReadWhosePolicyTurnsTheGuardOff_IsStillRefused_WhenAFlushCameDuringIt(string backend)
+    {
+        // The race lab's unguarded read misses an invalidation on purpose; a flush epoch it never misses.
+        await using var host = await StartAsync(backend);
+        var readDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var policy = CacheReadPolicy.ById<User>() with { PopulateGuard = false };
+        var reader = host.Cache.GetAsync("User.4", 4, async (id, _) =>
+        {
+            readDone.SetResult();
+            await resume.Task;
+            return new User { Id = id, Name = "before the flush" };
+        }, policy).AsTask();
+        await readDone.Task;
+        await host.Cache.FlushAsync();
+        resume.SetResult();
+        await reader;
+
+        Assert.Null(await host.Cache.Store.GetAsync("User.4"));
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Reject && e.Key == "User.4" && e.Detail!.Contains("flushed", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ABareKeysInvalidation_LeavesItsTypesIndex_SoTheCountByTypeIsExactAtOnce()
     {

@@ -37,8 +37,9 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisCacheStore>();
         services.TryAddSingleton<HybridCacheStore>();
-        var hostStore = services.Any(d => d.ServiceType == typeof(ICacheStore));
-        var hostBrowser = services.Any(d => d.ServiceType == typeof(ICacheBrowser));
+        // A store of the host's own is one it registered before this call.
+        var hostStore = services.Any(d => d.ServiceType == typeof(ICacheStore) && !d.IsKeyedService);
+        var hostBrowser = services.Any(d => d.ServiceType == typeof(ICacheBrowser) && !d.IsKeyedService);
         services.TryAddSingleton(sp => hostStore
             ? StoreSelection.ForHostStore(sp, hostBrowser ? sp.GetRequiredService<ICacheBrowser>() : null)
             : StoreSelection.ForBackend(sp));

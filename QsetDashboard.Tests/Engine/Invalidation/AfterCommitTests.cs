@@ -1,5 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Qset.Caching;
+using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Engine.Invalidation;
 
@@ -100,6 +103,44 @@ public sealed class AfterCommitTests
         await using (var db = host.NewContext())
         {
             Assert.Empty(await db.Books.Where(b => b.Title == "book 1").Cacheable().ToListAsync());
+        }
+    }
+
+    [Fact]
+    public async Task APooledContextMarkedByAnEarlierCaller_InvalidatesItsRowsKeysAgain_OnceThePoolHandsItOut()
+    {
+        var database = new TestDatabase();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddQsetCache(new ConfigurationBuilder().Build());
+        services.AddPooledDbContextFactory<LibraryDb>((sp, o) => o.UseSqlite(database.ConnectionString).UseQsetCache(sp));
+        await using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IDbContextFactory<LibraryDb>>();
+        var books = provider.GetRequiredService<EntityCache<LibraryDb>>();
+        try
+        {
+            LibraryDb marked;
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                await db.Database.EnsureCreatedAsync();
+                marked = db.LeaveByIdKeysToCaller();
+                db.Books.Add(new Book { Id = 1, Title = "first" });
+                await db.SaveChangesAsync();
+            }
+
+            Assert.Equal("first", (await books.FindAsync<Book>(1))!.Title);
+            await using (var db = await factory.CreateDbContextAsync())
+            {
+                Assert.Same(marked, db);
+                (await db.Books.FindAsync(1))!.Title = "second";
+                await db.SaveChangesAsync();
+            }
+
+            Assert.Equal("second", (await books.FindAsync<Book>(1))!.Title);
+        }
+        finally
+        {
+            database.Dispose();
         }
     }
 

@@ -130,7 +130,7 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         try
         {
-            var ticket = policy.PopulateGuard ? taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false) : default(PopulateTicket?);
+            var ticket = taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false);
             _recorder.Counters.CountDbQuery();
             var stamps = _versions.Capture(policy.DependsOn);
             using var read = CacheContext.BeginLoad();
@@ -150,9 +150,16 @@ public sealed partial class QsetCache
             {
                 var entry = CreateEntry(key, entityType, value, policy.Ttl, stamps);
 
-                // Unguarded, the ticket is taken only now: a write during the read goes unseen, as the policy asks.
-                ticket ??= await _store.BeginPopulateAsync(key).ConfigureAwait(false);
-                var result = await _store.TryPopulateAsync(entry, ticket.Value).ConfigureAwait(false);
+                if (!policy.PopulateGuard)
+                {
+                    // Unguarded, the ticket that counts is taken only now: a write during the read goes unseen, as the
+                    // policy asks. What no write brings back stays as the read's own ticket had it: a flush epoch, and a
+                    // ticket taken while the store was down.
+                    var late = await _store.BeginPopulateAsync(key).ConfigureAwait(false);
+                    ticket = ticket.Stamp < 0 ? ticket : late with { Epoch = ticket.Epoch };
+                }
+
+                var result = await _store.TryPopulateAsync(entry, ticket).ConfigureAwait(false);
                 activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {

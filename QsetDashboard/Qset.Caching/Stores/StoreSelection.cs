@@ -44,16 +44,19 @@ internal sealed record StoreSelection(
     }
 
     /// <summary>
-    /// The selection for a store the host registered itself (an <see cref="ICacheStore"/>, and optionally an
-    /// <see cref="ICacheBrowser"/> and an <see cref="IReportsHealth"/>): one node, nothing shared, no synchronous hits.
+    /// The selection for a store the host registered itself before <c>AddQsetCache</c> (an <see cref="ICacheStore"/>, and
+    /// optionally an <see cref="ICacheBrowser"/> and an <see cref="IReportsHealth"/>, registered or implemented by the
+    /// store): one node, nothing shared, no synchronous hits.
     /// </summary>
     public static StoreSelection ForHostStore(IServiceProvider services, ICacheBrowser? browser)
     {
         var options = services.GetRequiredService<IOptions<CacheOptions>>().Value;
         var store = services.GetRequiredService<ICacheStore>();
-        browser ??= NoBrowsing.Instance;
+
+        // A registration says what the host meant; short of one, what the store is (checked once, here, at start).
+        browser ??= store as ICacheBrowser ?? NoBrowsing.Instance;
         return new(store, browser, null, LocalOnly.Instance, LocalOnly.Instance,
-            services.GetService<IReportsHealth>() ?? new AlwaysHealthy(store),
+            services.GetService<IReportsHealth>() ?? store as IReportsHealth ?? new AlwaysHealthy(store),
             new ThisNodeOnly(store, browser, holdsLocally: false, options.NodeId, services.GetRequiredService<TimeProvider>()),
             NoHeartbeat.Instance);
     }

@@ -67,7 +67,7 @@ internal static class RedisScripts
         }
 
         var end = script.IndexOf('\n', StringComparison.Ordinal);
-        var functions = script[UsesMark.Length..end].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var functions = script[UsesMark.Length..end].Split([' ', '\r'], StringSplitOptions.RemoveEmptyEntries);
         return string.Concat(functions.Select(Read).Append(script[(end + 1)..]));
     }
 
