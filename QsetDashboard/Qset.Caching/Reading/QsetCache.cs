@@ -11,7 +11,7 @@ namespace Qset.Caching;
 public sealed partial class QsetCache
 {
     private readonly ICacheStore _store;
-    private readonly ISynchronousStore? _synchronous;
+    private readonly SynchronousStore? _synchronous;
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
 
@@ -19,7 +19,7 @@ public sealed partial class QsetCache
     /// The engine over <paramref name="store"/>; <paramref name="synchronous"/> is the same store's synchronous read
     /// where it has one (the memory store), which the hit path takes instead of a task.
     /// </summary>
-    internal QsetCache(ICacheStore store, ISynchronousStore? synchronous, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+    internal QsetCache(ICacheStore store, SynchronousStore? synchronous, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
     {
         _store = store;
         _synchronous = synchronous;

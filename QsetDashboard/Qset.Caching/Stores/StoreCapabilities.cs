@@ -15,10 +15,11 @@ public interface IReportsHealth
 /// hit costs one clock read. The engine is given one when its store has it; otherwise it reads through
 /// <see cref="ICacheStore.GetAsync"/>.
 /// </summary>
-internal interface ISynchronousStore
+/// <remarks>An abstract class rather than an interface: the hit path calls it through a vtable, a few ns cheaper than an interface dispatch (docs/benchmarks.md).</remarks>
+internal abstract class SynchronousStore
 {
     /// <summary>The live entry under <paramref name="key"/>, or null; <paramref name="nowUtcTicks"/> is when it was judged live.</summary>
-    CacheEntry? GetLive(string key, out long nowUtcTicks);
+    public abstract CacheEntry? GetLive(string key, out long nowUtcTicks);
 }
 
 /// <summary>

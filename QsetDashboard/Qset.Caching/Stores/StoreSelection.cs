@@ -14,7 +14,7 @@ namespace Qset.Caching;
 internal sealed record StoreSelection(
     ICacheStore Store,
     ICacheBrowser Browser,
-    ISynchronousStore? Synchronous,
+    SynchronousStore? Synchronous,
     ISharedTableGenerations TableGenerations,
     IConfirmsInvalidations Confirmations,
     IReportsHealth Health,

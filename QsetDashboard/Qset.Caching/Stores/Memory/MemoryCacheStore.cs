@@ -10,7 +10,7 @@ namespace Qset.Caching;
 /// <see cref="SieveOrder"/> picks, in O(1). Browsing, the orders kept on demand and TTL expiry are in the partial files
 /// beside this one.
 /// </summary>
-internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISynchronousStore, IDisposable
+internal sealed partial class MemoryCacheStore : SynchronousStore, ICacheStore, ICacheBrowser, IDisposable
 {
     private MemoryCache? _cache;
     private readonly EntryTable _index;
@@ -83,7 +83,7 @@ internal sealed partial class MemoryCacheStore : ICacheStore, ICacheBrowser, ISy
     /// <see cref="GetAsync"/>, synchronously, also giving the time it checked the TTL against (UTC ticks of the store's
     /// time provider; 0 when the key is absent), so the engine's hit reads the clock once.
     /// </summary>
-    public CacheEntry? GetLive(string key, out long nowUtcTicks)
+    public override CacheEntry? GetLive(string key, out long nowUtcTicks)
     {
         // Read from the index, with the TTL checked here against the coarse clock (a sliding entry against the time of
         // its latest read, which the hit then moves on); recency for eviction is the visited bit. An expired entry is
