@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Qset.Caching;
@@ -38,6 +39,13 @@ public sealed class CacheOptions
     /// cache-aside race happen.
     /// </summary>
     public bool GuardPopulate { get; set; } = true;
+
+    /// <summary>
+    /// The level each cache event (<c>CACHE HIT key=User.1</c>) is logged at, under the category
+    /// <c>Qset.Caching.CacheRecorder</c>: <see cref="LogLevel.Debug"/> by default, so that a host logging at Information
+    /// writes no line per hit; <see cref="LogLevel.Information"/> for a transcript, <see cref="LogLevel.None"/> for none.
+    /// </summary>
+    public LogLevel EventLogLevel { get; set; } = LogLevel.Debug;
 
     /// <summary>How often the memory store looks for entries whose TTL ran out, so that EXPIRE shows without a read.</summary>
     public TimeSpan ExpirationScanInterval { get; set; } = TimeSpan.FromSeconds(1);

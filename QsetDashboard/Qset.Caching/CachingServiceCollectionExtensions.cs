@@ -31,7 +31,13 @@ public static class CachingServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<CacheCounters>();
         services.TryAddSingleton<ReadTelemetry>();
-        services.TryAddSingleton<CacheRecorder>();
+        services.TryAddSingleton(sp => new CacheRecorder(
+            sp.GetRequiredService<EventJournal>(),
+            sp.GetRequiredService<CacheCounters>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<CacheRecorder>>(),
+            sp.GetRequiredService<ReadTelemetry>(),
+            sp.GetRequiredService<IOptions<CacheOptions>>().Value.EventLogLevel));
         services.TryAddSingleton<IStoreSeams>(ProductionSeams.Instance);
         services.TryAddSingleton<MemoryCacheStore>();
         services.TryAddSingleton<RedisConnection>();

@@ -26,11 +26,11 @@ public sealed class RecorderLoggingTests
     }
 
     [Fact]
-    public void Events_AreLoggedInTheSeedsFormat_HitsIncluded()
+    public void Events_AreLoggedInTheSeedsFormat_HitsIncluded_AtTheLevelAsked()
     {
         var logger = new ListLogger();
         using var journal = new EventJournal(64, NullLogger<EventJournal>.Instance);
-        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger);
+        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger, eventLogLevel: LogLevel.Information);
 
         recorder.Record(CacheEventKind.Miss, "User.1", "User");
         recorder.RecordHit("User.1", "User");
@@ -40,11 +40,28 @@ public sealed class RecorderLoggingTests
     }
 
     [Fact]
-    public void Hits_AreNotLogged_WhenInformationIsOff()
+    public void ByDefault_EventsAreLoggedAtDebug_SoAHostLoggingAtInformationWritesNoLinePerHit()
+    {
+        var logger = new ListLogger();
+        using var journal = new EventJournal(64, NullLogger<EventJournal>.Instance);
+        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger);
+
+        recorder.Record(CacheEventKind.Miss, "User.1", "User");
+        recorder.RecordHit("User.1", "User");
+        Assert.Empty(logger.Lines);
+
+        logger.Minimum = LogLevel.Debug;
+        recorder.Record(CacheEventKind.Populate, "User.1", "User");
+        Assert.Equal(["CACHE POPULATE key=User.1"], logger.Lines);
+        Assert.Equal(3, journal.Count);
+    }
+
+    [Fact]
+    public void Hits_AreNotLogged_WhenTheirLevelIsOff()
     {
         var logger = new ListLogger { Minimum = LogLevel.Warning };
         using var journal = new EventJournal(64, NullLogger<EventJournal>.Instance);
-        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger);
+        var recorder = new CacheRecorder(journal, new CacheCounters(), TimeProvider.System, logger, eventLogLevel: LogLevel.Information);
 
         recorder.RecordHit("User.1", "User");
 

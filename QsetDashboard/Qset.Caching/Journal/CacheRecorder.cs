@@ -14,6 +14,7 @@ internal sealed partial class CacheRecorder
     private readonly ReadTelemetry? _telemetry;
     private readonly TimeProviderClock _clock;
     private readonly TimeProvider _timeProvider;
+    private readonly LogLevel _eventLogLevel;
 
     // Whether HITs are logged, asked of the logger at most once a second: a log-level change applies within a second,
     // and a hit skips the logger's own check, which costs as much as a tenth of the hit.
@@ -21,8 +22,16 @@ internal sealed partial class CacheRecorder
     private bool _logHits;
 
     /// <summary>Records into <paramref name="journal"/>, counting in <paramref name="counters"/>, which count the journal's buffered hits too.</summary>
-    public CacheRecorder(EventJournal journal, CacheCounters counters, TimeProvider timeProvider, ILogger<CacheRecorder> logger, ReadTelemetry? telemetry = null)
+    /// <remarks>Each event is logged at <paramref name="eventLogLevel"/> (<see cref="CacheOptions.EventLogLevel"/>).</remarks>
+    public CacheRecorder(
+        EventJournal journal,
+        CacheCounters counters,
+        TimeProvider timeProvider,
+        ILogger<CacheRecorder> logger,
+        ReadTelemetry? telemetry = null,
+        LogLevel eventLogLevel = LogLevel.Debug)
     {
+        _eventLogLevel = eventLogLevel;
         _journal = journal;
         _counters = counters;
         _logger = logger;
@@ -147,34 +156,34 @@ internal sealed partial class CacheRecorder
 
         if (timestamp.UtcTicks >= Volatile.Read(ref _hitLogCheckDueTicks))
         {
-            _logHits = _logger.IsEnabled(LogLevel.Information);
+            _logHits = _logger.IsEnabled(_eventLogLevel);
             Volatile.Write(ref _hitLogCheckDueTicks, timestamp.UtcTicks + TimeSpan.TicksPerSecond);
         }
 
         if (_logHits)
         {
-            LogEvent(_logger, CacheEventKind.Hit.Label(), key);
+            LogEvent(_logger, _eventLogLevel, CacheEventKind.Hit.Label(), key);
         }
     }
 
     private void Log(CacheEventKind kind, string key, string? detail)
     {
-        if (_logger.IsEnabled(LogLevel.Information))
+        if (_logger.IsEnabled(_eventLogLevel))
         {
             if (detail is null)
             {
-                LogEvent(_logger, kind.Label(), key);
+                LogEvent(_logger, _eventLogLevel, kind.Label(), key);
             }
             else
             {
-                LogEventWithDetail(_logger, kind.Label(), key, detail);
+                LogEventWithDetail(_logger, _eventLogLevel, kind.Label(), key, detail);
             }
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "CACHE {Kind} key={Key}")]
-    private static partial void LogEvent(ILogger logger, string kind, string key);
+    [LoggerMessage(EventId = 1, Message = "CACHE {Kind} key={Key}")]
+    private static partial void LogEvent(ILogger logger, LogLevel level, string kind, string key);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "CACHE {Kind} key={Key} ({Detail})")]
-    private static partial void LogEventWithDetail(ILogger logger, string kind, string key, string detail);
+    [LoggerMessage(EventId = 2, Message = "CACHE {Kind} key={Key} ({Detail})")]
+    private static partial void LogEventWithDetail(ILogger logger, LogLevel level, string kind, string key, string detail);
 }
