@@ -74,6 +74,7 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<QueryCacheInterceptor>();
         services.TryAddSingleton<SavingsLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, EngineStartup>());
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => new UnreadSettings(section, sp.GetRequiredService<ILogger<UnreadSettings>>()));
         return services;
     }
 }
