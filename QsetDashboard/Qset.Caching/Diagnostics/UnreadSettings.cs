@@ -12,8 +12,10 @@ namespace Qset.Caching;
 /// </summary>
 internal sealed partial class UnreadSettings(IConfiguration section, ILogger<UnreadSettings> logger) : IHostedService
 {
-    private static readonly HashSet<string> s_settings =
-        [.. typeof(CacheOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name)];
+    // Matched as the binder matches them: case-insensitively.
+    private static readonly HashSet<string> s_settings = new(
+        typeof(CacheOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name),
+        StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The keys directly under <paramref name="section"/> that no property of <see cref="CacheOptions"/> binds.</summary>
     public static IReadOnlyList<string> Of(IConfiguration section)
@@ -25,7 +27,7 @@ internal sealed partial class UnreadSettings(IConfiguration section, ILogger<Unr
         }
 
         return [.. section.GetChildren()
-            .Where(child => !s_settings.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            .Where(child => !s_settings.Contains(child.Key))
             .Select(child => child.Path)];
     }
 

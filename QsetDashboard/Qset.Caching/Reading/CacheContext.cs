@@ -129,19 +129,12 @@ public static class CacheContext
     }
 
     /// <summary>The scope of one database read: the parent's source and capture, and whether it saw a transaction.</summary>
-    internal sealed class LoadScope : Scope
+    internal sealed class LoadScope(Scope? parent) : Scope(parent?.Source ?? DefaultSource, parent?.Captured, parent)
     {
-        private readonly Scope? _parent;
-
-        internal LoadScope(Scope? parent)
-            : base(parent?.Source ?? DefaultSource, parent?.Captured, parent)
-        {
-            _parent = parent;
-        }
-
         /// <summary>True once the read ran a command inside an open transaction.</summary>
         public bool SawTransaction { get; set; }
 
-        public override void Dispose() => s_current.Value = _parent;
+        // Not counted in s_open, so nothing to uncount.
+        public override void Dispose() => s_current.Value = Parent;
     }
 }
