@@ -13,6 +13,7 @@ public sealed class OptionsAndMetricsTests
     [InlineData("Cache:Capacity", "0", "Cache:Capacity must be between 1 and 1000000")]
     [InlineData("Cache:DefaultTtl", "-00:00:01", "Cache:DefaultTtl must be a positive time span")]
     [InlineData("Cache:JournalCapacity", "3", "Cache:JournalCapacity must be between 16")]
+    [InlineData("Cache:EventLogLevel", "42", "Cache:EventLogLevel must be one of Trace, Debug, Information")]
     public async Task InvalidOptions_FailWithAMessageNamingTheKey(string key, string value, string message)
     {
         // The DbContext's interceptors need the engine, so the failure may come as early as the migration at start.

@@ -112,6 +112,11 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
             failures.Add($"Cache:JournalCapacity must be between 16 and 1000000 (got {options.JournalCapacity}).");
         }
 
+        if (!Enum.IsDefined(options.EventLogLevel))
+        {
+            failures.Add($"Cache:EventLogLevel must be one of {string.Join(", ", Enum.GetNames<LogLevel>())} (got {(int)options.EventLogLevel}).");
+        }
+
         if (options.ExpirationScanInterval < TimeSpan.FromMilliseconds(10) || options.ExpirationScanInterval > TimeSpan.FromMinutes(10))
         {
             failures.Add($"Cache:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
