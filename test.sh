@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the system packages the tests need when they are missing
-# (redis-server for the Redis fixtures, redis-cli to form the test cluster, Debian's chromium for the browser tests),
+# (redis-server for the Redis fixtures, redis-cli to form the test cluster, Debian's chromium for the browser tests,
+# the sqlite3 client as the outside writer of the change-feed tests),
 # then runs every test:
 # first the deterministic suite, then the Stress and Soak categories (races under random load, faults over seconds).
 # Extra arguments (e.g. -c Release) go to both `dotnet test` runs. Screenshots go to the test output;
@@ -12,6 +13,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/sqlite3 ] || missing+=(sqlite3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""

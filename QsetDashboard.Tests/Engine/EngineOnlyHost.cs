@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
@@ -13,6 +14,11 @@ public sealed class LibraryDb(DbContextOptions<LibraryDb> options) : DbContext(o
     public DbSet<Book> Books => Set<Book>();
 
     public DbSet<Shelf> Shelves => Set<Shelf>();
+
+    public DbSet<Loan> Loans => Set<Loan>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.Entity<Loan>().HasKey(l => new { l.BookId, l.Reader });
 }
 
 public sealed class Book
@@ -20,6 +26,16 @@ public sealed class Book
     public int Id { get; set; }
 
     public string Title { get; set; } = "";
+}
+
+/// <summary>A row keyed by two columns, one of them text (so a key value may hold a comma).</summary>
+public sealed class Loan
+{
+    public int BookId { get; set; }
+
+    public string Reader { get; set; } = "";
+
+    public string Note { get; set; } = "";
 }
 
 public sealed class Shelf
@@ -35,11 +51,18 @@ public sealed class Shelf
 /// </summary>
 public sealed class EngineOnlyHost : IAsyncDisposable
 {
-    private readonly TestDatabase _database = new();
+    private readonly TestDatabase? _database;
     private readonly ServiceProvider _services;
+    private bool _hostedStarted;
 
-    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider)
+    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString)
     {
+        if (sharedConnectionString is null)
+        {
+            _database = new TestDatabase();
+        }
+
+        ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -48,10 +71,16 @@ public sealed class EngineOnlyHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddDbContextFactory<LibraryDb>((sp, o) => o.UseSqlite(_database.ConnectionString).UseQsetCache(sp));
+        services.AddDbContextFactory<LibraryDb>((sp, o) => o.UseSqlite(ConnectionString).UseQsetCache(sp));
         services.AddQsetCache(configuration.GetSection("Qset"));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
+
+    /// <summary>The SQLite file; pass it to another host to make a second node over the same data.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>The file's path, for an outside writer (the <c>sqlite3</c> client).</summary>
+    public string DatabaseFile => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
 
     public QsetCache Cache => Get<QsetCache>();
 
@@ -61,14 +90,50 @@ public sealed class EngineOnlyHost : IAsyncDisposable
 
     public ICacheBrowser Browser => Get<ICacheBrowser>();
 
-    public static async Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// A host over a fresh file (or <paramref name="sharedConnectionString"/>'s), its schema created and its hosted services
+    /// started as a host starts them (the database feed among them); <paramref name="createSchema"/> false starts them
+    /// over an empty file.
+    /// </summary>
+    public static async Task<EngineOnlyHost> StartAsync(
+        Action<Dictionary<string, string?>>? configure = null,
+        TimeProvider? timeProvider = null,
+        string? sharedConnectionString = null,
+        bool createSchema = true)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineOnlyHost(settings, timeProvider);
-        await using var db = host.NewContext();
-        await db.Database.EnsureCreatedAsync();
+        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString);
+        if (createSchema)
+        {
+            await host.CreateSchemaAsync();
+        }
+
+        await host.StartHostedServicesAsync();
         return host;
+    }
+
+    /// <summary>Creates the tables (when missing).</summary>
+    public async Task CreateSchemaAsync()
+    {
+        await using var db = NewContext();
+        await db.Database.EnsureCreatedAsync();
+    }
+
+    private async Task StartHostedServicesAsync()
+    {
+        var hosted = _services.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted.OfType<IHostedLifecycleService>())
+        {
+            await service.StartingAsync(CancellationToken.None);
+        }
+
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        _hostedStarted = true;
     }
 
     public T Get<T>()
@@ -89,7 +154,15 @@ public sealed class EngineOnlyHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_hostedStarted)
+        {
+            foreach (var service in _services.GetServices<IHostedService>().Reverse())
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+        }
+
         await _services.DisposeAsync();
-        _database.Dispose();
+        _database?.Dispose();
     }
 }

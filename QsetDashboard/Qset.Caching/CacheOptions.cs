@@ -81,6 +81,25 @@ public sealed class CacheOptions
     /// </summary>
     public TimeSpan L1Lease { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Follow every committed change to the tables the cached contexts map, whoever writes it (a script, another service,
+    /// another node of this app), and invalidate what it makes stale. Off by default, because on SQLite it changes the
+    /// database's schema: it installs a change-log table (<c>__qset_changes</c>) and three triggers on each cached table
+    /// (<c>__qset_{Table}_insert</c>, <c>_update</c>, <c>_delete</c>), which add one small insert to each written row.
+    /// Remove them with <c>UninstallQsetChangeFeedAsync</c> once every node has it off. While a feed is down, reads go to
+    /// the database (nothing is served from the cache) and the health check says Degraded.
+    /// </summary>
+    public bool WatchDatabase { get; set; }
+
+    /// <summary>How often the feed asks the database whether anything was committed (on SQLite, one <c>PRAGMA data_version</c>).</summary>
+    public TimeSpan WatchInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// How long the SQLite change log keeps a change. A node whose feed falls further behind than this (down longer)
+    /// knows it missed changes and drops what it holds.
+    /// </summary>
+    public TimeSpan ChangeLogRetention { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -120,6 +139,16 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
         if (options.ExpirationScanInterval < TimeSpan.FromMilliseconds(10) || options.ExpirationScanInterval > TimeSpan.FromMinutes(10))
         {
             failures.Add($"Cache:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
+        }
+
+        if (options.WatchInterval < TimeSpan.FromMilliseconds(1) || options.WatchInterval > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"Cache:WatchInterval must be between 00:00:00.001 and 00:00:10 (got {options.WatchInterval}).");
+        }
+
+        if (options.ChangeLogRetention < TimeSpan.FromSeconds(10) || options.ChangeLogRetention > TimeSpan.FromDays(7))
+        {
+            failures.Add($"Cache:ChangeLogRetention must be between 00:00:10 and 7.00:00:00 (got {options.ChangeLogRetention}).");
         }
 
         if (!Enum.IsDefined(options.Backend))

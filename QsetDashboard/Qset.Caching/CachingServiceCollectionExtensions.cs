@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Qset.Caching;
+using Qset.Caching.Feed;
 using Qset.Caching.Hybrid;
 using Qset.Caching.Interceptors;
 using Qset.Caching.Ledger;
@@ -56,12 +57,14 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<NodeDirectory>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, StoreHeartbeat>());
         services.TryAddSingleton<TableVersions>();
+        services.TryAddSingleton<FeedBoard>();
         services.TryAddSingleton(sp => new QsetCache(
             sp.GetRequiredService<StoreSelection>(),
             sp.GetRequiredService<CacheRecorder>(),
             sp.GetRequiredService<IOptions<CacheOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<TableVersions>()));
+            sp.GetRequiredService<TableVersions>(),
+            sp.GetRequiredService<FeedBoard>()));
         services.TryAddSingleton<CacheTypes>();
         services.TryAddSingleton<ContextNames>();
         services.TryAdd(ServiceDescriptor.Singleton(typeof(EntityCache<>), typeof(EntityCache<>)));
@@ -73,10 +76,30 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<BulkWriteInterceptor>();
         services.TryAddSingleton<QueryCacheInterceptor>();
         services.TryAddSingleton<SavingsLedger>();
+        services.TryAddSingleton(new ContextRegistrations(services));
+        services.TryAddSingleton<FeedApplier>();
+        services.TryAddSingleton<DatabaseWatch>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, DatabaseWatchService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, EngineStartup>());
         services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => new UnreadSettings(section, sp.GetRequiredService<ILogger<UnreadSettings>>()));
         return services;
     }
+}
+
+/// <summary>Starts and stops the database feeds with the host (before it serves: see <see cref="DatabaseWatch"/>).</summary>
+internal sealed class DatabaseWatchService(DatabaseWatch watch) : Microsoft.Extensions.Hosting.IHostedLifecycleService
+{
+    public Task StartingAsync(CancellationToken cancellationToken) => watch.StartAsync(cancellationToken);
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => watch.DisposeAsync().AsTask();
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Runs the selected store's heartbeat to the other nodes (a Hybrid node's), or nothing.</summary>

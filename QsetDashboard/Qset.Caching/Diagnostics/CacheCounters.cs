@@ -107,6 +107,9 @@ public sealed record CacheStats(
     int Entries,
     int Capacity)
 {
+    /// <summary>Where the database change feed stands: whether writes from outside this app invalidate, and how late.</summary>
+    public DatabaseFeedStatus Feed { get; init; } = DatabaseFeedStatus.Off;
+
     /// <summary>Hits over reads, 0 when nothing was read.</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 

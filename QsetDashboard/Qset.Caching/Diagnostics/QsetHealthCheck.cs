@@ -5,9 +5,9 @@ namespace Qset.Caching;
 
 /// <summary>
 /// Healthy when the cache store answers a side-effect-free read; degraded while a distributed store serves from
-/// the database only (Redis down or recovering); unhealthy when the read throws.
+/// the database only (Redis down or recovering) or while the database change feed is not live; unhealthy when the read throws.
 /// </summary>
-internal sealed class QsetHealthCheck(StoreSelection selection) : IHealthCheck
+internal sealed class QsetHealthCheck(StoreSelection selection, Feed.FeedBoard feeds) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -16,6 +16,12 @@ internal sealed class QsetHealthCheck(StoreSelection selection) : IHealthCheck
         {
             await selection.Browser.PeekAsync("health-probe", cancellationToken).ConfigureAwait(false);
             var health = selection.Health;
+            var feed = feeds.Status;
+            if (feed.State is DatabaseFeedState.Blind or DatabaseFeedState.Starting or DatabaseFeedState.Unsupported)
+            {
+                return HealthCheckResult.Degraded($"database change feed {feed.State.ToString().ToLowerInvariant()}: {feed.Reason}");
+            }
+
             return health.IsDegraded
                 ? HealthCheckResult.Degraded($"{store.Name} store degraded: {health.HealthDescription}")
                 : HealthCheckResult.Healthy($"{store.Name} store: {health.HealthDescription}");

@@ -27,6 +27,27 @@ public sealed partial class QsetCache
         return await MissAsync(key, state, load, policy, started, entry, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A read while the database feed is not live: straight from the database, not cached, recorded as a MISS that says
+    /// why. An entry held now may have been replaced by a write the feed has not seen.
+    /// </summary>
+    private async ValueTask<CacheRead<T>> ReadPastCacheAsync<T, TState>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        CacheReadPolicy policy,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var started = _timeProvider.GetTimestamp();
+        _recorder.Counters.CountDbQuery();
+        var value = await load(state, cancellationToken).ConfigureAwait(false);
+        var duration = _timeProvider.GetElapsedTime(started);
+        _recorder.Record(CacheEventKind.Miss, key, policy.EntityType, duration,
+            detail: $"read from the database, not cached: {_feeds.BlindReason ?? "the change feed was not live"}");
+        return new CacheRead<T>(value, false, duration);
+    }
+
     private async ValueTask<CacheRead<T>> MissAsync<T, TState>(
         string key,
         TState state,

@@ -8,8 +8,8 @@ public sealed partial class QsetCache
     private readonly TableVersions _versions = new();
 
     /// <summary>Creates the engine over <paramref name="versions"/>, the table versions every entry is checked against.</summary>
-    internal QsetCache(StoreSelection selection, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider, TableVersions versions)
-        : this(selection.Store, selection.Synchronous, recorder, options, timeProvider)
+    internal QsetCache(StoreSelection selection, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider, TableVersions versions, Feed.FeedBoard feeds)
+        : this(selection.Store, selection.Synchronous, recorder, options, timeProvider, feeds)
     {
         _versions = versions;
     }

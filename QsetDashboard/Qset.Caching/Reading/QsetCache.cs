@@ -14,13 +14,20 @@ public sealed partial class QsetCache
     private readonly SynchronousStore? _synchronous;
     private readonly CacheRecorder _recorder;
     private readonly TimeProvider _timeProvider;
+    private readonly Feed.FeedBoard _feeds;
 
     /// <summary>
     /// The engine over <paramref name="store"/>; <paramref name="synchronous"/> is the same store's synchronous read
     /// where it has one (the memory store), which the hit path takes instead of a task.
     /// </summary>
     internal QsetCache(ICacheStore store, SynchronousStore? synchronous, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider)
+        : this(store, synchronous, recorder, options, timeProvider, new Feed.FeedBoard())
     {
+    }
+
+    private QsetCache(ICacheStore store, SynchronousStore? synchronous, CacheRecorder recorder, IOptions<CacheOptions> options, TimeProvider timeProvider, Feed.FeedBoard feeds)
+    {
+        _feeds = feeds;
         _store = store;
         _synchronous = synchronous;
         _recorder = recorder;
@@ -70,6 +77,11 @@ public sealed partial class QsetCache
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(policy);
+        if (_feeds.Blind)
+        {
+            return ReadPastCacheAsync(key, state, load, policy, cancellationToken);
+        }
+
         CacheEntry? entry;
         long checkedAtTicks = 0;
         if (_synchronous is { } synchronous)
@@ -131,6 +143,27 @@ public sealed partial class QsetCache
     }
 
     /// <summary>
+    /// As <see cref="InvalidateAsync"/>, recorded only when the key held an entry: for a write seen again (the database
+    /// feed's copy of a write this node already applied) or one whose key nothing read.
+    /// </summary>
+    internal async ValueTask InvalidateHeldAsync(string key, string? entityType, string? detail)
+    {
+        foreach (var inflight in _inflight)
+        {
+            if (inflight.Key.Key == key)
+            {
+                _inflight.TryRemove(inflight);
+            }
+        }
+
+        var started = _timeProvider.GetTimestamp();
+        if (await _store.InvalidateAsync(key).ConfigureAwait(false))
+        {
+            _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail, count: 1);
+        }
+    }
+
+    /// <summary>
     /// Removes every entry of <paramref name="entityType"/> (after a write to its table that cannot name its rows), each
     /// recorded as INVALIDATE (more than <see cref="CacheRecorder.OneByOne"/>: one event counting them all), through the
     /// store's index by type (never a listing of the store). Returns how many went.
@@ -159,13 +192,22 @@ public sealed partial class QsetCache
     /// Removes every entry; each removed key is recorded as INVALIDATE (more than <see cref="CacheRecorder.OneByOne"/>:
     /// one event counting them all). Returns how many were removed.
     /// </summary>
-    public async ValueTask<int> FlushAsync(CancellationToken cancellationToken = default)
+    public ValueTask<int> FlushAsync(CancellationToken cancellationToken = default) => FlushAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="FlushAsync(CancellationToken)"/>; <paramref name="reason"/> (when set) is the one event that says why, however many went.</summary>
+    internal async ValueTask<int> FlushAsync(string? reason, CancellationToken cancellationToken = default)
     {
         _inflight.Clear();
         var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
-        if (removed.Count > CacheRecorder.OneByOne || !removed.Named)
+        if (reason is not null && removed.Count == 0)
         {
-            _recorder.RecordSummary(CacheEventKind.Invalidate, removed.Count, $"flush: {removed.Count} entries");
+            return 0;
+        }
+
+        if (reason is not null || removed.Count > CacheRecorder.OneByOne || !removed.Named)
+        {
+            _recorder.RecordSummary(CacheEventKind.Invalidate, removed.Count,
+                reason is null ? $"flush: {removed.Count} entries" : $"{reason}: dropped all {removed.Count} entries");
             return removed.Count;
         }
 
@@ -194,7 +236,10 @@ public sealed partial class QsetCache
             c.Of(CacheEventKind.Error),
             c.DbQueries,
             _store.Count,
-            _store.Capacity);
+            _store.Capacity)
+        {
+            Feed = _feeds.Status,
+        };
     }
 }
 

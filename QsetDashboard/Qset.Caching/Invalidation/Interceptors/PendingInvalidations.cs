@@ -10,28 +10,58 @@ namespace Qset.Caching.Interceptors;
 /// inside a transaction until that transaction commits (a rollback drops them: it invalidates nothing).
 /// Weak tables, so a context or transaction dropped without commit takes its pending writes with it.
 /// </summary>
-internal sealed class PendingInvalidations(WriteInvalidator invalidator)
+internal sealed class PendingInvalidations(WriteInvalidator invalidator, Feed.FeedBoard feeds)
 {
     /// <summary>The detail prefix of writes applied when their explicit transaction commits.</summary>
     public const string TransactionCommitted = "transaction committed";
 
-    private readonly ConditionalWeakTable<DbContext, List<TableWrite>> _saving = [];
+    private readonly ConditionalWeakTable<DbContext, Saving> _saving = [];
     private readonly ConditionalWeakTable<DbTransaction, List<TableWrite>> _byTransaction = [];
 
-    /// <summary>Remembers the writes a SaveChanges of <paramref name="context"/> is about to make.</summary>
-    public void BeginSave(DbContext context, List<TableWrite> writes) => _saving.AddOrUpdate(context, writes);
-
-    /// <summary>Forgets and returns the writes of <paramref name="context"/>'s SaveChanges (null when none).</summary>
-    public List<TableWrite>? EndSave(DbContext context)
+    /// <summary>
+    /// Remembers the writes a SaveChanges of <paramref name="context"/> is about to make, and marks them under way for the
+    /// database feeds (which wait for this node's own writes rather than race it to them) until <see cref="EndSave"/>.
+    /// </summary>
+    public void BeginSave(DbContext context, List<TableWrite> writes)
     {
-        if (_saving.TryGetValue(context, out var writes))
+        var marked = writes.Count > 0 && feeds.Following;
+        if (marked)
         {
-            _saving.Remove(context);
-            return writes;
+            feeds.OwnWriteBegins();
         }
 
+        if (_saving.TryGetValue(context, out var previous) && previous.Marked)
+        {
+            feeds.OwnWritesApplied();
+        }
+
+        _saving.AddOrUpdate(context, new Saving(writes, marked));
+    }
+
+    /// <summary>Forgets and returns the writes of <paramref name="context"/>'s SaveChanges (null when none); call <see cref="SaveEnded"/> once they are routed.</summary>
+    public List<TableWrite>? EndSave(DbContext context, out bool marked)
+    {
+        if (_saving.TryGetValue(context, out var saving))
+        {
+            _saving.Remove(context);
+            marked = saving.Marked;
+            return saving.Writes;
+        }
+
+        marked = false;
         return null;
     }
+
+    /// <summary>Ends the mark <see cref="BeginSave"/> set, when it set one.</summary>
+    public void SaveEnded(bool marked)
+    {
+        if (marked)
+        {
+            feeds.OwnWritesApplied();
+        }
+    }
+
+    private sealed record Saving(List<TableWrite> Writes, bool Marked);
 
     /// <summary>
     /// Applies <paramref name="writes"/> now when no transaction is open, or holds them until <paramref name="transaction"/>

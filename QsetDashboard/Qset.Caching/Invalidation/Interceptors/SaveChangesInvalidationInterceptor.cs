@@ -90,31 +90,44 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             }
 
             var table = names.NameOf(entry.Metadata);
-            var key = callerInvalidatesKeys ? null : ByIdKey(entry, table);
+            var rowKey = ByIdKey(entry, table);
+            var key = callerInvalidatesKeys ? null : rowKey;
 
             // A row whose key cannot be named (an owned type nested under a collection) makes every by-id entry of its table stale.
             var bulk = !callerInvalidatesKeys && key is null;
-            writes.Add(new TableWrite(table, key, $"{table} {Verb(entry)}", bulk));
+            writes.Add(new TableWrite(table, key, $"{table} {Verb(entry)}", bulk, rowKey));
         }
 
         pending.BeginSave(context, writes);
     }
 
-    private Task CompleteAsync(DbContext? context)
+    private async Task CompleteAsync(DbContext? context)
     {
-        if (context is null || pending.EndSave(context) is not { Count: > 0 } writes)
+        if (context is null)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        return pending.RouteAsync(context.Database.CurrentTransaction?.GetDbTransaction(), writes, SaveChangesCommitted);
+        var writes = pending.EndSave(context, out var marked);
+        try
+        {
+            if (writes is { Count: > 0 })
+            {
+                await pending.RouteAsync(context.Database.CurrentTransaction?.GetDbTransaction(), writes, SaveChangesCommitted).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            pending.SaveEnded(marked);
+        }
     }
 
     private void Drop(DbContext? context)
     {
         if (context is not null)
         {
-            pending.EndSave(context);
+            pending.EndSave(context, out var marked);
+            pending.SaveEnded(marked);
         }
     }
 

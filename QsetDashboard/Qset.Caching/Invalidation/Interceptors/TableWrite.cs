@@ -5,4 +5,5 @@ namespace Qset.Caching.Interceptors;
 /// <param name="Key">The by-id key of the written row (<c>User.1</c>), or null when the rows are not known or the caller invalidates it.</param>
 /// <param name="What">What happened, for the event's detail: <c>User modified</c>, <c>ExecuteDelete on Users</c>.</param>
 /// <param name="Bulk">True when the rows are not known, so every by-id entry of the table is stale.</param>
-internal sealed record TableWrite(string Table, string? Key, string What, bool Bulk);
+/// <param name="RowKey">The by-id key of the written row even when the caller invalidates it (<see cref="Key"/> null): the key the database feed sees the write under.</param>
+internal sealed record TableWrite(string Table, string? Key, string What, bool Bulk, string? RowKey = null);

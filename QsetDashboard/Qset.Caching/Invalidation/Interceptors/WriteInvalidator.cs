@@ -8,10 +8,13 @@ namespace Qset.Caching.Interceptors;
 /// is judged stale), then invalidates the written rows' by-id keys, every held by-id key of a bulk-written table,
 /// and the table's cached query results. Each INVALIDATE says why in its detail.
 /// </summary>
-internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection store, QueryIndex queries, CacheRecorder recorder, ILogger<WriteInvalidator> logger)
+internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection store, QueryIndex queries, CacheRecorder recorder, Feed.FeedBoard feeds, ILogger<WriteInvalidator> logger)
 {
     /// <summary>The source automatic invalidations carry when the caller set none.</summary>
     public const string AutomaticSource = "ef";
+
+    /// <summary>The source of invalidations the database's change feed makes.</summary>
+    public const string DatabaseSource = "database";
 
     /// <summary>Invalidates what <paramref name="writes"/> made stale; <paramref name="when"/> prefixes each detail (<c>SaveChanges committed</c>).</summary>
     public async Task ApplyAsync(IReadOnlyList<TableWrite> writes, string? when)
@@ -23,6 +26,38 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
         }
 
         using var source = CacheContext.Source == CacheContext.DefaultSource ? CacheContext.Use(AutomaticSource) : null;
+
+        // Read before anything is invalidated: every change a feed has up to that head committed before the invalidations.
+        var own = await feeds.BeforeOwnWritesAsync(writes).ConfigureAwait(false);
+        try
+        {
+            await InvalidateAsync(writes, when, fromDatabase: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            own?.Applied();
+        }
+    }
+
+    /// <summary>
+    /// Invalidates what changes the database's feed saw make stale: as a write of this node does, except that a key or
+    /// query result that held nothing is not recorded (this node's own writes come back on the feed too), and the write
+    /// waits for no other node (the feed is not anybody's write).
+    /// </summary>
+    public async Task ApplyFromDatabaseAsync(IReadOnlyList<TableWrite> writes, string when)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            return;
+        }
+
+        using var source = CacheContext.Use(DatabaseSource);
+        await InvalidateAsync(writes, when, fromDatabase: true).ConfigureAwait(false);
+    }
+
+    private async Task InvalidateAsync(IReadOnlyList<TableWrite> writes, string? when, bool fromDatabase)
+    {
         var tables = writes.GroupBy(w => w.Table, StringComparer.Ordinal).ToList();
         foreach (var table in tables)
         {
@@ -49,7 +84,14 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
 
             foreach (var write in writes.Where(w => w.Key is not null).DistinctBy(w => w.Key, StringComparer.Ordinal))
             {
-                await cache.InvalidateAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);
+                if (fromDatabase)
+                {
+                    await cache.InvalidateHeldAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await cache.InvalidateAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);
+                }
             }
 
             foreach (var table in tables)
@@ -73,7 +115,10 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
             }
 
             // The table bumps went out as the write committed: the write returns once every node applied them.
-            await store.Confirmations.ConfirmInvalidationsAsync().ConfigureAwait(false);
+            if (!fromDatabase)
+            {
+                await store.Confirmations.ConfirmInvalidationsAsync().ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // The data is committed: a cache failure must not fail the write. The bumped versions still catch every stale entry.
         catch (Exception ex)

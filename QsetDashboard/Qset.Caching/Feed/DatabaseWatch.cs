@@ -1,0 +1,213 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Qset.Caching.Feed;
+
+/// <summary>The context types the host registered (with <c>AddDbContext</c>, <c>AddDbContextFactory</c> or a pool), read at start.</summary>
+internal sealed class ContextRegistrations(IServiceCollection services)
+{
+    /// <summary>Each registered context type, once.</summary>
+    public IReadOnlyList<Type> ContextTypes =>
+        [.. services.Where(d => !d.IsKeyedService && d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(DbContextOptions<>))
+            .Select(d => d.ServiceType.GetGenericArguments()[0])
+            .Distinct()];
+}
+
+/// <summary>
+/// Starts a change feed for each database the host's cached contexts read, when <see cref="CacheOptions.WatchDatabase"/>
+/// is on: before the host serves its first request (a lifecycle service's <c>StartingAsync</c>), so that no read is
+/// cached before its database is followed.
+/// </summary>
+internal sealed partial class DatabaseWatch(
+    IServiceProvider services,
+    ContextRegistrations registrations,
+    ContextNames names,
+    FeedBoard board,
+    FeedApplier applier,
+    QsetCache cache,
+    CacheRecorder recorder,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggers) : IAsyncDisposable
+{
+    /// <summary>The provider name of EF Core's SQLite provider.</summary>
+    public const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
+
+    private readonly ILogger _logger = loggers.CreateLogger<DatabaseWatch>();
+    private readonly List<SqliteChangeFeed> _feeds = [];
+    private bool _started;
+
+    /// <summary>The feeds started, one per database.</summary>
+    internal IReadOnlyList<SqliteChangeFeed> Feeds
+    {
+        get
+        {
+            lock (_feeds)
+            {
+                return [.. _feeds];
+            }
+        }
+    }
+
+    /// <summary>Starts a feed for each watched database, once; the first turn of each runs before this returns.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.WatchDatabase || _started)
+        {
+            return;
+        }
+
+        _started = true;
+        if (options.Value.Backend != CacheBackend.Memory)
+        {
+            // Each node's feed would also invalidate the other nodes' own writes through the shared store, throwing away
+            // the values they read since: on a shared store one node must follow for all, which is not built yet.
+            SharedStore(_logger, options.Value.Backend.ToString());
+            return;
+        }
+
+        foreach (var database in Discover())
+        {
+            var feed = new SqliteChangeFeed(database, applier, board, cache, recorder, options.Value, time, loggers.CreateLogger<SqliteChangeFeed>());
+            lock (_feeds)
+            {
+                _feeds.Add(feed);
+            }
+
+            await feed.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        SqliteChangeFeed[] feeds;
+        lock (_feeds)
+        {
+            feeds = [.. _feeds];
+            _feeds.Clear();
+        }
+
+        foreach (var feed in feeds)
+        {
+            await feed.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The databases of every context wired with <c>UseQsetCache</c>, with the tables each caches.</summary>
+    private List<WatchedDatabase> Discover()
+    {
+        Dictionary<string, (DbProviderFactory Provider, string ConnectionString, string Name, List<WatchedTable> Tables)> databases = new(StringComparer.Ordinal);
+        foreach (var type in registrations.ContextTypes)
+        {
+            using var scope = services.CreateScope();
+            using var context = Create(scope.ServiceProvider, type);
+            if (context is null || context.GetService<IDbContextOptions>().FindExtension<QsetOptionsExtension>() is null)
+            {
+                continue;
+            }
+
+            var provider = context.Database.ProviderName ?? "(no provider)";
+            var connectionString = context.Database.GetConnectionString();
+            if (provider != SqliteProvider)
+            {
+                Unsupported(_logger, type.Name, provider);
+                board.Report(type.Name, new DatabaseFeedStatus(DatabaseFeedState.Unsupported, null, null,
+                    $"{type.Name} runs on {provider}, which has no change feed yet: writes from outside this app are seen only when their entries expire"));
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(connectionString) || IsInMemory(connectionString))
+            {
+                InMemory(_logger, type.Name);
+                continue;
+            }
+
+            var tables = WatchedTables.Of(context, names.Of(context));
+            foreach (var unnamed in tables.SelectMany(t => t.Targets).Where(t => t.Unnamed is not null))
+            {
+                RowsUnnamed(_logger, unnamed.Unnamed!);
+            }
+
+            if (!databases.TryGetValue(connectionString, out var database))
+            {
+                database = (DbProviderFactories.GetFactory(context.Database.GetDbConnection()) ?? throw new InvalidOperationException($"{provider} has no DbProviderFactory"),
+                    connectionString, NameOf(connectionString), []);
+                databases[connectionString] = database;
+            }
+
+            Merge(database.Tables, tables);
+        }
+
+        return [.. databases.Values.Select(d => new WatchedDatabase(d.Name, d.Provider, d.ConnectionString, d.Tables))];
+    }
+
+    private static DbContext? Create(IServiceProvider scope, Type contextType)
+    {
+        var factoryType = typeof(IDbContextFactory<>).MakeGenericType(contextType);
+        if (scope.GetService(factoryType) is { } factory)
+        {
+            return (DbContext?)factoryType.GetMethod("CreateDbContext", Type.EmptyTypes)!.Invoke(factory, null);
+        }
+
+        return scope.GetService(contextType) as DbContext;
+    }
+
+    /// <summary>Adds the tables of another context on the same database: a table both cache gets the targets of both.</summary>
+    private static void Merge(List<WatchedTable> into, IReadOnlyList<WatchedTable> tables)
+    {
+        foreach (var table in tables)
+        {
+            var index = into.FindIndex(t => string.Equals(t.Name, table.Name, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                into.Add(table);
+                continue;
+            }
+
+            // One set of recorded columns per table: targets keyed by other columns are invalidated by table.
+            var existing = into[index];
+            var sameColumns = existing.KeyColumns.SequenceEqual(table.KeyColumns, StringComparer.OrdinalIgnoreCase);
+            var added = table.Targets.Where(t => !existing.Targets.Any(e => e.EntityName == t.EntityName))
+                .Select(t => sameColumns ? t : new FeedTarget(t.EntityName, null, null, $"{t.EntityName} is keyed by other columns than {table.Name}'s first context"));
+            into[index] = new WatchedTable(existing.Name, existing.Schema, existing.KeyColumns, [.. existing.Targets, .. added]);
+        }
+    }
+
+    private static bool IsInMemory(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var source = builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
+            ? value?.ToString()
+            : null;
+        var mode = builder.TryGetValue("Mode", out var m) ? m?.ToString() : null;
+        return string.IsNullOrEmpty(source) || source == ":memory:" || string.Equals(mode, "Memory", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string NameOf(string connectionString)
+    {
+        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        return builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
+            ? Path.GetFileName(value?.ToString() ?? connectionString)
+            : connectionString;
+    }
+
+    [LoggerMessage(EventId = 66, Level = LogLevel.Warning,
+        Message = "Cache:WatchDatabase is on, but {Context} runs on {Provider}, which has no change feed yet: writes from outside this app are seen only when their entries expire")]
+    private static partial void Unsupported(ILogger logger, string context, string provider);
+
+    [LoggerMessage(EventId = 69, Level = LogLevel.Warning,
+        Message = "Cache:WatchDatabase is on, but the change feed runs on the Memory backend only so far, not on {Backend}: writes from outside this app are seen only when their entries expire")]
+    private static partial void SharedStore(ILogger logger, string backend);
+
+    [LoggerMessage(EventId = 67, Level = LogLevel.Information, Message = "{Context} uses an in-memory SQLite database, which nothing outside this process can write: no change feed")]
+    private static partial void InMemory(ILogger logger, string context);
+
+    [LoggerMessage(EventId = 68, Level = LogLevel.Information, Message = "Change feed: {Detail}")]
+    private static partial void RowsUnnamed(ILogger logger, string detail);
+}

@@ -1,0 +1,45 @@
+using System.Data.Common;
+
+namespace Qset.Caching.Feed;
+
+/// <summary>
+/// One database this node's contexts cache from: how to open a connection of its own, and the tables to follow (those
+/// of every context on it, merged by table name).
+/// </summary>
+internal sealed class WatchedDatabase(string name, DbProviderFactory provider, string connectionString, IReadOnlyList<WatchedTable> tables)
+{
+    private readonly HashSet<string> _entityNames = [.. tables.SelectMany(t => t.Targets).Select(t => t.EntityName)];
+    private readonly Dictionary<string, WatchedTable> _byName = tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The database as messages name it (its file, or host and database).</summary>
+    public string Name => name;
+
+    /// <summary>The connection string the feed connects with.</summary>
+    public string ConnectionString => connectionString;
+
+    /// <summary>The tables the feed follows.</summary>
+    public IReadOnlyList<WatchedTable> Tables => tables;
+
+    /// <summary>Opens a new connection to the database, of the feed's own.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = provider.CreateConnection() ?? throw new InvalidOperationException($"{provider.GetType().Name} made no connection");
+        connection.ConnectionString = connectionString;
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>True when a table of the database stores entity type <paramref name="entityName"/>.</summary>
+    public bool Follows(string entityName) => _entityNames.Contains(entityName);
+
+    /// <summary>The watched table named <paramref name="table"/> (as the database spells it); null for one not cached here.</summary>
+    public WatchedTable? Find(string table) => _byName.GetValueOrDefault(table);
+}
