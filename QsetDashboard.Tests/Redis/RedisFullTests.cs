@@ -531,7 +531,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         var connection = host.Get<RedisConnection>();
         // All stored well before any expires (in parallel, with seconds to spare on a busy machine), so no populate of
         // the fill finds an expired member to trim.
-        var soon = DateTimeOffset.UtcNow.AddSeconds(4);
+        var soon = DateTimeOffset.UtcNow.AddSeconds(10);
         var stored = await Task.WhenAll(Enumerable.Range(1, Expiring).Select(async id =>
             await store.TryPopulateAsync(UserEntry(id, soon), await store.BeginPopulateAsync($"User.{id}"))));
         Assert.All(stored, r => Assert.True(r.Stored, r.Reason));
@@ -544,7 +544,8 @@ public sealed class RedisFullTests : IAsyncLifetime
                 var now = new DateTimeOffset(DateTime.SpecifyKind(await Server.TimeAsync(), DateTimeKind.Utc)).ToUnixTimeMilliseconds();
                 return await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch), double.NegativeInfinity, now) == Expiring;
             },
-            "every entry's time has passed on the server's clock");
+            "every entry's time has passed on the server's clock",
+            30_000);
 
         await store.TryPopulateAsync(UserEntry(9_999, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync("User.9999"));
         Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch)));
