@@ -57,11 +57,7 @@ public sealed class EngineOnlyHost : IAsyncDisposable
 
     private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString)
     {
-        if (sharedConnectionString is null)
-        {
-            _database = new TestDatabase();
-        }
-
+        _database = TestDatabase.UnlessShared(sharedConnectionString);
         ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

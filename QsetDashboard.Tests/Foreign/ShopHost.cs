@@ -16,11 +16,7 @@ public sealed class ShopHost : IAsyncDisposable
 
     private ShopHost(IDictionary<string, string?> settings, string? sharedConnectionString)
     {
-        if (sharedConnectionString is null)
-        {
-            _database = new TestDatabase();
-        }
-
+        _database = TestDatabase.UnlessShared(sharedConnectionString);
         ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

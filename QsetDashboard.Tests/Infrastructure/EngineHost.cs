@@ -18,11 +18,7 @@ public sealed class EngineHost : IAsyncDisposable
 
     private EngineHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, IStoreSeams? seams)
     {
-        if (sharedConnectionString is null)
-        {
-            _database = new TestDatabase();
-        }
-
+        _database = TestDatabase.UnlessShared(sharedConnectionString);
         ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

@@ -15,6 +15,9 @@ public sealed class TestDatabase : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>A fresh database for a host of its own; none when the host joins <paramref name="shared"/>, which another owns.</summary>
+    public static TestDatabase? UnlessShared(string? shared) => shared is null ? new TestDatabase() : null;
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -182,20 +182,19 @@ internal sealed partial class DatabaseWatch(
     private static bool IsInMemory(string connectionString)
     {
         var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        var source = builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
-            ? value?.ToString()
-            : null;
+        var source = DataSourceOf(builder);
         var mode = builder.TryGetValue("Mode", out var m) ? m?.ToString() : null;
         return string.IsNullOrEmpty(source) || source == ":memory:" || string.Equals(mode, "Memory", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string NameOf(string connectionString)
-    {
-        var builder = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        return builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
-            ? Path.GetFileName(value?.ToString() ?? connectionString)
-            : connectionString;
-    }
+    private static string NameOf(string connectionString) =>
+        DataSourceOf(new DbConnectionStringBuilder { ConnectionString = connectionString }) is { Length: > 0 } source ? Path.GetFileName(source) : connectionString;
+
+    // SQLite's file, under any of the names Microsoft.Data.Sqlite accepts for it.
+    private static string? DataSourceOf(DbConnectionStringBuilder builder) =>
+        builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
+            ? value?.ToString()
+            : null;
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning,
         Message = "Cache:WatchDatabase is on, but {Context} runs on {Provider}, which has no change feed yet: writes from outside this app are seen only when their entries expire")]

@@ -24,20 +24,10 @@ internal sealed class FeedBoard
     {
         get
         {
-            DatabaseFeedStatus? worst = null;
-            foreach (var status in _databases.Values)
-            {
-                if (worst is null || Rank(status.State) > Rank(worst.State))
-                {
-                    worst = status with { Changes = worst?.Changes + status.Changes ?? status.Changes };
-                }
-                else
-                {
-                    worst = worst with { Changes = worst.Changes + status.Changes };
-                }
-            }
-
-            return worst ?? DatabaseFeedStatus.Off;
+            var databases = _databases.Values.ToList();
+            return databases.Count == 0
+                ? DatabaseFeedStatus.Off
+                : databases.MaxBy(d => Rank(d.State))! with { Changes = databases.Sum(d => d.Changes) };
         }
     }
 

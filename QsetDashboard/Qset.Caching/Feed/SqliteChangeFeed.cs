@@ -199,7 +199,7 @@ internal sealed partial class SqliteChangeFeed(
             if (gap is not null)
             {
                 _dataVersion = dataVersion;
-                return new FeedBatch([], await ScalarAsync(connection, SqliteFeedSchema.Head, _stop.Token).ConfigureAwait(false), false, gap);
+                return new FeedBatch([], await LastPositionAsync(connection).ConfigureAwait(false), false, gap);
             }
 
             if (dataVersion == _dataVersion && _state == DatabaseFeedState.Live)
@@ -231,8 +231,7 @@ internal sealed partial class SqliteChangeFeed(
                 var position = reader.GetInt64(0);
                 if (position != expected)
                 {
-                    return new FeedBatch([], await LastPositionAsync(connection).ConfigureAwait(false), false,
-                        $"changes {expected} to {position - 1} of {database.Name}'s change log are gone (trimmed after {options.ChangeLogRetention} before this node read them, or deleted): some writes were not seen");
+                    return new FeedBatch([], await LastPositionAsync(connection).ConfigureAwait(false), false, Gone(expected, position - 1));
                 }
 
                 expected++;
@@ -249,8 +248,7 @@ internal sealed partial class SqliteChangeFeed(
         if (changes.Count == 0 && await LastPositionAsync(connection).ConfigureAwait(false) is var head && head > _position)
         {
             // Written past this node's position, yet nothing left to read: the changes were deleted before it read them.
-            return new FeedBatch([], head, false,
-                $"changes {_position + 1} to {head} of {database.Name}'s change log are gone (trimmed after {options.ChangeLogRetention} before this node read them, or deleted): some writes were not seen");
+            return new FeedBatch([], head, false, Gone(_position + 1, head));
         }
 
         return new FeedBatch(changes, changes.Count > 0 ? changes[^1].Position : _position, changes.Count == Batch, null);
@@ -268,6 +266,9 @@ internal sealed partial class SqliteChangeFeed(
             return null;
         }
     }
+
+    private string Gone(long first, long last) =>
+        $"changes {first} to {last} of {database.Name}'s change log are gone (trimmed after {options.ChangeLogRetention} before this node read them, or deleted): some writes were not seen";
 
     private async Task<long> LastPositionAsync(DbConnection connection) =>
         await ScalarAsync(connection, SqliteFeedSchema.Head, _stop.Token).ConfigureAwait(false);
@@ -302,7 +303,7 @@ internal sealed partial class SqliteChangeFeed(
         }
 
         _installed = true;
-        var head = await ScalarAsync(connection, SqliteFeedSchema.Head, _stop.Token).ConfigureAwait(false);
+        var head = await LastPositionAsync(connection).ConfigureAwait(false);
         (_, _schemaVersion) = await VersionsAsync(connection).ConfigureAwait(false);
         if (_position < 0)
         {
@@ -377,9 +378,6 @@ internal sealed partial class SqliteChangeFeed(
     }
 
     private void Report() => board.Report(database.Name, new DatabaseFeedStatus(_state, _lagMs, _lastChangeAt, _reason) { Changes = Interlocked.Read(ref _changes) });
-
-    /// <summary>The feed's status now, with its lag.</summary>
-    internal DatabaseFeedStatus Status => new(_state, _lagMs, _lastChangeAt, _reason) { Changes = Interlocked.Read(ref _changes) };
 
     private async Task CloseAsync()
     {

@@ -123,7 +123,15 @@ public sealed partial class QsetCache
     internal int LoadsInFlight => _inflight.Count;
 
     /// <summary>Removes <paramref name="key"/> (INVALIDATE) and refuses any populate of it whose read began before now.</summary>
-    public async ValueTask InvalidateAsync(string key, string? entityType, string? detail = null, CancellationToken cancellationToken = default)
+    public ValueTask InvalidateAsync(string key, string? entityType, string? detail = null, CancellationToken cancellationToken = default) =>
+        InvalidateAsync(key, entityType, detail, recordWhenNotHeld: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="InvalidateAsync(string, string?, string?, CancellationToken)"/>; with <paramref name="recordWhenNotHeld"/>
+    /// false, recorded only when the key held an entry: for a write seen again (the database feed's copy of a write this
+    /// node already applied) or one whose key nothing read.
+    /// </summary>
+    internal async ValueTask InvalidateAsync(string key, string? entityType, string? detail, bool recordWhenNotHeld, CancellationToken cancellationToken = default)
     {
         // New readers must not join a load that began before this write: detach it (its own populate is refused).
         foreach (var inflight in _inflight)
@@ -139,27 +147,9 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         var started = _timeProvider.GetTimestamp();
         var removed = await _store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
-        _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail, count: removed ? 1 : 0);
-    }
-
-    /// <summary>
-    /// As <see cref="InvalidateAsync"/>, recorded only when the key held an entry: for a write seen again (the database
-    /// feed's copy of a write this node already applied) or one whose key nothing read.
-    /// </summary>
-    internal async ValueTask InvalidateHeldAsync(string key, string? entityType, string? detail)
-    {
-        foreach (var inflight in _inflight)
+        if (removed || recordWhenNotHeld)
         {
-            if (inflight.Key.Key == key)
-            {
-                _inflight.TryRemove(inflight);
-            }
-        }
-
-        var started = _timeProvider.GetTimestamp();
-        if (await _store.InvalidateAsync(key).ConfigureAwait(false))
-        {
-            _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail, count: 1);
+            _recorder.Record(CacheEventKind.Invalidate, key, entityType, _timeProvider.GetElapsedTime(started), detail, count: removed ? 1 : 0);
         }
     }
 

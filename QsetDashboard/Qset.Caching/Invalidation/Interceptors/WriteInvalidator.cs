@@ -84,14 +84,7 @@ internal sealed partial class WriteInvalidator(QsetCache cache, StoreSelection s
 
             foreach (var write in writes.Where(w => w.Key is not null).DistinctBy(w => w.Key, StringComparer.Ordinal))
             {
-                if (fromDatabase)
-                {
-                    await cache.InvalidateHeldAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);
-                }
-                else
-                {
-                    await cache.InvalidateAsync(write.Key!, write.Table, Detail(when, write.What)).ConfigureAwait(false);
-                }
+                await cache.InvalidateAsync(write.Key!, write.Table, Detail(when, write.What), recordWhenNotHeld: !fromDatabase).ConfigureAwait(false);
             }
 
             foreach (var table in tables)
