@@ -137,6 +137,47 @@ public sealed class SqliteFeedTests
         Assert.Equal(0, FeedOf(host).Echoes.Count);
     }
 
+    [Theory]
+    [InlineData("ExecuteSql")]
+    [InlineData("ExecuteUpdate")]
+    [InlineData("transaction")]
+    public async Task AnInAppBulkOrTransactionWrite_SeenAgainOnTheFeed_IsRecognized(string path)
+    {
+        await using var host = await WatchingAsync();
+        await host.AddBookAsync(1, "before");
+        await CaughtUpAsync(host);
+        await CachedBookAsync(host, 1);
+        var before = host.Events()[^1].Sequence;
+        await using (var db = host.NewContext())
+        {
+            switch (path)
+            {
+                case "ExecuteSql":
+                    await db.Database.ExecuteSqlAsync($"UPDATE Books SET Title = 'after' WHERE Id = 1");
+                    break;
+                case "ExecuteUpdate":
+                    await db.Books.Where(b => b.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(b => b.Title, "after"));
+                    break;
+                default:
+                    await using (var transaction = await db.Database.BeginTransactionAsync())
+                    {
+                        (await db.Books.FindAsync(1))!.Title = "after";
+                        await db.SaveChangesAsync();
+                        await transaction.CommitAsync();
+                    }
+
+                    break;
+            }
+        }
+
+        Assert.Equal("after", (await host.Entities.ReadAsync<Book>([1])).Value!.Title);
+        await CaughtUpAsync(host);
+
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit, "the value read after the write stays cached");
+        var invalidate = Assert.Single(host.Events(), e => e.Sequence > before && e.Kind == CacheEventKind.Invalidate && e.Key == "LibraryDb:Book.1");
+        Assert.Equal("ef", invalidate.Source);
+    }
+
     [Fact]
     public async Task TwoMemoryNodes_OnOneDatabase_SeeEachOthersWrites()
     {

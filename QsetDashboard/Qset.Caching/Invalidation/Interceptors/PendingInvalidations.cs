@@ -15,14 +15,15 @@ internal sealed class PendingInvalidations(WriteInvalidator invalidator, Feed.Fe
     /// <summary>The detail prefix of writes applied when their explicit transaction commits.</summary>
     public const string TransactionCommitted = "transaction committed";
 
-    private readonly ConditionalWeakTable<DbContext, Saving> _saving = [];
+    private readonly ConditionalWeakTable<object, UnderWay> _underWay = [];
     private readonly ConditionalWeakTable<DbTransaction, List<TableWrite>> _byTransaction = [];
 
     /// <summary>
-    /// Remembers the writes a SaveChanges of <paramref name="context"/> is about to make, and marks them under way for the
-    /// database feeds (which wait for this node's own writes rather than race it to them) until <see cref="EndSave"/>.
+    /// Remembers the writes <paramref name="owner"/> (a context's SaveChanges, or a command) is about to make, and marks
+    /// them under way for the database feeds (which wait for this node's own writes rather than race it to them) until
+    /// <see cref="End"/> and <see cref="Ended"/>.
     /// </summary>
-    public void BeginSave(DbContext context, List<TableWrite> writes)
+    public void Begin(object owner, List<TableWrite> writes)
     {
         var marked = writes.Count > 0 && feeds.Following;
         if (marked)
@@ -30,30 +31,30 @@ internal sealed class PendingInvalidations(WriteInvalidator invalidator, Feed.Fe
             feeds.OwnWriteBegins();
         }
 
-        if (_saving.TryGetValue(context, out var previous) && previous.Marked)
+        if (_underWay.TryGetValue(owner, out var previous) && previous.Marked)
         {
             feeds.OwnWritesApplied();
         }
 
-        _saving.AddOrUpdate(context, new Saving(writes, marked));
+        _underWay.AddOrUpdate(owner, new UnderWay(writes, marked));
     }
 
-    /// <summary>Forgets and returns the writes of <paramref name="context"/>'s SaveChanges (null when none); call <see cref="SaveEnded"/> once they are routed.</summary>
-    public List<TableWrite>? EndSave(DbContext context, out bool marked)
+    /// <summary>Forgets and returns the writes <paramref name="owner"/> began (null when none); call <see cref="Ended"/> once they are routed.</summary>
+    public List<TableWrite>? End(object owner, out bool marked)
     {
-        if (_saving.TryGetValue(context, out var saving))
+        if (_underWay.TryGetValue(owner, out var underWay))
         {
-            _saving.Remove(context);
-            marked = saving.Marked;
-            return saving.Writes;
+            _underWay.Remove(owner);
+            marked = underWay.Marked;
+            return underWay.Writes;
         }
 
         marked = false;
         return null;
     }
 
-    /// <summary>Ends the mark <see cref="BeginSave"/> set, when it set one.</summary>
-    public void SaveEnded(bool marked)
+    /// <summary>Ends the mark <see cref="Begin"/> set, when it set one.</summary>
+    public void Ended(bool marked)
     {
         if (marked)
         {
@@ -61,7 +62,27 @@ internal sealed class PendingInvalidations(WriteInvalidator invalidator, Feed.Fe
         }
     }
 
-    private sealed record Saving(List<TableWrite> Writes, bool Marked);
+    /// <summary>
+    /// Marks the writes held for <paramref name="transaction"/>, which is about to commit, as under way (see <see cref="Begin"/>);
+    /// <see cref="CommitAsync"/> or <see cref="CommitFailed"/> ends the mark.
+    /// </summary>
+    public void Committing(DbTransaction transaction)
+    {
+        if (feeds.Following && HeldFor(transaction) > 0)
+        {
+            feeds.OwnWriteBegins();
+            _underWay.AddOrUpdate(transaction, new UnderWay([], Marked: true));
+        }
+    }
+
+    /// <summary>Ends the mark <see cref="Committing"/> set for a commit that failed.</summary>
+    public void CommitFailed(DbTransaction transaction)
+    {
+        End(transaction, out var marked);
+        Ended(marked);
+    }
+
+    private sealed record UnderWay(List<TableWrite> Writes, bool Marked);
 
     /// <summary>
     /// Applies <paramref name="writes"/> now when no transaction is open, or holds them until <paramref name="transaction"/>
@@ -105,10 +126,20 @@ internal sealed class PendingInvalidations(WriteInvalidator invalidator, Feed.Fe
     }
 
     /// <summary>Applies the writes held for <paramref name="transaction"/>, which just committed.</summary>
-    public Task CommitAsync(DbTransaction transaction)
+    public async Task CommitAsync(DbTransaction transaction)
     {
-        var held = Take(transaction);
-        return held is null ? Task.CompletedTask : invalidator.ApplyAsync(held, TransactionCommitted);
+        End(transaction, out var marked);
+        try
+        {
+            if (Take(transaction) is { } held)
+            {
+                await invalidator.ApplyAsync(held, TransactionCommitted).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Ended(marked);
+        }
     }
 
     /// <summary>Drops the writes held for <paramref name="transaction"/>, which rolled back.</summary>

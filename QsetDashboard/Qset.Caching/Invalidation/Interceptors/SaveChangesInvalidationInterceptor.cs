@@ -98,7 +98,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             writes.Add(new TableWrite(table, key, $"{table} {Verb(entry)}", bulk, rowKey));
         }
 
-        pending.BeginSave(context, writes);
+        pending.Begin(context, writes);
     }
 
     private async Task CompleteAsync(DbContext? context)
@@ -108,7 +108,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             return;
         }
 
-        var writes = pending.EndSave(context, out var marked);
+        var writes = pending.End(context, out var marked);
         try
         {
             if (writes is { Count: > 0 })
@@ -118,7 +118,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
         }
         finally
         {
-            pending.SaveEnded(marked);
+            pending.Ended(marked);
         }
     }
 
@@ -126,8 +126,8 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
     {
         if (context is not null)
         {
-            pending.EndSave(context, out var marked);
-            pending.SaveEnded(marked);
+            pending.End(context, out var marked);
+            pending.Ended(marked);
         }
     }
 

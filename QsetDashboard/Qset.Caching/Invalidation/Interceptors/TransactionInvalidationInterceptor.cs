@@ -7,6 +7,37 @@ namespace Qset.Caching.Interceptors;
 internal sealed class TransactionInvalidationInterceptor(PendingInvalidations pending) : DbTransactionInterceptor
 {
     /// <inheritdoc />
+    public override InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
+    {
+        pending.Committing(transaction);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<InterceptionResult> TransactionCommittingAsync(
+        DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    {
+        pending.Committing(transaction);
+        return ValueTask.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public override void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData)
+    {
+        if (eventData.Action == "Commit")
+        {
+            pending.CommitFailed(transaction);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        TransactionFailed(transaction, eventData);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
         pending.CommitAsync(transaction).GetAwaiter().GetResult();
 
