@@ -77,6 +77,11 @@ public sealed class RedisServer : IAsyncLifetime
             {
                 await Task.Delay(100);
             }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("LOADING", StringComparison.Ordinal) && DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                // A restart with an append-only file answers LOADING until it has read it back: ready after that.
+                await Task.Delay(100);
+            }
         }
     }
 
