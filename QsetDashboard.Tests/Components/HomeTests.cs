@@ -30,6 +30,23 @@ public sealed class HomeTests : DashboardTestContext
     }
 
     [Fact]
+    public void TheDatabaseFeed_ShowsItsStateAndWhy_OffByDefault_AndItsLagOnceLive()
+    {
+        var off = RenderWithProviders<Home>();
+        Assert.Equal("off", off.Find("[data-testid=overview-feed]").GetAttribute("data-state"));
+        Assert.Contains("Cache:WatchDatabase is off", off.Find("[data-testid=overview-feed]").TextContent, StringComparison.Ordinal);
+
+        Engine.Get<Qset.Caching.Feed.FeedBoard>().Report("qsets.db", new Qset.Caching.DatabaseFeedStatus(
+            Qset.Caching.DatabaseFeedState.Live, 12.4, new DateTimeOffset(2026, 12, 8, 9, 30, 5, TimeSpan.Zero), "following 2 tables of qsets.db") { Changes = 3 });
+        var live = RenderWithProviders<Home>();
+
+        var feed = live.Find("[data-testid=overview-feed]");
+        Assert.Equal("live", feed.GetAttribute("data-state"));
+        Assert.Contains("lag 12 ms · last change 09:30:05 UTC · 3 changes", feed.TextContent, StringComparison.Ordinal);
+        Assert.Contains("following 2 tables of qsets.db", feed.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ChangeElsewhere_AppearsWithoutAReload()
     {
         var cut = RenderWithProviders<Home>();

@@ -24,6 +24,17 @@ public sealed partial class Home
 
     private static string NodeName => Environment.MachineName;
 
+    private string FeedState => _stats.Feed.State.ToString().ToLowerInvariant();
+
+    // Lag and last change once the feed applied one; the count of changes it applied.
+    private string FeedFigures => _stats.Feed switch
+    {
+        { LagMs: { } lag, LastChangeAt: { } last } feed =>
+            $" · lag {lag.ToString("N0", Culture)} ms · last change {last.ToUniversalTime().ToString("HH:mm:ss", Culture)} UTC · {feed.Changes.ToString("N0", Culture)} changes",
+        { State: DatabaseFeedState.Live } => " · no change yet",
+        _ => string.Empty,
+    };
+
     private double Fill => _stats.Capacity == 0 ? 0 : (double)_stats.Entries / _stats.Capacity;
 
     private IEnumerable<(CacheEventKind Kind, long Count)> KindTotals =>

@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Qset.Caching;
+using QsetDashboard.Data;
+using QsetDashboard.Styles;
+
+namespace QsetDashboard.Demos;
+
+/// <summary>
+/// A write nobody tells the cache of: another connection renames the cached user with plain SQL (no EF, no cache
+/// call), and the database's change feed invalidates the key, so the next read is fresh. With
+/// <c>Cache:WatchDatabase</c> off, the transcript shows the old name served instead.
+/// </summary>
+public sealed class OutsideWriterDemo(IDbContextFactory<QsetsDbContext> contexts, GenericCache cache, QsetCache engine) : DemoScenario
+{
+    // Long enough for a feed on a loaded machine; a live feed takes one WatchInterval (25 ms by default).
+    private static readonly TimeSpan FeedWait = TimeSpan.FromSeconds(10);
+
+    /// <inheritdoc />
+    public override string Name => "outside-writer";
+
+    /// <inheritdoc />
+    public override string Title => "A write from outside the app (the database's change feed)";
+
+    /// <inheritdoc />
+    public override string Description =>
+        "Another connection renames the cached user with plain SQL: no EF, no cache call. The change feed sees the commit and invalidates the key.";
+
+    /// <inheritdoc />
+    public override string Header => $"Testing a write made outside the app, with the {engine.Store.Name} store and the change feed {engine.GetStats().Feed.State.ToString().ToLowerInvariant()} ...";
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Keys { get; } = [CacheKeys.For<User>(SeedSteps.Id)];
+
+    /// <inheritdoc />
+    public override IReadOnlyList<DemoStep> Steps => field ??=
+    [
+        new($"Creating a user with id={SeedSteps.Id} named Alice", async ct =>
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            db.Users.Add(new User { Id = SeedSteps.Id, Name = "Alice" });
+            await db.SaveChangesAsync(ct);
+            return null;
+        }),
+        new($"First get of user with id={SeedSteps.Id}", GetAsync),
+        new($"Second get of user with id={SeedSteps.Id}", GetAsync),
+        new("Another connection renames the user to Mallory with plain SQL (no EF, no cache call)", WriteOutsideAsync),
+        new("Waiting for the database's change feed", WaitForFeedAsync),
+        new($"Get of user with id={SeedSteps.Id}", GetAsync),
+    ];
+
+    /// <inheritdoc />
+    public override async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Users.RemoveRange(await db.Users.Where(u => u.Id == SeedSteps.Id).ToListAsync(cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
+        await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
+    }
+
+    private async Task<string?> GetAsync(CancellationToken cancellationToken) =>
+        SeedSteps.Got(await cache.GetAsync<User>(SeedSteps.Id, cancellationToken));
+
+    private async Task<string?> WriteOutsideAsync(CancellationToken cancellationToken)
+    {
+        string connectionString;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            connectionString = db.Database.GetConnectionString()!;
+        }
+
+        // A connection of its own, as a script or another service would open: EF never sees this command.
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE Users SET Name = 'Mallory' WHERE Id = $id";
+        command.Parameters.AddWithValue("$id", SeedSteps.Id);
+        var rows = await command.ExecuteNonQueryAsync(cancellationToken);
+        return $"UPDATE Users SET Name = 'Mallory' WHERE Id = {SeedSteps.Id}: {rows} row committed, and the cache was told nothing";
+    }
+
+    private async Task<string?> WaitForFeedAsync(CancellationToken cancellationToken)
+    {
+        var feed = engine.GetStats().Feed;
+        if (feed.State != DatabaseFeedState.Live)
+        {
+            return $"The change feed is {feed.State.ToString().ToLowerInvariant()} ({feed.Reason}): nothing tells the cache of this write, so the next get serves the old name until the entry expires";
+        }
+
+        // The feed's event is raised on its own flow, not this step's: it is read back from the journal.
+        var key = Keys[0];
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < FeedWait)
+        {
+            if (await engine.Store.GetAsync(key, cancellationToken) is null)
+            {
+                var invalidate = engine.Journal.Latest(256)
+                    .Where(e => e.Kind == CacheEventKind.Invalidate && e.Key == key && e.Source == "database")
+                    .Select(e => (CacheEvent?)e)
+                    .FirstOrDefault();
+                return invalidate is { } seen
+                    ? $"  {EventPrefix} INVALIDATE key={key} (source database: {seen.Detail})"
+                    : $"{key} is no longer cached";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+        }
+
+        return $"The change feed did not invalidate {key} within {FeedWait.TotalSeconds:0} s";
+    }
+}
