@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using Qset.Caching;
@@ -282,6 +284,32 @@ public sealed class SqliteFeedTests
         }
 
         Assert.Equal("0", await OutsideWriter.SqliteAsync(file, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '\\_\\_qset\\_%' ESCAPE '\\';"));
+    }
+
+    /// <summary>A context whose constructor fails: what a host's broken registration looks like to the feed.</summary>
+    public sealed class BrokenDb : DbContext
+    {
+        public BrokenDb(DbContextOptions<BrokenDb> options)
+            : base(options) => throw new InvalidOperationException("no tenant for this scope");
+    }
+
+    [Fact]
+    public async Task AContextThatCannotBeCreated_IsNotFollowed_SaysWhy_AndTheHostStillStarts()
+    {
+        using var database = new TestDatabase();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<BrokenDb>((sp, o) => o.UseSqlite(database.ConnectionString).UseQsetCache(sp));
+        services.AddQsetCache(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["WatchDatabase"] = "true" }).Build());
+        await using var provider = services.BuildServiceProvider();
+        var watch = provider.GetRequiredService<DatabaseWatch>();
+
+        await watch.StartAsync(CancellationToken.None);
+
+        var feed = provider.GetRequiredService<QsetCache>().GetStats().Feed;
+        Assert.Equal(DatabaseFeedState.Unsupported, feed.State);
+        Assert.Contains("BrokenDb could not be created to read its model (no tenant for this scope)", feed.Reason, StringComparison.Ordinal);
+        Assert.Empty(watch.Feeds);
     }
 
     [Fact]

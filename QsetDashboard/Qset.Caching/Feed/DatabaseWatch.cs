@@ -106,7 +106,23 @@ internal sealed partial class DatabaseWatch(
         foreach (var type in registrations.ContextTypes)
         {
             using var scope = services.CreateScope();
-            using var context = Create(scope.ServiceProvider, type);
+            DbContext? created;
+            try
+            {
+                created = Create(scope.ServiceProvider, type);
+            }
+#pragma warning disable CA1031 // A context the feed cannot make is one it does not follow: the host must still start.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var reason = (ex as System.Reflection.TargetInvocationException)?.InnerException?.Message ?? ex.Message;
+                NotCreated(_logger, type.Name, reason);
+                board.Report(type.Name, new DatabaseFeedStatus(DatabaseFeedState.Unsupported, null, null,
+                    $"{type.Name} could not be created to read its model ({reason}), so its database is not followed"));
+                continue;
+            }
+
+            using var context = created;
             if (context is null || context.GetService<IDbContextOptions>().FindExtension<QsetOptionsExtension>() is null)
             {
                 continue;
@@ -203,6 +219,9 @@ internal sealed partial class DatabaseWatch(
     [LoggerMessage(EventId = 69, Level = LogLevel.Warning,
         Message = "Cache:WatchDatabase is on, but the change feed runs on the Memory backend only so far, not on {Backend}: writes from outside this app are seen only when their entries expire")]
     private static partial void SharedStore(ILogger logger, string backend);
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "Cache:WatchDatabase is on, but {Context} could not be created to read its model ({Reason}): its database is not followed")]
+    private static partial void NotCreated(ILogger logger, string context, string reason);
 
     [LoggerMessage(EventId = 67, Level = LogLevel.Information, Message = "{Context} uses an in-memory SQLite database, which nothing outside this process can write: no change feed")]
     private static partial void InMemory(ILogger logger, string context);
