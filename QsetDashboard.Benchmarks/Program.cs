@@ -21,6 +21,13 @@ if (args.Length > 0 && args[0] == "--resident")
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
 }
 
+// `--feed-lag [writes]`: the change feed's lag from an outside commit to the invalidation, and its idle cost (FeedLagProbe).
+if (args.Length > 0 && args[0] == "--feed-lag")
+{
+    return await QsetDashboard.Benchmarks.FeedLagProbe.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);
+}
+
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
 var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
 if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))
