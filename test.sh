@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the system packages the tests need when they are missing
 # (redis-server for the Redis fixtures, redis-cli to form the test cluster, Debian's chromium for the browser tests,
-# the sqlite3 client as the outside writer of the change-feed tests),
+# the sqlite3 client as the outside writer of the change-feed tests, PostgreSQL's server for the tests that run on it),
 # then runs every test:
 # first the deterministic suite, then the Stress and Soak categories (races under random load, faults over seconds).
 # Extra arguments (e.g. -c Release) go to both `dotnet test` runs. Screenshots go to the test output;
@@ -14,6 +14,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/sqlite3 ] || missing+=(sqlite3)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo=""

@@ -55,10 +55,10 @@ public sealed class EngineOnlyHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private bool _hostedStarted;
 
-    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString)
+    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, string? postgres)
     {
-        _database = TestDatabase.UnlessShared(sharedConnectionString);
-        ConnectionString = sharedConnectionString ?? _database!.ConnectionString;
+        _database = postgres is null ? TestDatabase.UnlessShared(sharedConnectionString) : null;
+        ConnectionString = postgres ?? sharedConnectionString ?? _database!.ConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
@@ -67,7 +67,8 @@ public sealed class EngineOnlyHost : IAsyncDisposable
             services.AddSingleton(timeProvider);
         }
 
-        services.AddDbContextFactory<LibraryDb>((sp, o) => o.UseSqlite(ConnectionString).UseQsetCache(sp));
+        services.AddDbContextFactory<LibraryDb>((sp, o) =>
+            (postgres is null ? o.UseSqlite(ConnectionString) : o.UseNpgsql(ConnectionString)).UseQsetCache(sp));
         services.AddQsetCache(configuration.GetSection("Qset"));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
@@ -87,19 +88,20 @@ public sealed class EngineOnlyHost : IAsyncDisposable
     public ICacheBrowser Browser => Get<ICacheBrowser>();
 
     /// <summary>
-    /// A host over a fresh file (or <paramref name="sharedConnectionString"/>'s), its schema created and its hosted services
-    /// started as a host starts them (the database feed among them); <paramref name="createSchema"/> false starts them
-    /// over an empty file.
+    /// A host over a fresh file (or <paramref name="sharedConnectionString"/>'s, or the PostgreSQL database at
+    /// <paramref name="postgres"/>), its schema created and its hosted services started as a host starts them (the
+    /// database feed among them); <paramref name="createSchema"/> false starts them over an empty database.
     /// </summary>
     public static async Task<EngineOnlyHost> StartAsync(
         Action<Dictionary<string, string?>>? configure = null,
         TimeProvider? timeProvider = null,
         string? sharedConnectionString = null,
-        bool createSchema = true)
+        bool createSchema = true,
+        string? postgres = null)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString);
+        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres);
         if (createSchema)
         {
             await host.CreateSchemaAsync();
