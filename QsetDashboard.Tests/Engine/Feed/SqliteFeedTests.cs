@@ -18,7 +18,7 @@ public sealed class SqliteFeedTests
     private static Task<EngineOnlyHost> WatchingAsync(TimeProvider? time = null, string? shared = null, bool createSchema = true) =>
         EngineOnlyHost.StartAsync(s => s["Qset:WatchDatabase"] = "true", time, shared, createSchema);
 
-    private static SqliteChangeFeed FeedOf(EngineOnlyHost host) => Assert.Single(host.Get<DatabaseWatch>().Feeds);
+    private static IChangeFeed FeedOf(EngineOnlyHost host) => Assert.Single(host.Get<DatabaseWatch>().Feeds);
 
     private static async Task<CacheRead<Book>> CachedBookAsync(EngineOnlyHost host, int id)
     {

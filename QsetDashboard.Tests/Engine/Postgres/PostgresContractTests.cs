@@ -1,7 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Qset.Caching;
-using Qset.Caching.Feed;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Engine.Postgres;
@@ -158,17 +156,5 @@ public sealed class PostgresContractTests(PostgresServer server)
 
         Assert.Equal("bottom", (await host.Entities.ReadAsync<Shelf>([shelf])).Value!.Name);
         Assert.Equal("returned", (await host.Entities.ReadAsync<Loan>([3, "Doe, Jane"])).Value!.Note);
-    }
-
-    [Fact]
-    public async Task WatchDatabase_OnPostgres_SaysItHasNoFeedYet_AndHealthIsDegraded()
-    {
-        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:WatchDatabase"] = "true", postgres: await server.CreateDatabaseAsync());
-
-        var feed = host.Cache.GetStats().Feed;
-        Assert.Equal(DatabaseFeedState.Unsupported, feed.State);
-        Assert.Contains("Npgsql.EntityFrameworkCore.PostgreSQL", feed.Reason, StringComparison.Ordinal);
-        var health = await new QsetHealthCheck(host.Get<StoreSelection>(), host.Get<FeedBoard>()).CheckHealthAsync(new HealthCheckContext());
-        Assert.Equal(HealthStatus.Degraded, health.Status);
     }
 }

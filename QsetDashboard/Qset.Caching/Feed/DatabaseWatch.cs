@@ -38,12 +38,15 @@ internal sealed partial class DatabaseWatch(
     /// <summary>The provider name of EF Core's SQLite provider.</summary>
     public const string SqliteProvider = "Microsoft.EntityFrameworkCore.Sqlite";
 
+    /// <summary>The provider name of Npgsql's EF Core provider.</summary>
+    public const string PostgresProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
     private readonly ILogger _logger = loggers.CreateLogger<DatabaseWatch>();
-    private readonly List<SqliteChangeFeed> _feeds = [];
+    private readonly List<IChangeFeed> _feeds = [];
     private bool _started;
 
     /// <summary>The feeds started, one per database.</summary>
-    internal IReadOnlyList<SqliteChangeFeed> Feeds
+    internal IReadOnlyList<IChangeFeed> Feeds
     {
         get
         {
@@ -73,7 +76,9 @@ internal sealed partial class DatabaseWatch(
 
         foreach (var database in Discover())
         {
-            var feed = new SqliteChangeFeed(database, applier, board, cache, recorder, options.Value, time, loggers.CreateLogger<SqliteChangeFeed>());
+            IChangeFeed feed = database.ProviderName == PostgresProvider
+                ? new PostgresChangeFeed(database, applier, board, cache, recorder, time, loggers.CreateLogger<PostgresChangeFeed>())
+                : new SqliteChangeFeed(database, applier, board, cache, recorder, options.Value, time, loggers.CreateLogger<SqliteChangeFeed>());
             lock (_feeds)
             {
                 _feeds.Add(feed);
@@ -86,7 +91,7 @@ internal sealed partial class DatabaseWatch(
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        SqliteChangeFeed[] feeds;
+        IChangeFeed[] feeds;
         lock (_feeds)
         {
             feeds = [.. _feeds];
@@ -102,7 +107,7 @@ internal sealed partial class DatabaseWatch(
     /// <summary>The databases of every context wired with <c>UseQsetCache</c>, with the tables each caches.</summary>
     private List<WatchedDatabase> Discover()
     {
-        Dictionary<string, (DbProviderFactory Provider, string ConnectionString, string Name, List<WatchedTable> Tables)> databases = new(StringComparer.Ordinal);
+        Dictionary<(string Provider, string ConnectionString), (DbProviderFactory Factory, string ConnectionString, string Name, List<WatchedTable> Tables)> databases = [];
         foreach (var type in registrations.ContextTypes)
         {
             using var scope = services.CreateScope();
@@ -130,15 +135,15 @@ internal sealed partial class DatabaseWatch(
 
             var provider = context.Database.ProviderName ?? "(no provider)";
             var connectionString = context.Database.GetConnectionString();
-            if (provider != SqliteProvider)
+            if (provider is not (SqliteProvider or PostgresProvider))
             {
                 Unsupported(_logger, type.Name, provider);
                 board.Report(type.Name, new DatabaseFeedStatus(DatabaseFeedState.Unsupported, null, null,
-                    $"{type.Name} runs on {provider}, which has no change feed yet: writes from outside this app are seen only when their entries expire"));
+                    $"{type.Name} runs on {provider}, which has no change feed (SQLite and PostgreSQL have one): writes from outside this app are seen only when their entries expire"));
                 continue;
             }
 
-            if (string.IsNullOrEmpty(connectionString) || IsInMemory(connectionString))
+            if (string.IsNullOrEmpty(connectionString) || (provider == SqliteProvider && IsInMemory(connectionString)))
             {
                 InMemory(_logger, type.Name);
                 continue;
@@ -150,17 +155,17 @@ internal sealed partial class DatabaseWatch(
                 RowsUnnamed(_logger, unnamed.Unnamed!);
             }
 
-            if (!databases.TryGetValue(connectionString, out var database))
+            if (!databases.TryGetValue((provider, connectionString), out var database))
             {
                 database = (DbProviderFactories.GetFactory(context.Database.GetDbConnection()) ?? throw new InvalidOperationException($"{provider} has no DbProviderFactory"),
-                    connectionString, NameOf(connectionString), []);
-                databases[connectionString] = database;
+                    connectionString, provider == SqliteProvider ? NameOf(connectionString) : PostgresNameOf(connectionString), []);
+                databases[(provider, connectionString)] = database;
             }
 
             Merge(database.Tables, tables);
         }
 
-        return [.. databases.Values.Select(d => new WatchedDatabase(d.Name, d.Provider, d.ConnectionString, d.Tables))];
+        return [.. databases.Select(d => new WatchedDatabase(d.Value.Name, d.Key.Provider, d.Value.Factory, d.Value.ConnectionString, d.Value.Tables))];
     }
 
     private static DbContext? Create(IServiceProvider scope, Type contextType)
@@ -206,6 +211,13 @@ internal sealed partial class DatabaseWatch(
     private static string NameOf(string connectionString) =>
         DataSourceOf(new DbConnectionStringBuilder { ConnectionString = connectionString }) is { Length: > 0 } source ? Path.GetFileName(source) : connectionString;
 
+    // A PostgreSQL database as messages name it: never its password.
+    private static string PostgresNameOf(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return $"{builder.Database}@{builder.Host}:{builder.Port}";
+    }
+
     // SQLite's file, under any of the names Microsoft.Data.Sqlite accepts for it.
     private static string? DataSourceOf(DbConnectionStringBuilder builder) =>
         builder.TryGetValue("Data Source", out var value) || builder.TryGetValue("DataSource", out value) || builder.TryGetValue("Filename", out value)
@@ -213,7 +225,7 @@ internal sealed partial class DatabaseWatch(
             : null;
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning,
-        Message = "Cache:WatchDatabase is on, but {Context} runs on {Provider}, which has no change feed yet: writes from outside this app are seen only when their entries expire")]
+        Message = "Cache:WatchDatabase is on, but {Context} runs on {Provider}, which has no change feed (SQLite and PostgreSQL have one): writes from outside this app are seen only when their entries expire")]
     private static partial void Unsupported(ILogger logger, string context, string provider);
 
     [LoggerMessage(EventId = 69, Level = LogLevel.Warning,

@@ -160,8 +160,14 @@ internal sealed class FeedBoard
 }
 
 /// <summary>A feed of one database, as the rest of the engine sees it.</summary>
-internal interface IChangeFeed
+internal interface IChangeFeed : IAsyncDisposable
 {
+    /// <summary>Starts following; returns once the first attempt is over (live, or blind and retrying).</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>The position of the last change applied (a change-log sequence, a commit LSN).</summary>
+    long Position { get; }
+
     /// <summary>True when the feed follows the table of entity type <paramref name="entityName"/>.</summary>
     bool Follows(string entityName);
 

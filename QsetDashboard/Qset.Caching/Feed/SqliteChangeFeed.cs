@@ -28,17 +28,13 @@ internal sealed partial class SqliteChangeFeed(
     private long _schemaVersion = -1;
     private long _lastTrimTicks;
     private int _disposed;
-    private long _changes;
-    private double? _lagMs;
-    private DateTimeOffset? _lastChangeAt;
-    private DatabaseFeedState _state = DatabaseFeedState.Starting;
-    private string? _reason = "installing the change log";
+    private readonly FeedCondition _condition = new(database.Name, board, cache, recorder, time, logger);
 
     /// <inheritdoc />
     public FeedEchoes Echoes { get; } = new();
 
     /// <summary>The position of the last change applied.</summary>
-    internal long Position => Volatile.Read(ref _position);
+    public long Position => Volatile.Read(ref _position);
 
     /// <inheritdoc />
     public bool Follows(string entityName) => database.Follows(entityName);
@@ -46,7 +42,7 @@ internal sealed partial class SqliteChangeFeed(
     /// <summary>Installs the log and triggers and starts following; a first failure leaves the node blind and retrying.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Report();
+        _condition.Starting("installing the change log");
         board.Add(this);
         await StepAsync().ConfigureAwait(false);
         _loop = Task.Run(LoopAsync, CancellationToken.None);
@@ -86,7 +82,7 @@ internal sealed partial class SqliteChangeFeed(
         {
             try
             {
-                var wait = _state == DatabaseFeedState.Live ? options.WatchInterval : TimeSpan.FromSeconds(1);
+                var wait = _condition.State == DatabaseFeedState.Live ? options.WatchInterval : TimeSpan.FromSeconds(1);
                 await Task.Delay(wait, time, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -107,16 +103,12 @@ internal sealed partial class SqliteChangeFeed(
             {
                 if (batch.Gap is { } gap)
                 {
-                    await DropEverythingAsync(gap).ConfigureAwait(false);
+                    await _condition.DropEverythingAsync(gap, Echoes).ConfigureAwait(false);
                 }
                 else if (batch.Changes.Count > 0)
                 {
                     await board.ApplyApartAsync(() => applier.ApplyAsync(database, Echoes, batch.Changes), time, _stop.Token).ConfigureAwait(false);
-                    var last = batch.Changes[^1];
-                    Interlocked.Add(ref _changes, batch.Changes.Count);
-                    _lastChangeAt = last.CommittedAt;
-                    _lagMs = Math.Max(0, (time.GetUtcNow() - last.CommittedAt).TotalMilliseconds);
-                    Report();
+                    _condition.Applied(batch.Changes);
                 }
 
                 Volatile.Write(ref _position, batch.Position);
@@ -127,19 +119,7 @@ internal sealed partial class SqliteChangeFeed(
                 }
             }
 
-            if (_state != DatabaseFeedState.Live)
-            {
-                var was = _state;
-                _state = DatabaseFeedState.Live;
-                _reason = $"following {database.Tables.Count} tables of {database.Name} through its change log";
-                Report();
-                if (was == DatabaseFeedState.Blind)
-                {
-                    Recovered(logger, database.Name);
-                    recorder.Record(CacheEventKind.Recovered, "*", null, detail: $"the change feed of {database.Name} is back and caught up: reads are served from the cache again",
-                        source: Interceptors.WriteInvalidator.DatabaseSource);
-                }
-            }
+            _condition.Live($"following {database.Tables.Count} tables of {database.Name} through its change log");
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -149,17 +129,7 @@ internal sealed partial class SqliteChangeFeed(
 #pragma warning restore CA1031
         {
             await CloseAsync().ConfigureAwait(false);
-            var reason = ex is FeedNotReadyException ? ex.Message : $"cannot read the change log of {database.Name}: {ex.Message}";
-            var changed = _state != DatabaseFeedState.Blind || _reason != reason;
-            _state = DatabaseFeedState.Blind;
-            _reason = reason;
-            Report();
-            if (changed)
-            {
-                Blind(logger, database.Name, reason);
-                recorder.Record(CacheEventKind.Degraded, "*", null, detail: $"{reason}: reads go to the database, none is served from the cache",
-                    source: Interceptors.WriteInvalidator.DatabaseSource);
-            }
+            _condition.Blind(ex is FeedNotReadyException ? ex.Message : $"cannot read the change log of {database.Name}: {ex.Message}");
         }
     }
 
@@ -202,7 +172,7 @@ internal sealed partial class SqliteChangeFeed(
                 return new FeedBatch([], await LastPositionAsync(connection).ConfigureAwait(false), false, gap);
             }
 
-            if (dataVersion == _dataVersion && _state == DatabaseFeedState.Live)
+            if (dataVersion == _dataVersion && _condition.State == DatabaseFeedState.Live)
             {
                 return null;
             }
@@ -334,17 +304,6 @@ internal sealed partial class SqliteChangeFeed(
         await command.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
     }
 
-    private async Task DropEverythingAsync(string reason)
-    {
-        Echoes.Clear();
-        Gap(logger, database.Name, reason);
-        using (CacheContext.Use(Interceptors.WriteInvalidator.DatabaseSource))
-        {
-            recorder.Record(CacheEventKind.Degraded, "*", null, detail: $"{reason}: this node drops what it holds");
-            await cache.FlushAsync(reason).ConfigureAwait(false);
-        }
-    }
-
     private async Task<(long Data, long Schema)> VersionsAsync(DbConnection connection)
     {
         await using var command = connection.CreateCommand();
@@ -376,8 +335,6 @@ internal sealed partial class SqliteChangeFeed(
         parameter.Value = value;
         command.Parameters.Add(parameter);
     }
-
-    private void Report() => board.Report(database.Name, new DatabaseFeedStatus(_state, _lagMs, _lastChangeAt, _reason) { Changes = Interlocked.Read(ref _changes) });
 
     private async Task CloseAsync()
     {
@@ -421,18 +378,9 @@ internal sealed partial class SqliteChangeFeed(
     [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Watching {Database}: triggers on {Count} tables ({Tables}) write every committed change to " + SqliteFeedSchema.LogTable)]
     private static partial void Installed(ILogger logger, string database, int count, string tables);
 
-    [LoggerMessage(EventId = 62, Level = LogLevel.Error, Message = "The change feed of {Database} is down, reads go to the database until it is back: {Reason}")]
-    private static partial void Blind(ILogger logger, string database, string reason);
-
-    [LoggerMessage(EventId = 63, Level = LogLevel.Information, Message = "The change feed of {Database} is back and caught up")]
-    private static partial void Recovered(ILogger logger, string database);
-
     [LoggerMessage(EventId = 64, Level = LogLevel.Error,
         Message = "The change feed's triggers or change log in {Database} were removed by someone; putting them back. To remove them for good, turn Cache:WatchDatabase off on every node, then call UninstallQsetChangeFeedAsync")]
     private static partial void Reinstalled(ILogger logger, string database);
-
-    [LoggerMessage(EventId = 65, Level = LogLevel.Warning, Message = "The change feed of {Database} may have missed changes, so this node drops what it holds: {Reason}")]
-    private static partial void Gap(ILogger logger, string database, string reason);
 }
 
 /// <summary>The database is not ready for the feed yet (a table is missing); the message says what to do.</summary>

@@ -6,13 +6,16 @@ namespace Qset.Caching.Feed;
 /// One database this node's contexts cache from: how to open a connection of its own, and the tables to follow (those
 /// of every context on it, merged by table name).
 /// </summary>
-internal sealed class WatchedDatabase(string name, DbProviderFactory provider, string connectionString, IReadOnlyList<WatchedTable> tables)
+internal sealed class WatchedDatabase(string name, string providerName, DbProviderFactory provider, string connectionString, IReadOnlyList<WatchedTable> tables)
 {
     private readonly HashSet<string> _entityNames = [.. tables.SelectMany(t => t.Targets).Select(t => t.EntityName)];
     private readonly Dictionary<string, WatchedTable> _byName = tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The database as messages name it (its file, or host and database).</summary>
     public string Name => name;
+
+    /// <summary>The EF provider the database's contexts run on (<c>Microsoft.EntityFrameworkCore.Sqlite</c>).</summary>
+    public string ProviderName => providerName;
 
     /// <summary>The connection string the feed connects with.</summary>
     public string ConnectionString => connectionString;
