@@ -63,16 +63,17 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> (the user's command, without our two
-    /// settings) in <paramref name="workingDirectory"/>, and waits until the app listens.
+    /// settings) in <paramref name="workingDirectory"/>, and waits until the app listens: on a SQLite file of its own,
+    /// or on the database of <paramref name="connectionString"/>.
     /// </summary>
-    public static async Task<AppProcess> StartAsync(string fileName, IEnumerable<string> arguments, string workingDirectory)
+    public static async Task<AppProcess> StartAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, string? connectionString = null)
     {
         var database = new TestDatabase();
         var info = StartInfo(fileName, arguments, workingDirectory);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.ArgumentList.Add("--ConnectionStrings:Qsets");
-        info.ArgumentList.Add(database.ConnectionString);
+        info.ArgumentList.Add(connectionString ?? database.ConnectionString);
         foreach (var name in InheritedSettingsToDrop)
         {
             info.Environment.Remove(name);

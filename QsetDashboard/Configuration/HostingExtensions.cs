@@ -10,10 +10,12 @@ internal static class HostingExtensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        var provider = builder.Configuration.GetValue(DatabaseSetup.ProviderKey, SampleDatabase.Sqlite);
         var connectionString = DatabaseSetup.ResolveConnectionString(
+            provider,
             builder.Configuration.GetConnectionString(DatabaseSetup.ConnectionStringName),
             builder.Environment.ContentRootPath);
-        builder.Services.AddQsetSample(connectionString);
+        builder.Services.AddQsetSample(connectionString, provider);
 
         builder.Services.AddQsetCache(builder.Configuration.GetSection(CacheOptions.SectionName));
         builder.Services.AddQsetDemos();

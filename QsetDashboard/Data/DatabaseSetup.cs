@@ -3,11 +3,41 @@ using Microsoft.EntityFrameworkCore;
 
 namespace QsetDashboard.Data;
 
-/// <summary>Resolves the SQLite connection string and brings the database to the latest migration.</summary>
+/// <summary>The database the sample runs on (<c>Database:Provider</c>).</summary>
+public enum SampleDatabase
+{
+    /// <summary>An embedded SQLite file (the default).</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL server, through Npgsql; <c>ConnectionStrings:Qsets</c> names it.</summary>
+    Postgres,
+}
+
+/// <summary>Resolves the connection string and brings the database to the latest migration.</summary>
 public static class DatabaseSetup
 {
     /// <summary>The name of the connection string that overrides the default database file.</summary>
     public const string ConnectionStringName = "Qsets";
+
+    /// <summary>The configuration key that picks the database (<c>Sqlite</c> or <c>Postgres</c>).</summary>
+    public const string ProviderKey = "Database:Provider";
+
+    /// <summary>
+    /// The connection string for <paramref name="provider"/>: SQLite's default file when none is configured; PostgreSQL's
+    /// must be configured, or the app stops at start with a message that says how.
+    /// </summary>
+    public static string ResolveConnectionString(SampleDatabase provider, string? configured, string contentRoot)
+    {
+        if (provider == SampleDatabase.Sqlite)
+        {
+            return ResolveConnectionString(configured, contentRoot);
+        }
+
+        return string.IsNullOrWhiteSpace(configured)
+            ? throw new InvalidOperationException(
+                $"{ProviderKey} is Postgres, so ConnectionStrings:{ConnectionStringName} must name the server, e.g. --ConnectionStrings:{ConnectionStringName} \"Host=127.0.0.1;Port=5432;Username=postgres;Database=qsets\".")
+            : configured;
+    }
 
     /// <summary>
     /// The configured connection string, or a file in <c>data/</c> under <paramref name="contentRoot"/>;
@@ -29,10 +59,19 @@ public static class DatabaseSetup
         return builder.ToString();
     }
 
-    /// <summary>Applies the checked-in migrations (the seed's <c>manage.py migrate</c>) and turns on WAL journaling.</summary>
+    /// <summary>
+    /// Applies the checked-in migrations (the seed's <c>manage.py migrate</c>) and turns on WAL journaling. The migrations
+    /// are SQLite's: on PostgreSQL the schema is created from the model instead, when the database has none.
+    /// </summary>
     public static async Task MigrateAsync(IDbContextFactory<QsetsDbContext> factory, CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.EnsureCreatedAsync(cancellationToken);
+            return;
+        }
+
         await db.Database.MigrateAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }

@@ -74,7 +74,7 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException ex) when (ex.InnerException is SqliteException { SqliteErrorCode: 19 } or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             return false;
         }
@@ -138,12 +138,19 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
     public async Task<string?> ProbeWriteAsync(CancellationToken cancellationToken = default)
     {
         string connectionString;
+        bool postgres;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
         {
             connectionString = db.Database.GetConnectionString()!;
+            postgres = db.Database.IsNpgsql();
         }
 
         // A connection of its own, outside EF Core, so the probe's write never reaches the invalidation interceptors.
+        if (postgres)
+        {
+            return await ProbePostgresWriteAsync(connectionString, cancellationToken);
+        }
+
         var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 1 };
         try
         {
@@ -158,6 +165,25 @@ public sealed class EntityRepository(IDbContextFactory<QsetsDbContext> contextFa
             return null;
         }
         catch (SqliteException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    // PostgreSQL takes writes while it is up and not read-only: a write that changes no row, rolled back, says so.
+    private static async Task<string?> ProbePostgresWriteAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var command = new Npgsql.NpgsqlCommand("SET LOCAL lock_timeout = '1s'; DELETE FROM \"Users\" WHERE false;", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.RollbackAsync(cancellationToken);
+            return null;
+        }
+        catch (Npgsql.NpgsqlException ex)
         {
             return ex.Message;
         }

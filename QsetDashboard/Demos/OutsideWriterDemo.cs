@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using QsetDashboard.Data;
@@ -63,18 +62,18 @@ public sealed class OutsideWriterDemo(IDbContextFactory<QsetsDbContext> contexts
 
     private async Task<string?> WriteOutsideAsync(CancellationToken cancellationToken)
     {
-        string connectionString;
+        System.Data.Common.DbConnection connection;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            connectionString = db.Database.GetConnectionString()!;
+            // A connection of its own, of the database's provider, as a script or another service would open: EF never sees this command.
+            connection = System.Data.Common.DbProviderFactories.GetFactory(db.Database.GetDbConnection())!.CreateConnection()!;
+            connection.ConnectionString = db.Database.GetConnectionString();
         }
 
-        // A connection of its own, as a script or another service would open: EF never sees this command.
-        await using var connection = new SqliteConnection(connectionString);
+        await using var _ = connection;
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE Users SET Name = 'Mallory' WHERE Id = $id";
-        command.Parameters.AddWithValue("$id", SeedSteps.Id);
+        command.CommandText = $"UPDATE \"Users\" SET \"Name\" = 'Mallory' WHERE \"Id\" = {SeedSteps.Id}";
         var rows = await command.ExecuteNonQueryAsync(cancellationToken);
         return $"UPDATE Users SET Name = 'Mallory' WHERE Id = {SeedSteps.Id}: {rows} row committed, and the cache was told nothing";
     }

@@ -57,7 +57,7 @@ public sealed class SignalsDemo(IDbContextFactory<QsetsDbContext> contexts, Gene
             db.Users.Where(u => u.Id == SeedSteps.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.Name, "Joan"), ct))),
         new($"Get of user with id={SeedSteps.Id}", GetAsync),
         new("Deleting the user with raw SQL", ct => WriteAsync(db =>
-            db.Database.ExecuteSqlAsync($"DELETE FROM Users WHERE Id = {SeedSteps.Id}", ct))),
+            db.Database.ExecuteSqlAsync($"DELETE FROM \"Users\" WHERE \"Id\" = {SeedSteps.Id}", ct))),
         new($"Get removed user with id={SeedSteps.Id}", GetAsync),
     ];
 

@@ -12,10 +12,15 @@ public static class SampleServiceCollectionExtensions
     /// Adds the <see cref="QsetsDbContext"/> factory over SQLite at <paramref name="connectionString"/>, wired to the cache
     /// with no key prefix (the seed's keys: <c>User.1</c>), the repository and the three styles. Needs <c>AddQsetCache</c>.
     /// </summary>
-    public static IServiceCollection AddQsetSample(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddQsetSample(this IServiceCollection services, string connectionString) =>
+        services.AddQsetSample(connectionString, SampleDatabase.Sqlite);
+
+    /// <summary>As <see cref="AddQsetSample(IServiceCollection, string)"/>, on the database <paramref name="provider"/> names.</summary>
+    public static IServiceCollection AddQsetSample(this IServiceCollection services, string connectionString, SampleDatabase provider)
     {
         services.AddDbContextFactory<QsetsDbContext>((sp, options) =>
-            options.UseSqlite(connectionString).UseQsetCache(sp, qset => qset.KeyPrefix = ""));
+            (provider == SampleDatabase.Postgres ? options.UseNpgsql(connectionString) : options.UseSqlite(connectionString))
+                .UseQsetCache(sp, qset => qset.KeyPrefix = ""));
         services.AddSingleton<EntityRepository>();
         services.AddSingleton<SimpleCache>();
         services.AddSingleton<GenericCache>();
