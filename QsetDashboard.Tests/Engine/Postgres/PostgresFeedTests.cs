@@ -137,4 +137,25 @@ public sealed class PostgresFeedTests(PostgresServer server)
         await OutsideWriter.PostgresAsync(host.ConnectionString, """UPDATE "Books" SET "Title" = 'seen' WHERE "Id" = 1""");
         await UntilNotHeldAsync(host, "LibraryDb:Book.1");
     }
+
+    [Fact]
+    public async Task ARoleWithoutReplication_IsBlind_SaysWhichGrantIsMissing_AndReadsStillWork()
+    {
+        var role = "norepl" + Guid.NewGuid().ToString("N")[..8];
+        var name = "t" + Guid.NewGuid().ToString("N");
+        await OutsideWriter.PostgresAsync(server.AdminConnectionString, $"CREATE ROLE {role} LOGIN NOREPLICATION");
+        await OutsideWriter.PostgresAsync(server.AdminConnectionString, $"CREATE DATABASE {name} OWNER {role}");
+        var database = new NpgsqlConnectionStringBuilder(server.ConnectionStringFor(name)) { Username = role }.ToString();
+
+        await using var host = await WatchingAsync(database);
+
+        var feed = host.Cache.GetStats().Feed;
+        Assert.Equal(DatabaseFeedState.Blind, feed.State);
+        Assert.Contains($"ALTER ROLE \"{role}\" REPLICATION", feed.Reason, StringComparison.Ordinal);
+        var health = await new QsetHealthCheck(host.Get<StoreSelection>(), host.Get<FeedBoard>()).CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext());
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, health.Status);
+        await host.AddBookAsync(1, "one");
+        Assert.Equal("one", (await host.Entities.ReadAsync<Book>([1])).Value!.Title);
+        Assert.False((await host.Entities.ReadAsync<Book>([1])).Hit, "a blind node serves nothing from the cache");
+    }
 }

@@ -93,7 +93,7 @@ internal sealed partial class PostgresChangeFeed(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _condition.Blind(ex is FeedNotReadyException ? ex.Message : $"the logical replication stream of {database.Name} broke: {ex.Message}");
+                _condition.Blind(Explain(ex));
             }
 
             _firstTurn.TrySetResult();
@@ -248,6 +248,23 @@ internal sealed partial class PostgresChangeFeed(
         {
             transaction.Add(new FeedChange(position, relation.RelationName, values.Any(v => v is null) ? null : values, committedAt, Where(position)));
         }
+    }
+
+    /// <summary>Why the feed cannot follow, with the fix where PostgreSQL's error names a setting or a grant.</summary>
+    private string Explain(Exception ex)
+    {
+        var role = new NpgsqlConnectionStringBuilder(database.ConnectionString).Username ?? "the app's role";
+        return ex switch
+        {
+            FeedNotReadyException => ex.Message,
+            PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } denied when denied.MessageText.Contains("replication", StringComparison.OrdinalIgnoreCase) =>
+                $"the role {role} may not stream changes from {database.Name} ({denied.MessageText}): grant it with ALTER ROLE \"{role}\" REPLICATION, or connect as a role that has it (a managed server names it otherwise: docs/database-feed.md)",
+            PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } denied =>
+                $"the role {role} may not publish the cached tables of {database.Name} ({denied.MessageText}): make it their owner, or create the publication {Publication} for them as one",
+            PostgresException { SqlState: PostgresErrorCodes.ObjectNotInPrerequisiteState } state when state.MessageText.Contains("wal_level", StringComparison.OrdinalIgnoreCase) =>
+                $"{database.Name} does not keep logical WAL ({state.MessageText}): set wal_level = logical on the server and restart it",
+            _ => $"the logical replication stream of {database.Name} broke: {ex.Message}",
+        };
     }
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)
