@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using QsetDashboard.Data;
 
@@ -59,6 +60,20 @@ public abstract class DemoScenario
         return ExplainsInvalidations && cacheEvent.Kind == CacheEventKind.Invalidate && cacheEvent.Detail is { } why
             ? $"{line} (automatic: {why})"
             : line;
+    }
+
+    /// <summary>
+    /// Deletes user <see cref="DemoIds.SeedId"/> row by row (not ExecuteDelete: a bulk delete would rightly drop every cached
+    /// user, other demos' too) and clears <paramref name="key"/>: the reset of the demos that write through plain DbContext code.
+    /// </summary>
+    protected static async Task ResetSeedUserAsync(IDbContextFactory<QsetsDbContext> contexts, QsetCache engine, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        ArgumentNullException.ThrowIfNull(engine);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Users.RemoveRange(await db.Users.Where(u => u.Id == DemoIds.SeedId).ToListAsync(cancellationToken));
+        await db.SaveChangesAsync(cancellationToken);
+        await engine.InvalidateAsync(key, nameof(User), "demo reset", cancellationToken);
     }
 
     /// <summary>Deletes the scenario's row of <typeparamref name="T"/> and clears its key: the usual reset.</summary>

@@ -49,13 +49,7 @@ public sealed class OutsideWriterDemo(IDbContextFactory<QsetsDbContext> contexts
     ];
 
     /// <inheritdoc />
-    public override async Task ResetAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        db.Users.RemoveRange(await db.Users.Where(u => u.Id == SeedSteps.Id).ToListAsync(cancellationToken));
-        await db.SaveChangesAsync(cancellationToken);
-        await engine.InvalidateAsync(Keys[0], nameof(User), "demo reset", cancellationToken);
-    }
+    public override Task ResetAsync(CancellationToken cancellationToken) => ResetSeedUserAsync(contexts, engine, Keys[0], cancellationToken);
 
     private async Task<string?> GetAsync(CancellationToken cancellationToken) =>
         SeedSteps.Got(await cache.GetAsync<User>(SeedSteps.Id, cancellationToken));
