@@ -80,20 +80,28 @@ public sealed class OutsideWriterDemo(IDbContextFactory<QsetsDbContext> contexts
             return $"The change feed is {feed.State.ToString().ToLowerInvariant()} ({feed.Reason}): nothing tells the cache of this write, so the next get serves the old name until the entry expires";
         }
 
-        // The feed's event is raised on its own flow, not this step's: it is read back from the journal.
+        // The feed's event is raised on its own flow, not this step's: it is read back from the journal, newest first, down
+        // to the key's last hit (the previous step's), so an event recorded before this step began is found too.
         var key = Keys[0];
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (waited.Elapsed < FeedWait)
         {
-            if (await engine.Store.GetAsync(key, cancellationToken) is null)
+            foreach (var e in engine.Journal.Latest(1_024))
             {
-                var invalidate = engine.Journal.Latest(256)
-                    .Where(e => e.Kind == CacheEventKind.Invalidate && e.Key == key && e.Source == "database")
-                    .Select(e => (CacheEvent?)e)
-                    .FirstOrDefault();
-                return invalidate is { } seen
-                    ? $"  {EventPrefix} INVALIDATE key={key} (source database: {seen.Detail})"
-                    : $"{key} is no longer cached";
+                if (e.Key != key)
+                {
+                    continue;
+                }
+
+                if (e.Kind == CacheEventKind.Invalidate && e.Source == "database")
+                {
+                    return $"  {EventPrefix} INVALIDATE key={key} (source database: {e.Detail})";
+                }
+
+                if (e.Kind is CacheEventKind.Hit or CacheEventKind.Populate)
+                {
+                    break;
+                }
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
