@@ -158,4 +158,28 @@ public sealed class PostgresFeedTests(PostgresServer server)
         Assert.Equal("one", (await host.Entities.ReadAsync<Book>([1])).Value!.Title);
         Assert.False((await host.Entities.ReadAsync<Book>([1])).Hit, "a blind node serves nothing from the cache");
     }
+
+    [Fact]
+    public async Task APublicationThatExistsWithOtherTables_GetsTheCachedOnesAdded_AndTheOthersAreLeftAlone()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using (await EngineOnlyHost.StartAsync(postgres: database))
+        {
+            // The app's tables first (EnsureCreated makes none in a database that has any), then a publication of someone else's.
+        }
+
+        await OutsideWriter.PostgresAsync(database, """CREATE TABLE "Audit" ("Id" int PRIMARY KEY, "What" text); CREATE PUBLICATION qset_feed FOR TABLE "Audit";""");
+
+        await using var host = await WatchingAsync(database);
+
+        Assert.Equal(DatabaseFeedState.Live, host.Cache.GetStats().Feed.State);
+        var published = await OutsideWriter.PostgresAsync(database, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables WHERE pubname = 'qset_feed'");
+        Assert.Equal("Audit,Books,Loans,Shelves", published);
+
+        await host.AddBookAsync(1, "one");
+        await CachedBookAsync(host, 1);
+        await OutsideWriter.PostgresAsync(database, """INSERT INTO "Audit" VALUES (1, 'not cached here'); UPDATE "Books" SET "Title" = 'two' WHERE "Id" = 1;""");
+        await UntilNotHeldAsync(host, "LibraryDb:Book.1");
+        Assert.DoesNotContain(host.Events(), e => e.Source == "database" && e.Detail!.Contains("Audit", StringComparison.Ordinal));
+    }
 }
