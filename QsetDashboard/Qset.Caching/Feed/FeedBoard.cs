@@ -107,13 +107,19 @@ internal sealed class FeedBoard
 
     private int _ownWritesApplying;
 
+    /// <summary>
+    /// The longest a feed's batch waits for this node's own writes: under a steady stream of them there is always one under
+    /// way, and the wait only spares a second invalidation, which is harmless; the feed's lag must stay short.
+    /// </summary>
+    public static readonly TimeSpan OwnWriteWait = TimeSpan.FromMilliseconds(100);
+
     /// <summary>True while this node is applying writes of its own (a feed waits for them before it applies a batch).</summary>
     public bool OwnWritesApplying => Volatile.Read(ref _ownWritesApplying) > 0;
 
     /// <summary>
     /// Runs a feed's <paramref name="apply"/> of a batch apart from this node's own writes: never between one's head read
     /// and its record (a change applied then would stamp a key the node's next read of it is already loading), and,
-    /// waiting a millisecond at a time for at most a second, not while one is applying (whose change the batch may hold:
+    /// waiting a millisecond at a time for at most <see cref="OwnWriteWait"/>, not while one is applying (whose change the batch may hold:
     /// once recorded, it is skipped rather than applied twice).
     /// </summary>
     public async Task ApplyApartAsync(Func<Task> apply, TimeProvider time, CancellationToken cancellationToken)
@@ -121,7 +127,7 @@ internal sealed class FeedBoard
         for (var waited = 0; ; waited++)
         {
             await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (OwnWritesApplying && waited < 1_000)
+            if (OwnWritesApplying && waited < OwnWriteWait.TotalMilliseconds)
             {
                 _applyGate.Release();
                 await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
