@@ -57,13 +57,19 @@ public sealed class RedisClusterTests(RedisCluster cluster)
         await using var host = await EngineHost.StartAsync(s =>
         {
             RedisClusterCollection.Configure(s, cluster, "Redis");
-            s["Cache:DefaultTtl"] = "00:00:01";
+            s["Cache:DefaultTtl"] = "00:00:02";
         });
+
+        // On a loaded machine the first connection to the cluster may still be under way: until it is, nothing is cached
+        // (reads go to the database), so there would be nothing to expire.
+        await host.Generic.GetAsync<User>(1);
+        await Eventually.TrueAsync(() => !host.Get<StoreSelection>().Health.IsDegraded, "the store reached the cluster");
         await host.Generic.SetAsync(1, new User { Name = "Alice" });
         await host.Generic.GetAsync<User>(1);
+        Assert.NotNull(await host.Cache.Store.GetAsync("User.1"));
 
         // Keyspace notifications are per node: the store listens on every primary, not only the one the client chose.
-        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1"), "Redis reports the expiry");
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1"), "Redis reports the expiry", 20_000);
     }
 
     [Fact]
