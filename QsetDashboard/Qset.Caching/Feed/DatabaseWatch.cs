@@ -43,16 +43,29 @@ internal sealed partial class DatabaseWatch(
 
     private readonly ILogger _logger = loggers.CreateLogger<DatabaseWatch>();
     private readonly List<IChangeFeed> _feeds = [];
+    private readonly List<ClusterFeed> _clusters = [];
     private bool _started;
 
-    /// <summary>The feeds started, one per database.</summary>
+    /// <summary>The feeds this node runs, one per database it follows (on a shared store, those it follows for the cluster).</summary>
     internal IReadOnlyList<IChangeFeed> Feeds
     {
         get
         {
             lock (_feeds)
             {
-                return [.. _feeds];
+                return [.. _feeds, .. _clusters.Select(c => c.Following).OfType<IChangeFeed>()];
+            }
+        }
+    }
+
+    /// <summary>On a shared store: each database's share of the cluster's following, this node's side of it.</summary>
+    internal IReadOnlyList<ClusterFeed> Clusters
+    {
+        get
+        {
+            lock (_feeds)
+            {
+                return [.. _clusters];
             }
         }
     }
@@ -66,19 +79,25 @@ internal sealed partial class DatabaseWatch(
         }
 
         _started = true;
-        if (options.Value.Backend != CacheBackend.Memory)
-        {
-            // Each node's feed would also invalidate the other nodes' own writes through the shared store, throwing away
-            // the values they read since: on a shared store one node must follow for all, which is not built yet.
-            SharedStore(_logger, options.Value.Backend.ToString());
-            return;
-        }
-
+        var shared = options.Value.Backend != CacheBackend.Memory;
         foreach (var database in Discover())
         {
-            IChangeFeed feed = database.ProviderName == PostgresProvider
-                ? new PostgresChangeFeed(database, applier, board, cache, recorder, time, loggers.CreateLogger<PostgresChangeFeed>())
-                : new SqliteChangeFeed(database, applier, board, cache, recorder, options.Value, time, loggers.CreateLogger<SqliteChangeFeed>());
+            if (shared)
+            {
+                // On a shared store one node follows for all: each node's own feed would also throw away, through the
+                // store, the values the others read since their own writes.
+                var cluster = new ClusterFeed(database, start => Open(database, start), services.GetRequiredService<Redis.RedisConnection>(),
+                    board, cache, recorder, options.Value, time, loggers.CreateLogger<ClusterFeed>());
+                lock (_feeds)
+                {
+                    _clusters.Add(cluster);
+                }
+
+                await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var feed = Open(database, FeedStart.Fresh);
             lock (_feeds)
             {
                 _feeds.Add(feed);
@@ -88,14 +107,19 @@ internal sealed partial class DatabaseWatch(
         }
     }
 
+    private IChangeFeed Open(WatchedDatabase database, FeedStart start) => database.ProviderName == PostgresProvider
+        ? new PostgresChangeFeed(database, start, applier, board, cache, recorder, time, loggers.CreateLogger<PostgresChangeFeed>())
+        : new SqliteChangeFeed(database, start, applier, board, cache, recorder, options.Value, time, loggers.CreateLogger<SqliteChangeFeed>());
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        IChangeFeed[] feeds;
+        IAsyncDisposable[] feeds;
         lock (_feeds)
         {
-            feeds = [.. _feeds];
+            feeds = [.. _feeds, .. _clusters];
             _feeds.Clear();
+            _clusters.Clear();
         }
 
         foreach (var feed in feeds)
@@ -227,10 +251,6 @@ internal sealed partial class DatabaseWatch(
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning,
         Message = "Cache:WatchDatabase is on, but {Context} runs on {Provider}, which has no change feed (SQLite and PostgreSQL have one): writes from outside this app are seen only when their entries expire")]
     private static partial void Unsupported(ILogger logger, string context, string provider);
-
-    [LoggerMessage(EventId = 69, Level = LogLevel.Warning,
-        Message = "Cache:WatchDatabase is on, but the change feed runs on the Memory backend only so far, not on {Backend}: writes from outside this app are seen only when their entries expire")]
-    private static partial void SharedStore(ILogger logger, string backend);
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "Cache:WatchDatabase is on, but {Context} could not be created to read its model ({Reason}): its database is not followed")]
     private static partial void NotCreated(ILogger logger, string context, string reason);

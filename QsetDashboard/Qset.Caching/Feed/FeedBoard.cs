@@ -31,6 +31,9 @@ internal sealed class FeedBoard
         }
     }
 
+    /// <summary>The status last reported for <paramref name="database"/>; null before any.</summary>
+    public DatabaseFeedStatus? StatusOf(string database) => _databases.GetValueOrDefault(database);
+
     /// <summary>Records the status of the feed of <paramref name="database"/>, and whether reads must go to the database.</summary>
     public void Report(string database, DatabaseFeedStatus status)
     {
@@ -163,6 +166,15 @@ internal sealed class FeedBoard
         DatabaseFeedState.Live => 1,
         _ => 0,
     };
+}
+
+/// <summary>Where a feed starts: from a position another node reached, or with the node's store dropped (and why).</summary>
+/// <param name="ResumeFrom">The position to read on from (a change-log sequence); null for the database's head now.</param>
+/// <param name="DropReason">When set, what is held is dropped once the feed has its starting point, with this reason.</param>
+internal sealed record FeedStart(long? ResumeFrom, string? DropReason)
+{
+    /// <summary>From the head, nothing dropped: a node whose store starts empty.</summary>
+    public static FeedStart Fresh { get; } = new(null, null);
 }
 
 /// <summary>A feed of one database, as the rest of the engine sees it.</summary>

@@ -61,6 +61,27 @@ internal sealed partial class FeedCondition(string database, FeedBoard board, Qs
         }
     }
 
+    /// <summary>
+    /// Another node follows the database for this one (<see cref="ClusterFeed"/>): its <paramref name="report"/> becomes
+    /// this node's state, live when it is live, blind when it is not.
+    /// </summary>
+    public void FollowedBy(string node, DatabaseFeedStatus report)
+    {
+        _lagMs = report.LagMs;
+        _lastChangeAt = report.LastChangeAt;
+        Interlocked.Exchange(ref _changes, report.Changes);
+        if (report.State == DatabaseFeedState.Live)
+        {
+            Live($"followed for the cluster by node {node}: {report.Reason}");
+            _reason = $"followed for the cluster by node {node}: {report.Reason}";
+            Report();
+        }
+        else
+        {
+            Blind($"node {node}, which follows {database} for the cluster, reports it {report.State.ToString().ToLowerInvariant()} ({report.Reason})");
+        }
+    }
+
     /// <summary>Counts <paramref name="changes"/>, applied, and the lag of the last.</summary>
     public void Applied(IReadOnlyList<FeedChange> changes)
     {

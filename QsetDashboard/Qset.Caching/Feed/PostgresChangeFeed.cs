@@ -17,7 +17,7 @@ namespace Qset.Caching.Feed;
 /// what it holds and follows a new slot.
 /// </summary>
 internal sealed partial class PostgresChangeFeed(
-    WatchedDatabase database, FeedApplier applier, FeedBoard board, QsetCache cache, CacheRecorder recorder, TimeProvider time, ILogger<PostgresChangeFeed> logger)
+    WatchedDatabase database, FeedStart start, FeedApplier applier, FeedBoard board, QsetCache cache, CacheRecorder recorder, TimeProvider time, ILogger<PostgresChangeFeed> logger)
     : IChangeFeed, IAsyncDisposable
 {
     /// <summary>The publication every node of every app on the database shares; it is only ever extended.</summary>
@@ -164,9 +164,10 @@ internal sealed partial class PostgresChangeFeed(
             .ConfigureAwait(false);
 
         // A new slot starts now: what was committed while none was open is unknown to this node.
-        if (_followedBefore)
+        var drop = _followedBefore ? $"the logical replication stream of {database.Name} was down: changes in between were not seen" : start.DropReason;
+        if (drop is not null)
         {
-            await _condition.DropEverythingAsync($"the logical replication stream of {database.Name} was down: changes in between were not seen", Echoes).ConfigureAwait(false);
+            await _condition.DropEverythingAsync(drop, Echoes).ConfigureAwait(false);
         }
 
         _followedBefore = true;

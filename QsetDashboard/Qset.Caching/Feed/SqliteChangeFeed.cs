@@ -12,7 +12,7 @@ namespace Qset.Caching.Feed;
 /// this node read them, or deleted): the node then drops what it holds. While the feed cannot read, the node is blind.
 /// </summary>
 internal sealed partial class SqliteChangeFeed(
-    WatchedDatabase database, FeedApplier applier, FeedBoard board, QsetCache cache, CacheRecorder recorder, CacheOptions options, TimeProvider time, ILogger<SqliteChangeFeed> logger)
+    WatchedDatabase database, FeedStart start, FeedApplier applier, FeedBoard board, QsetCache cache, CacheRecorder recorder, CacheOptions options, TimeProvider time, ILogger<SqliteChangeFeed> logger)
     : IChangeFeed, IAsyncDisposable
 {
     // Not disposed: a write finishing during shutdown may still ask for the head (and get null).
@@ -23,7 +23,8 @@ internal sealed partial class SqliteChangeFeed(
     private DbConnection? _connection;
     private Task? _loop;
     private bool _installed;
-    private long _position = -1;
+    private long _position = start.ResumeFrom ?? -1;
+    private string? _dropOnStart = start.DropReason;
     private long _dataVersion = -1;
     private long _schemaVersion = -1;
     private long _lastTrimTicks;
@@ -245,7 +246,7 @@ internal sealed partial class SqliteChangeFeed(
 
     /// <summary>
     /// Creates the log and (re)creates every trigger, in one transaction. The first time, the feed starts at the log's
-    /// head; later (after a reconnect), from where it was. Returns why what is held must go, when it must.
+    /// head, or where <see cref="FeedStart.ResumeFrom"/> says; later (after a reconnect), from where it was. Returns why what is held must go, when it must.
     /// </summary>
     private async Task<string?> InstallAsync(DbConnection connection)
     {
@@ -275,11 +276,13 @@ internal sealed partial class SqliteChangeFeed(
         _installed = true;
         var head = await LastPositionAsync(connection).ConfigureAwait(false);
         (_, _schemaVersion) = await VersionsAsync(connection).ConfigureAwait(false);
+        var dropOnStart = _dropOnStart;
+        _dropOnStart = null;
         if (_position < 0)
         {
             Volatile.Write(ref _position, head);
             Installed(logger, database.Name, database.Tables.Count, string.Join(", ", database.Tables.Select(t => t.Name)));
-            return null;
+            return dropOnStart;
         }
 
         // The log was made again (its positions start over): whatever was written in between is unknown.

@@ -41,6 +41,15 @@ internal sealed partial class RedisConnection
     /// <summary>The index of live keys in <paramref name="epoch"/> scored by the size of their value's JSON: the listing by size.</summary>
     public RedisKey SizeIndexKey(long epoch) => $"{IndexPrefix}{epoch}:size";
 
+    /// <summary>The lease of the node that follows <paramref name="database"/>'s change feed for the cluster.</summary>
+    public RedisKey FeedLeaseKey(string database) => $"{Prefix}feed:{database}:lease";
+
+    /// <summary>The report of the node that follows <paramref name="database"/>: its feed's state, for the other nodes.</summary>
+    public RedisKey FeedReportKey(string database) => $"{Prefix}feed:{database}:report";
+
+    /// <summary>How far the cluster's follower of <paramref name="database"/> has applied its feed: where the next one resumes.</summary>
+    public RedisKey FeedPositionKey(string database) => $"{Prefix}feed:{database}:position";
+
     /// <summary>The bulk-write generation key of a table.</summary>
     public RedisKey TableKey(string table) => $"{Prefix}t:{table}";
 

@@ -55,6 +55,12 @@ internal static class RedisScripts
     /// <summary>Scripts/scan-live.lua.</summary>
     public static readonly string ScanLive = Load("scan-live");
 
+    /// <summary>Scripts/feed-lease.lua.</summary>
+    public static readonly string FeedLease = Load("feed-lease");
+
+    /// <summary>Scripts/feed-release.lua.</summary>
+    public static readonly string FeedRelease = Load("feed-release");
+
     /// <summary>Scripts/count-by-type.lua.</summary>
     public static readonly string CountByType = Load("count-by-type");
 
