@@ -21,10 +21,10 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "qset-bench", Guid.NewGuid().ToString("N"));
     private readonly ServiceProvider _services;
 
-    private BenchmarkEngine(IDictionary<string, string?>? settings)
+    private BenchmarkEngine(IDictionary<string, string?>? settings, string? postgres)
     {
         Directory.CreateDirectory(_folder);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "qsets.db") }.ToString();
+        var connectionString = postgres ?? new SqliteConnectionStringBuilder { DataSource = Path.Combine(_folder, "qsets.db") }.ToString();
         var values = new Dictionary<string, string?> { ["Cache:Capacity"] = "10000" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -34,7 +34,7 @@ public sealed class BenchmarkEngine : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
-        services.AddQsetSample(connectionString);
+        services.AddQsetSample(connectionString, postgres is null ? SampleDatabase.Sqlite : SampleDatabase.Postgres);
         services.AddQsetCache(configuration.GetSection(CacheOptions.SectionName));
         _services = services.BuildServiceProvider();
     }
@@ -57,10 +57,10 @@ public sealed class BenchmarkEngine : IAsyncDisposable
     /// <summary>The uncached repository (one DbContext per read).</summary>
     public EntityRepository Repository => _services.GetRequiredService<EntityRepository>();
 
-    /// <summary>Creates the database, migrates it and seeds the user.</summary>
-    public static async Task<BenchmarkEngine> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <summary>Creates the database (a SQLite file, or the PostgreSQL database at <paramref name="postgres"/>), migrates it and seeds the user.</summary>
+    public static async Task<BenchmarkEngine> StartAsync(IDictionary<string, string?>? settings = null, string? postgres = null)
     {
-        var engine = new BenchmarkEngine(settings);
+        var engine = new BenchmarkEngine(settings, postgres);
         await DatabaseSetup.MigrateAsync(engine._services.GetRequiredService<IDbContextFactory<QsetsDbContext>>());
         await engine.Repository.UpsertAsync(new User { Id = UserId, Name = "Alice" });
         return engine;

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Qset.Caching;
 using Qset.Caching.Feed;
@@ -10,17 +12,31 @@ using QsetDashboard.Data;
 namespace QsetDashboard.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project QsetDashboard.Benchmarks -- --feed-lag [writes]</c>: how long after an outside
+/// <c>dotnet run -c Release --project QsetDashboard.Benchmarks -- --feed-lag [writes] [--postgres]</c>: how long after an outside
 /// commit (a connection of its own, plain SQL) the change feed has invalidated the key, p50 and p99 over
 /// <c>writes</c> writes; then what an idle feed costs the node: its queries a second (by construction, one per
 /// <c>Cache:WatchInterval</c>) and its CPU time over a quiet interval, against the same interval with the feed off.
+/// With <c>--postgres</c>, on a PostgreSQL cluster of its own (<c>initdb</c> in a temporary folder, as the tests make
+/// one), whose feed is a logical replication stream: it has no poll, so the idle figures are of the SQLite feed only.
 /// Not a BenchmarkDotNet run: the lag is a wait on another thread, which an operation's time would not show.
 /// </summary>
 internal static class FeedLagProbe
 {
-    public static async Task<int> RunAsync(int writes)
+    public static async Task<int> RunAsync(int writes, bool postgres)
     {
-        await using var engine = await BenchmarkEngine.StartAsync(new Dictionary<string, string?> { ["Cache:WatchDatabase"] = "true" });
+        if (!postgres)
+        {
+            return await RunAsync(writes, null);
+        }
+
+        await using var cluster = new QsetDashboard.Tests.Infrastructure.PostgresCluster();
+        await cluster.StartAsync();
+        return await RunAsync(writes, await cluster.CreateDatabaseAsync());
+    }
+
+    private static async Task<int> RunAsync(int writes, string? postgres)
+    {
+        await using var engine = await BenchmarkEngine.StartAsync(new Dictionary<string, string?> { ["Cache:WatchDatabase"] = "true" }, postgres);
         var watch = engine.Services.GetRequiredService<DatabaseWatch>();
         await watch.StartAsync(CancellationToken.None);
         if (engine.Cache.GetStats().Feed.State != DatabaseFeedState.Live)
@@ -35,10 +51,11 @@ internal static class FeedLagProbe
             connectionString = db.Database.GetConnectionString()!;
         }
 
-        await using var outside = new SqliteConnection(connectionString);
+        await using DbConnection outside = postgres is null ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
         await outside.OpenAsync();
         var key = CacheKeys.For<User>(BenchmarkEngine.UserId);
         var lags = new List<double>(writes);
+        var fromSent = new List<double>(writes);
         for (var i = 0; i < writes; i++)
         {
             await engine.Generic.GetAsync<User>(BenchmarkEngine.UserId);
@@ -48,9 +65,10 @@ internal static class FeedLagProbe
             }
 
             await using var command = outside.CreateCommand();
-            command.CommandText = "UPDATE Users SET Name = $name WHERE Id = $id";
-            command.Parameters.AddWithValue("$name", $"outside {i}");
-            command.Parameters.AddWithValue("$id", BenchmarkEngine.UserId);
+            command.CommandText = postgres is null
+                ? $"UPDATE Users SET Name = 'outside {i}' WHERE Id = {BenchmarkEngine.UserId}"
+                : $"""UPDATE "Users" SET "Name" = 'outside {i}' WHERE "Id" = {BenchmarkEngine.UserId}""";
+            var sent = Stopwatch.GetTimestamp();
             await command.ExecuteNonQueryAsync();
             var committed = Stopwatch.GetTimestamp();
             while (await engine.Cache.Store.GetAsync(key) is not null)
@@ -59,19 +77,35 @@ internal static class FeedLagProbe
             }
 
             lags.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+            fromSent.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
         }
 
         // Measured after the writes, so that neither side pays for the first JIT of the engine; this feed stopped first.
         await watch.DisposeAsync();
+        lags.Sort();
+        fromSent.Sort();
+        if (postgres is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+                | change feed (PostgreSQL, logical replication, pgoutput) | measured |
+                | --- | --- |
+                | outside commit → invalidation, p50 | {Percentile(lags, 0.50):0.0} ms |
+                | outside commit → invalidation, p99 | {Percentile(lags, 0.99):0.0} ms |
+                | UPDATE sent → invalidation, p50 / p99 | {Percentile(fromSent, 0.50):0.0} ms / {Percentile(fromSent, 0.99):0.0} ms |
+                | writes measured | {lags.Count} |
+                """));
+            return 0;
+        }
+
         var idleOff = await IdleCpuAsync(watch: false);
         var idleOn = await IdleCpuAsync(watch: true);
-        lags.Sort();
         var interval = TimeSpan.FromMilliseconds(25);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             | change feed (SQLite, WatchInterval {interval.TotalMilliseconds:0} ms) | measured |
             | --- | --- |
             | outside commit → invalidation, p50 | {Percentile(lags, 0.50):0.0} ms |
             | outside commit → invalidation, p99 | {Percentile(lags, 0.99):0.0} ms |
+            | UPDATE sent → invalidation, p50 / p99 | {Percentile(fromSent, 0.50):0.0} ms / {Percentile(fromSent, 0.99):0.0} ms |
             | writes measured | {lags.Count} |
             | idle feed: queries a second | {1_000 / interval.TotalMilliseconds:0} (one PRAGMA each) |
             | idle node CPU a second, feed on / off | {idleOn / 5:0.0} ms / {idleOff / 5:0.0} ms |

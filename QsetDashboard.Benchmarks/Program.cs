@@ -21,11 +21,13 @@ if (args.Length > 0 && args[0] == "--resident")
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
 }
 
-// `--feed-lag [writes]`: the change feed's lag from an outside commit to the invalidation, and its idle cost (FeedLagProbe).
+// `--feed-lag [writes] [--postgres]`: the change feed's lag from an outside commit to the invalidation, and its idle cost (FeedLagProbe).
 if (args.Length > 0 && args[0] == "--feed-lag")
 {
+    var counted = args.Skip(1).FirstOrDefault(a => a.All(char.IsAsciiDigit));
     return await QsetDashboard.Benchmarks.FeedLagProbe.RunAsync(
-        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500);
+        counted is null ? 500 : int.Parse(counted, System.Globalization.CultureInfo.InvariantCulture),
+        args.Contains("--postgres", StringComparer.OrdinalIgnoreCase));
 }
 
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);

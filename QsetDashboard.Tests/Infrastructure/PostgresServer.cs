@@ -1,153 +1,23 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Npgsql;
-
 namespace QsetDashboard.Tests.Infrastructure;
 
-/// <summary>
-/// A real PostgreSQL (Debian's package) on a free loopback port: a cluster made with <c>initdb</c> in a temporary folder,
-/// as the <c>postgres</c> user (the server refuses root), with <c>wal_level=logical</c> for the change feed, and no
-/// fsync (a test cluster loses nothing worth keeping). Each test asks for a database of its own.
-/// </summary>
+/// <summary>The tests' PostgreSQL: one <see cref="PostgresCluster"/>, started for the collection. Each test asks for a database of its own.</summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "qset-pg", Guid.NewGuid().ToString("N"));
-    private Process? _process;
+    private readonly PostgresCluster _cluster = new();
 
-    public int Port { get; } = FreePort();
+    public int Port => _cluster.Port;
 
     /// <summary>The server's own database, as its superuser.</summary>
-    public string AdminConnectionString => ConnectionStringFor("postgres");
+    public string AdminConnectionString => _cluster.AdminConnectionString;
 
-    public string ConnectionStringFor(string database) =>
-        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = database, Timeout = 30 }.ToString();
+    public string ConnectionStringFor(string database) => _cluster.ConnectionStringFor(database);
 
     /// <summary>A new, empty database, and its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
-    {
-        var name = "t" + Guid.NewGuid().ToString("N");
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-        await command.ExecuteNonQueryAsync();
-        return ConnectionStringFor(name);
-    }
+    public Task<string> CreateDatabaseAsync() => _cluster.CreateDatabaseAsync();
 
-    public async Task InitializeAsync()
-    {
-        var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).Order().LastOrDefault()
-            : null;
-        if (bin is null)
-        {
-            throw new InvalidOperationException("PostgreSQL is not installed. Install it with `apt-get install -y postgresql` (./test.sh does this for you).");
-        }
+    public Task InitializeAsync() => _cluster.StartAsync();
 
-        Directory.CreateDirectory(_folder);
-        var data = Path.Combine(_folder, "data");
-        await RunAsync("chown", "-R", "postgres:postgres", _folder);
-        await RunAsync(AsPostgres(Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"));
-
-        var start = AsPostgres(Path.Combine(bin, "postgres"), "-D", data, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-k", _folder, "-c", "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_wal_senders=20",
-            "-c", "max_replication_slots=20", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        _process = Process.Start(start) ?? throw new InvalidOperationException("postgres did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(AdminConnectionString);
-                await connection.OpenAsync();
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or SocketException && DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        _process?.Dispose();
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held; the OS temp cleaner takes it.
-        }
-    }
-
-    // The server refuses to run as root: as root, every step runs as the postgres user the package created.
-    private static ProcessStartInfo AsPostgres(string program, params string[] arguments)
-    {
-        var asRoot = Environment.UserName == "root";
-        var start = new ProcessStartInfo(asRoot ? "/usr/sbin/runuser" : program) { UseShellExecute = false };
-        if (asRoot)
-        {
-            foreach (var argument in (string[])["-u", "postgres", "--", program])
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return start;
-    }
-
-    private static Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return RunAsync(start);
-    }
-
-    private static async Task RunAsync(ProcessStartInfo start)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} failed ({process.ExitCode}): {await error}{await output}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 }
 
 /// <summary>The tests that share one PostgreSQL server; each makes a database of its own.</summary>
