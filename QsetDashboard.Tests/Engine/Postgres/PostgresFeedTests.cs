@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Qset.Caching;
 using Qset.Caching.Feed;
@@ -181,5 +183,75 @@ public sealed class PostgresFeedTests(PostgresServer server)
         await OutsideWriter.PostgresAsync(database, """INSERT INTO "Audit" VALUES (1, 'not cached here'); UPDATE "Books" SET "Title" = 'two' WHERE "Id" = 1;""");
         await UntilNotHeldAsync(host, "LibraryDb:Book.1");
         Assert.DoesNotContain(host.Events(), e => e.Source == "database" && e.Detail!.Contains("Audit", StringComparison.Ordinal));
+    }
+
+    /// <summary>Two cached tables of one name, in two schemas.</summary>
+    public sealed class TwoSchemasDb(DbContextOptions<TwoSchemasDb> options) : DbContext(options)
+    {
+        public DbSet<ShopItem> ShopItems => Set<ShopItem>();
+
+        public DbSet<AuditItem> AuditItems => Set<AuditItem>();
+
+        protected override void OnModelCreating(ModelBuilder modelBuilder)
+        {
+            modelBuilder.Entity<ShopItem>().ToTable("Items", "shop");
+            modelBuilder.Entity<AuditItem>().ToTable("Items", "audit");
+        }
+    }
+
+    public sealed class ShopItem
+    {
+        public int Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    public sealed class AuditItem
+    {
+        public int Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    [Fact]
+    public async Task TablesOfOneNameInTwoSchemas_AreFollowedApart_AChangeToOneLeavesTheOther()
+    {
+        var database = await server.CreateDatabaseAsync();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContextFactory<TwoSchemasDb>((sp, o) => o.UseNpgsql(database).UseQsetCache(sp));
+        services.AddQsetCache(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["WatchDatabase"] = "true" }).Build());
+        await using var provider = services.BuildServiceProvider();
+        T Get<T>()
+            where T : notnull => provider.GetRequiredService<T>();
+        await using (var db = await Get<IDbContextFactory<TwoSchemasDb>>().CreateDbContextAsync())
+        {
+            await db.Database.EnsureCreatedAsync();
+            db.ShopItems.Add(new ShopItem { Id = 1, Name = "shop" });
+            db.AuditItems.Add(new AuditItem { Id = 1, Name = "audit" });
+            await db.SaveChangesAsync();
+        }
+
+        var watch = Get<DatabaseWatch>();
+        await watch.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.Equal(DatabaseFeedState.Live, Get<QsetCache>().GetStats().Feed.State);
+            var entities = Get<EntityCache<TwoSchemasDb>>();
+            await entities.ReadAsync<ShopItem>([1]);
+            await entities.ReadAsync<AuditItem>([1]);
+
+            await OutsideWriter.PostgresAsync(database, """UPDATE audit."Items" SET "Name" = 'changed' WHERE "Id" = 1""");
+
+            await Eventually.TrueAsync(async () => await Get<ICacheBrowser>().PeekAsync("TwoSchemasDb:AuditItem.1") is null, "the feed invalidated audit.Items row 1");
+            Assert.True((await entities.ReadAsync<ShopItem>([1])).Hit, "shop.Items row 1 was not touched");
+            var invalidate = Assert.Single(Get<EventJournal>().ReadAfter(0), e => e.Kind == CacheEventKind.Invalidate && e.Source == "database");
+            Assert.Contains("audit.Items row 1 changed", invalidate.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await watch.DisposeAsync();
+        }
     }
 }

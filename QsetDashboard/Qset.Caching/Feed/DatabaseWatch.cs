@@ -203,12 +203,12 @@ internal sealed partial class DatabaseWatch(
         return scope.GetService(contextType) as DbContext;
     }
 
-    /// <summary>Adds the tables of another context on the same database: a table both cache gets the targets of both.</summary>
+    /// <summary>Adds the tables of another context on the same database: a table (name and schema) both cache gets the targets of both.</summary>
     private static void Merge(List<WatchedTable> into, IReadOnlyList<WatchedTable> tables)
     {
         foreach (var table in tables)
         {
-            var index = into.FindIndex(t => string.Equals(t.Name, table.Name, StringComparison.OrdinalIgnoreCase));
+            var index = into.FindIndex(t => string.Equals(t.Name, table.Name, StringComparison.OrdinalIgnoreCase) && string.Equals(t.Schema, table.Schema, StringComparison.Ordinal));
             if (index < 0)
             {
                 into.Add(table);

@@ -10,7 +10,8 @@ namespace Qset.Caching.Feed;
 /// <param name="KeyValues">The row's key column values, in the table's <see cref="WatchedTable.KeyColumns"/> order; null when unknown.</param>
 /// <param name="CommittedAt">When the database says the change was made.</param>
 /// <param name="Where">The change's position as the events show it (<c>change #17</c>, <c>LSN 0/16B3748</c>).</param>
-internal sealed record FeedChange(long Position, string Table, IReadOnlyList<object?>? KeyValues, DateTimeOffset CommittedAt, string Where);
+/// <param name="Schema">The table's schema, where the database has schemas (PostgreSQL); null on SQLite.</param>
+internal sealed record FeedChange(long Position, string Table, IReadOnlyList<object?>? KeyValues, DateTimeOffset CommittedAt, string Where, string? Schema = null);
 
 /// <summary>
 /// Turns changes a feed read into invalidations: each row's by-id key of every entity type its table stores (every
@@ -27,7 +28,7 @@ internal sealed partial class FeedApplier(WriteInvalidator invalidator, ILogger<
         List<TableWrite> writes = [];
         foreach (var change in changes)
         {
-            if (database.Find(change.Table) is not { } table)
+            if (database.Find(change.Table, change.Schema) is not { } table)
             {
                 continue;
             }

@@ -208,7 +208,7 @@ internal sealed partial class PostgresChangeFeed(
                     await AddAsync(transaction, deleted.Relation, deleted.OldRow, position, committedAt).ConfigureAwait(false);
                     break;
                 case TruncateMessage truncated:
-                    transaction.AddRange(truncated.Relations.Select(r => new FeedChange(position, r.RelationName, null, committedAt, Where(position))));
+                    transaction.AddRange(truncated.Relations.Select(r => new FeedChange(position, r.RelationName, null, committedAt, Where(position), r.Namespace)));
                     break;
                 case CommitMessage commit:
                     if (transaction.Count > 0)
@@ -232,7 +232,7 @@ internal sealed partial class PostgresChangeFeed(
     /// <summary>Adds the change of one row: its table's key column values, read from the row (as text, pgoutput's default).</summary>
     private async Task AddAsync(List<FeedChange> transaction, RelationMessage relation, ReplicationTuple row, long position, DateTimeOffset committedAt)
     {
-        var table = database.Find(relation.RelationName);
+        var table = database.Find(relation.RelationName, relation.Namespace);
         var values = new object?[table?.KeyColumns.Count ?? 0];
         var column = 0;
         await foreach (var value in row.ConfigureAwait(false))
@@ -247,7 +247,7 @@ internal sealed partial class PostgresChangeFeed(
 
         if (table is not null)
         {
-            transaction.Add(new FeedChange(position, relation.RelationName, values.Any(v => v is null) ? null : values, committedAt, Where(position)));
+            transaction.Add(new FeedChange(position, relation.RelationName, values.Any(v => v is null) ? null : values, committedAt, Where(position), relation.Namespace));
         }
     }
 

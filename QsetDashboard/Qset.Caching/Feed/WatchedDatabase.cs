@@ -9,7 +9,7 @@ namespace Qset.Caching.Feed;
 internal sealed class WatchedDatabase(string name, string providerName, DbProviderFactory provider, string connectionString, IReadOnlyList<WatchedTable> tables)
 {
     private readonly HashSet<string> _entityNames = [.. tables.SelectMany(t => t.Targets).Select(t => t.EntityName)];
-    private readonly Dictionary<string, WatchedTable> _byName = tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+    private readonly ILookup<string, WatchedTable> _byName = tables.ToLookup(t => t.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The database as messages name it (its file, or host and database).</summary>
     public string Name => name;
@@ -43,6 +43,25 @@ internal sealed class WatchedDatabase(string name, string providerName, DbProvid
     /// <summary>True when a table of the database stores entity type <paramref name="entityName"/>.</summary>
     public bool Follows(string entityName) => _entityNames.Contains(entityName);
 
-    /// <summary>The watched table named <paramref name="table"/> (as the database spells it); null for one not cached here.</summary>
-    public WatchedTable? Find(string table) => _byName.GetValueOrDefault(table);
+    /// <summary>
+    /// The watched table named <paramref name="table"/> (as the database spells it) in <paramref name="schema"/> (null
+    /// where the database has none, as SQLite): the one the model puts in that schema, else one the model leaves in the
+    /// default schema (a change in another schema's table of that name then invalidates it too: more than needed, never
+    /// less); null for a table not cached here.
+    /// </summary>
+    public WatchedTable? Find(string table, string? schema = null)
+    {
+        WatchedTable? unqualified = null;
+        foreach (var candidate in _byName[table])
+        {
+            if (schema is null || string.Equals(candidate.Schema, schema, StringComparison.Ordinal))
+            {
+                return candidate;
+            }
+
+            unqualified ??= candidate.Schema is null ? candidate : null;
+        }
+
+        return unqualified;
+    }
 }
