@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using QsetDashboard.Tests.Browser;
 using QsetDashboard.Tests.Infrastructure;
@@ -64,5 +65,22 @@ public sealed class SampleOnPostgresTests(PostgresServer server)
         }
 
         await Eventually.TrueAsync(async () => await SlotsAsync(database) == 0, "the killed node's temporary slot went with its connection");
+    }
+
+    [Fact]
+    public async Task InADatabaseThatHasSomeoneElsesTables_TheSampleStillMakesItsOwn()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await OutsideWriter.PostgresAsync(database, """CREATE TABLE "Audit" ("Id" int PRIMARY KEY)""");
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddLogging();
+        services.AddQsetSample(database, QsetDashboard.Data.SampleDatabase.Postgres);
+        services.AddQsetCache(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        await using var provider = services.BuildServiceProvider();
+
+        await QsetDashboard.Data.DatabaseSetup.MigrateAsync(provider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<QsetDashboard.Data.QsetsDbContext>>());
+
+        Assert.Equal("t", await OutsideWriter.PostgresAsync(database, """SELECT to_regclass('"Users"') IS NOT NULL"""));
+        Assert.Equal("t", await OutsideWriter.PostgresAsync(database, """SELECT to_regclass('"Audit"') IS NOT NULL"""));
     }
 }

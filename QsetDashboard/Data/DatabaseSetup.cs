@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace QsetDashboard.Data;
 
@@ -68,11 +70,26 @@ public static class DatabaseSetup
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         if (!db.Database.IsSqlite())
         {
-            await db.Database.EnsureCreatedAsync(cancellationToken);
+            // EnsureCreated makes nothing in a database that has any table (someone else's): then the sample's own are made
+            // when none of them is there yet.
+            if (!await db.Database.EnsureCreatedAsync(cancellationToken) && !await AnyTableOfTheModelAsync(db, cancellationToken))
+            {
+                await db.GetService<IRelationalDatabaseCreator>().CreateTablesAsync(cancellationToken);
+            }
+
             return;
         }
 
         await db.Database.MigrateAsync(cancellationToken);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    private static async Task<bool> AnyTableOfTheModelAsync(QsetsDbContext db, CancellationToken cancellationToken)
+    {
+        var names = db.Model.GetRelationalModel().Tables.Select(t => t.Name).ToArray();
+        var count = await db.Database
+            .SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY({names})")
+            .SingleAsync(cancellationToken);
+        return count > 0;
     }
 }
