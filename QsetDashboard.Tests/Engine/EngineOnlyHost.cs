@@ -55,7 +55,7 @@ public sealed class EngineOnlyHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private bool _hostedStarted;
 
-    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, string? postgres)
+    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, string? postgres, IStoreSeams? seams)
     {
         _database = postgres is null ? TestDatabase.UnlessShared(sharedConnectionString) : null;
         ConnectionString = postgres ?? sharedConnectionString ?? _database!.ConnectionString;
@@ -65,6 +65,11 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         if (timeProvider is not null)
         {
             services.AddSingleton(timeProvider);
+        }
+
+        if (seams is not null)
+        {
+            services.AddSingleton(seams);
         }
 
         services.AddDbContextFactory<LibraryDb>((sp, o) =>
@@ -87,6 +92,12 @@ public sealed class EngineOnlyHost : IAsyncDisposable
 
     public ICacheBrowser Browser => Get<ICacheBrowser>();
 
+    public EventJournal Journal => Get<EventJournal>();
+
+    public IServiceProvider Services => _services;
+
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider? FakeTime => _services.GetService<TimeProvider>() as Microsoft.Extensions.Time.Testing.FakeTimeProvider;
+
     /// <summary>
     /// A host over a fresh file (or <paramref name="sharedConnectionString"/>'s, or the PostgreSQL database at
     /// <paramref name="postgres"/>), its schema created and its hosted services started as a host starts them (the
@@ -97,11 +108,12 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         TimeProvider? timeProvider = null,
         string? sharedConnectionString = null,
         bool createSchema = true,
-        string? postgres = null)
+        string? postgres = null,
+        TestStoreSeams? seams = null)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres);
+        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres, seams);
         if (createSchema)
         {
             await host.CreateSchemaAsync();
@@ -141,6 +153,18 @@ public sealed class EngineOnlyHost : IAsyncDisposable
 
     /// <summary>Every event so far, oldest first.</summary>
     public IReadOnlyList<CacheEvent> Events() => Get<EventJournal>().ReadAfter(0);
+
+    /// <summary>Every event of the journal, one a line, for an assertion's message: why a read missed or a count is off.</summary>
+    public string DumpEvents() =>
+        string.Join("\n   ", Events().Select(e => $"{e.Sequence} {e.Kind.Label()} {e.Key} [{e.Source}] {e.Detail}"));
+
+    /// <summary>Book <paramref name="id"/> through the engine's read path under <paramref name="key"/> (a key of the test's choosing), loaded with a context of its own.</summary>
+    public ValueTask<CacheRead<Book>> GetBookAsync(string key, int id) =>
+        Cache.GetAsync<Book, (EngineOnlyHost Host, int Id)>(key, (this, id), async (state, ct) =>
+        {
+            await using var db = state.Host.NewContext();
+            return await db.Books.FindAsync([state.Id], ct);
+        });
 
     /// <summary>Adds a book straight to the database.</summary>
     public async Task AddBookAsync(int id, string title)
