@@ -103,7 +103,7 @@ public sealed class EngineOnlyHost : IAsyncDisposable
     /// <paramref name="postgres"/>), its schema created and its hosted services started as a host starts them (the
     /// database feed among them); <paramref name="createSchema"/> false starts them over an empty database.
     /// </summary>
-    public static async Task<EngineOnlyHost> StartAsync(
+    internal static async Task<EngineOnlyHost> StartAsync(
         Action<Dictionary<string, string?>>? configure = null,
         TimeProvider? timeProvider = null,
         string? sharedConnectionString = null,
