@@ -35,22 +35,30 @@ public sealed class PostgresCluster : IAsyncDisposable
         return ConnectionStringFor(name);
     }
 
-    /// <summary>Makes the cluster and starts its server; returns once it takes connections.</summary>
+    private string? _bin;
+
+    private string Data => Path.Combine(_folder, "data");
+
+    /// <summary>Makes the cluster (the first time) and starts its server; returns once it takes connections.</summary>
     public async Task StartAsync()
     {
-        var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).Order().LastOrDefault()
-            : null;
-        if (bin is null)
+        if (_bin is null)
         {
-            throw new InvalidOperationException("PostgreSQL is not installed. Install it with `apt-get install -y postgresql` (./test.sh does this for you).");
+            _bin = Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").Select(v => Path.Combine(v, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).Order().LastOrDefault()
+                : null;
+            if (_bin is null)
+            {
+                throw new InvalidOperationException("PostgreSQL is not installed. Install it with `apt-get install -y postgresql` (./test.sh does this for you).");
+            }
+
+            Directory.CreateDirectory(_folder);
+            await RunAsync("chown", "-R", "postgres:postgres", _folder);
+            await RunAsync(AsPostgres(Path.Combine(_bin, "initdb"), "-D", Data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"));
         }
 
-        Directory.CreateDirectory(_folder);
-        var data = Path.Combine(_folder, "data");
-        await RunAsync("chown", "-R", "postgres:postgres", _folder);
-        await RunAsync(AsPostgres(Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"));
-
+        var bin = _bin;
+        var data = Data;
         var start = AsPostgres(Path.Combine(bin, "postgres"), "-D", data, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-k", _folder, "-c", "listen_addresses=127.0.0.1", "-c", "wal_level=logical", "-c", "max_wal_senders=20",
             "-c", "max_replication_slots=20", "-c", "fsync=off", "-c", "full_page_writes=off");
@@ -67,14 +75,32 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(AdminConnectionString);
+                // Not pooled, and asked something: after a restart, a pooled connection of the old server opens without a word.
+                await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false }.ToString());
                 await connection.OpenAsync();
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync();
                 return;
             }
             catch (Exception ex) when (ex is NpgsqlException or SocketException && DateTime.UtcNow < deadline && !_process.HasExited)
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    /// <summary>
+    /// Stops the server as a crash would (<c>pg_ctl stop -m immediate</c>: every connection cut, no checkpoint); the
+    /// cluster stays, and <see cref="StartAsync"/> starts it again, recovering from its WAL.
+    /// </summary>
+    public async Task CrashAsync()
+    {
+        await RunAsync(AsPostgres(Path.Combine(_bin!, "pg_ctl"), "stop", "-D", Data, "-m", "immediate", "-w"));
+        if (_process is { } process)
+        {
+            await process.WaitForExitAsync();
+            process.Dispose();
+            _process = null;
         }
     }
 

@@ -7,7 +7,7 @@ using QsetDashboard.Styles;
 namespace QsetDashboard.Api;
 
 /// <summary>
-/// <c>/api/users</c> and <c>/api/teams</c>: CRUD through the generic cache; a GET by id says HIT or MISS in <c>X-Cache</c>.
+/// <c>/api/users</c> and <c>/api/teams</c>: CRUD through the generic cache; a GET by id says HIT, MISS or STALE (fail-safe) in <c>X-Cache</c>.
 /// The demos' ids (<see cref="DemoIds"/>) can be read but not written.
 /// </summary>
 internal static class EntityEndpoints
@@ -47,7 +47,7 @@ internal static class EntityEndpoints
             }
 
             var read = await cache.ReadAsync<T>(value, ct);
-            response.Headers[CacheHeader] = read.Hit ? "HIT" : "MISS";
+            response.Headers[CacheHeader] = read.Stale ? "STALE" : read.Hit ? "HIT" : "MISS";
             return read.Value is null ? ApiProblems.NotFound($"No {noun} with id={value}.") : Results.Ok(read.Value);
         });
 

@@ -100,6 +100,19 @@ public sealed class CacheOptions
     /// </summary>
     public TimeSpan ChangeLogRetention { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Fail-safe: how long past its TTL a value may still be served when the database read that would replace it fails.
+    /// Only a value no write has invalidated since it was read (the populate guard says so) is served, marked stale
+    /// (<c>STALE</c>, <see cref="CacheRead{T}.Stale"/>). Zero (the default) turns it off.
+    /// </summary>
+    public TimeSpan FailSafeMaxDuration { get; set; }
+
+    /// <summary>
+    /// Fail-safe: once a value is served because the database failed, how long it is served again before the database
+    /// is tried once more, so that a failing database is not asked by every request.
+    /// </summary>
+    public TimeSpan FailSafeThrottle { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -149,6 +162,16 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
         if (options.ChangeLogRetention < TimeSpan.FromSeconds(10) || options.ChangeLogRetention > TimeSpan.FromDays(7))
         {
             failures.Add($"Cache:ChangeLogRetention must be between 00:00:10 and 7.00:00:00 (got {options.ChangeLogRetention}).");
+        }
+
+        if (options.FailSafeMaxDuration < TimeSpan.Zero || options.FailSafeMaxDuration > TimeSpan.FromDays(7))
+        {
+            failures.Add($"Cache:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00, such as 00:10:00 (got {options.FailSafeMaxDuration}).");
+        }
+
+        if (options.FailSafeThrottle < TimeSpan.FromMilliseconds(100) || options.FailSafeThrottle > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Cache:FailSafeThrottle must be between 00:00:00.100 and 01:00:00, such as 00:00:30 (got {options.FailSafeThrottle}).");
         }
 
         if (!Enum.IsDefined(options.Backend))

@@ -110,6 +110,9 @@ public sealed record CacheStats(
     /// <summary>Where the database change feed stands: whether writes from outside this app invalidate, and how late.</summary>
     public DatabaseFeedStatus Feed { get; init; } = DatabaseFeedStatus.Off;
 
+    /// <summary>Reads answered by fail-safe: a value past its TTL, served because the database read failed.</summary>
+    public long Stale { get; init; }
+
     /// <summary>Hits over reads, 0 when nothing was read.</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 

@@ -34,6 +34,15 @@ internal sealed class ReadTelemetry
         }
     }
 
+    /// <summary>Counts a read of <paramref name="entityType"/> that fail-safe answered with a value past its TTL.</summary>
+    public void Stale(string entityType)
+    {
+        if (_reads.Enabled)
+        {
+            _reads.Add(1, Tags(entityType, "stale"));
+        }
+    }
+
     /// <summary>Counts a miss of <paramref name="entityType"/> whose read took <paramref name="duration"/>.</summary>
     public void Miss(string entityType, TimeSpan duration)
     {

@@ -35,6 +35,12 @@ public enum CacheEventKind
 
     /// <summary>The distributed store answers again; what this node may have missed was cleared.</summary>
     Recovered,
+
+    /// <summary>
+    /// The database read failed and a value past its TTL, which no write has invalidated, was served instead (fail-safe);
+    /// the detail says why.
+    /// </summary>
+    Stale,
 }
 
 /// <summary>The upper-case labels of <see cref="CacheEventKind"/>, made once so the hot path never formats an enum.</summary>

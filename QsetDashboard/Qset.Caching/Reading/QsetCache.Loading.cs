@@ -20,6 +20,11 @@ public sealed partial class QsetCache
         if (entry?.Value is T cached && !IsStale(entry))
         {
             var elapsed = _timeProvider.GetElapsedTime(started);
+            if (entry.FailSafe is not null)
+            {
+                return FailSafeHit(entry, cached, policy, elapsed);
+            }
+
             _recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
             return new CacheRead<T>(cached, true, elapsed);
         }
@@ -40,8 +45,30 @@ public sealed partial class QsetCache
         where T : class
     {
         var started = _timeProvider.GetTimestamp();
+
+        // Fail-safe's value of a database that failed a moment ago is served until the throttle's end: it was vouched
+        // for by the guard when stored, and a write since would have removed it.
+        if (_shelf.On && await _store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { FailSafe: not null, Value: T held } shelved && !IsStale(shelved))
+        {
+            return FailSafeHit(shelved, held, policy, _timeProvider.GetElapsedTime(started));
+        }
+
         _recorder.Counters.CountDbQuery();
-        var value = await load(state, cancellationToken).ConfigureAwait(false);
+        T? value;
+        try
+        {
+            value = await load(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_shelf.On && ex is not OperationCanceledException)
+        {
+            if (await TryFailSafeAsync(key, policy, typeof(T), ex).ConfigureAwait(false) is not { } served)
+            {
+                throw;
+            }
+
+            return new CacheRead<T>((T)served.Value, false, _timeProvider.GetElapsedTime(started)) { StaleReason = served.Reason };
+        }
+
         var duration = _timeProvider.GetElapsedTime(started);
         _recorder.Record(CacheEventKind.Miss, key, policy.EntityType, duration,
             detail: $"read from the database, not cached: {_feeds.BlindReason ?? "the change feed was not live"}");
@@ -69,17 +96,17 @@ public sealed partial class QsetCache
                 detail: $"key {key} holds a {entry.EntityType}, not a {entityType}: bare-id keys collide across models");
         }
 
-        var (value, hit) = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
+        var (value, hit, stale) = await LoadOnceAsync(key, policy, state, load, started, cancellationToken).ConfigureAwait(false);
         var duration = _timeProvider.GetElapsedTime(started);
-        if (!hit)
+        if (!hit && stale is null)
         {
             _recorder.Telemetry?.Miss(entityType, duration);
         }
 
-        return new CacheRead<T>(value, hit, duration);
+        return new CacheRead<T>(value, hit, duration) { StaleReason = stale };
     }
 
-    private async Task<(T? Value, bool Hit)> LoadOnceAsync<T, TState>(
+    private async Task<(T? Value, bool Hit, string? Stale)> LoadOnceAsync<T, TState>(
         string key,
         CacheReadPolicy policy,
         TState state,
@@ -96,7 +123,8 @@ public sealed partial class QsetCache
             {
                 _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started),
                     detail: "joined the database read already under way for this key");
-                return ((T?)await running.WaitAsync(cancellationToken).ConfigureAwait(false), false);
+                var (joined, joinedStale) = Unwrap<T>(await running.WaitAsync(cancellationToken).ConfigureAwait(false));
+                return (joined, false, joinedStale);
             }
 
             var owner = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,17 +148,24 @@ public sealed partial class QsetCache
 
                 if (landed?.Value is T fresh && !IsStale(landed))
                 {
-                    owner.TrySetResult(fresh);
+                    owner.TrySetResult(landed.FailSafe is null ? fresh : new FailSafeValue(fresh, landed.FailSafe));
                     _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+                    if (landed.FailSafe is not null)
+                    {
+                        var read = FailSafeHit(landed, fresh, policy, _timeProvider.GetElapsedTime(started));
+                        return (read.Value, true, read.StaleReason);
+                    }
+
                     _recorder.RecordHit(key, entityType);
-                    return (fresh, true);
+                    return (fresh, true, null);
                 }
 
                 _recorder.Record(CacheEventKind.Miss, key, entityType, _timeProvider.GetElapsedTime(started));
 
                 // The read runs detached from this caller's token: a cancelled waiter must not fail the others.
                 _ = ReadAndPopulateAsync(slot, policy, state, load, owner, ticket);
-                return ((T?)await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false), false);
+                var (loaded, loadedStale) = Unwrap<T>(await owner.Task.WaitAsync(cancellationToken).ConfigureAwait(false));
+                return (loaded, false, loadedStale);
             }
         }
     }
@@ -184,6 +219,11 @@ public sealed partial class QsetCache
                 activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {
+                    if (policy.PopulateGuard)
+                    {
+                        _shelf.Keep(entry, ticket);
+                    }
+
                     _recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
                         result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
                 }
@@ -199,6 +239,13 @@ public sealed partial class QsetCache
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            if (_shelf.On && await TryFailSafeAsync(key, policy, typeof(T), ex).ConfigureAwait(false) is { } served)
+            {
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "stale");
+                owner.TrySetResult(served);
+                return;
+            }
+
             activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             _recorder.Record(CacheEventKind.Error, key, entityType, detail: $"database read failed: {ex.Message}");

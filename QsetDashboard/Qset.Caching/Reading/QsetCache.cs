@@ -33,7 +33,10 @@ public sealed partial class QsetCache
         _recorder = recorder;
         _timeProvider = timeProvider;
         _options = options.Value;
+        _shelf = new FailSafeShelf(_options, timeProvider);
     }
+
+    private readonly FailSafeShelf _shelf;
 
     private readonly ConcurrentDictionary<(string Key, Type Type), Task<object?>> _inflight = new();
     private readonly CacheOptions _options;
@@ -104,6 +107,11 @@ public sealed partial class QsetCache
 
         if (entry?.Value is T cached && !IsStale(entry))
         {
+            if (entry.FailSafe is not null)
+            {
+                return new ValueTask<CacheRead<T>>(FailSafeHit(entry, cached, policy, TimeSpan.Zero));
+            }
+
             if (checkedAtTicks != 0)
             {
                 _recorder.RecordHit(key, policy.EntityType, checkedAtTicks);
@@ -146,6 +154,7 @@ public sealed partial class QsetCache
         activity?.SetTag(QsetTelemetry.KeyTag, key);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
         var started = _timeProvider.GetTimestamp();
+        _shelf.Drop(key);
         var removed = await _store.InvalidateAsync(key, cancellationToken).ConfigureAwait(false);
         if (removed || recordWhenNotHeld)
         {
@@ -188,6 +197,7 @@ public sealed partial class QsetCache
     internal async ValueTask<int> FlushAsync(string? reason, CancellationToken cancellationToken = default)
     {
         _inflight.Clear();
+        _shelf.Clear();
         var removed = await _store.ClearAsync(cancellationToken).ConfigureAwait(false);
         if (reason is not null && removed.Count == 0)
         {
@@ -229,6 +239,7 @@ public sealed partial class QsetCache
             _store.Capacity)
         {
             Feed = _feeds.Status,
+            Stale = c.Of(CacheEventKind.Stale),
         };
     }
 }
@@ -238,4 +249,14 @@ public sealed partial class QsetCache
 /// <param name="Hit">True when the cache answered without the database.</param>
 /// <param name="Duration">How long the read took.</param>
 public readonly record struct CacheRead<T>(T? Value, bool Hit, TimeSpan Duration)
-    where T : class;
+    where T : class
+{
+    /// <summary>
+    /// Why the value is served past its TTL (fail-safe: the database read failed, and no write had invalidated the
+    /// value); null for a value the cache holds within its TTL or the database just gave.
+    /// </summary>
+    public string? StaleReason { get; init; }
+
+    /// <summary>True when <see cref="Value"/> is served past its TTL by fail-safe (<see cref="StaleReason"/> says why).</summary>
+    public bool Stale => StaleReason is not null;
+}

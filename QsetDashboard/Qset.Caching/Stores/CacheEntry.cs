@@ -150,6 +150,12 @@ public sealed class CacheEntry
     /// </summary>
     public long LastAccessTimestamp => _sliding is { } sliding ? Volatile.Read(ref sliding.LastAccess) : CreatedTimestamp;
 
+    /// <summary>
+    /// Why this entry holds a value past its TTL (fail-safe: the database read that would have replaced it failed, and no
+    /// write had invalidated it); null for every entry a database read just populated. A hit of it is a <c>STALE</c>.
+    /// </summary>
+    internal string? FailSafe { get; init; }
+
     /// <summary>The table versions the value's database read began at; a hit is stale once one moved on.</summary>
     internal IReadOnlyList<TableStamp> Stamps
     {

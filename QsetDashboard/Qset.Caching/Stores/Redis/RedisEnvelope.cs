@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Qset.Caching.Redis;
 
 /// <summary>
-/// How an entry is written to Redis: <c>{"qset":2,"f":epoch,"t":"User","c":created,"a":expires,"v":{...}}</c>. The
+/// How an entry is written to Redis: <c>{"qset":2,"f":epoch,"t":"User","c":created,"a":expires,"v":{...}}</c> (with
+/// <c>"s":reason</c> for a value fail-safe serves past its TTL). The
 /// marker and the type let a reader tell our values from a foreign or corrupt one, which is dropped and reported, never
 /// thrown. The flush epoch it was stored in (<c>f</c>) lets a reader tell a value from before the latest flush or
 /// recovery, which is a miss: a flush is then one increment, not a walk of every key.
@@ -41,6 +42,12 @@ internal static class RedisEnvelope
 
             writer.WriteString("c", entry.CreatedAt);
             writer.WriteString("a", entry.AbsoluteExpiration);
+            if (entry.FailSafe is { } failSafe)
+            {
+                // Served by fail-safe: every node's hit of it says so.
+                writer.WriteString("s", failSafe);
+            }
+
             writer.WritePropertyName("v");
             valueStart = writer.BytesCommitted + writer.BytesPending;
 
@@ -89,7 +96,10 @@ internal static class RedisEnvelope
                 return false;
             }
 
-            entry = new CacheEntry(key, entityType, instance, createdAt, timeProvider.GetTimestamp(), expiresAt, null);
+            entry = new CacheEntry(key, entityType, instance, createdAt, timeProvider.GetTimestamp(), expiresAt, null)
+            {
+                FailSafe = root.TryGetProperty("s", out var failSafe) && failSafe.ValueKind == JsonValueKind.String ? failSafe.GetString() : null,
+            };
 
             // The value's JSON as stored: its size is known without writing it again.
             entry.SetMeasuredSize(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value).Length);

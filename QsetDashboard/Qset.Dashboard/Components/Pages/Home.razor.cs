@@ -48,6 +48,7 @@ public sealed partial class Home
         (CacheEventKind.Clash, _stats.Clashes),
         (CacheEventKind.Reject, _stats.Rejects),
         (CacheEventKind.Error, _stats.Errors),
+        (CacheEventKind.Stale, _stats.Stale),
     ];
 
     /// <inheritdoc />
