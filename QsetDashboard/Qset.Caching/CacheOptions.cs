@@ -113,6 +113,15 @@ public sealed class CacheOptions
     /// </summary>
     public TimeSpan FailSafeThrottle { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the readers of a miss wait for the database before fail-safe answers them with the key's last value
+    /// (when it may), the read going on in the background and populating, guarded. Zero (the default): they wait.
+    /// </summary>
+    public TimeSpan FactorySoftTimeout { get; set; }
+
+    /// <summary>The longest a database read may take: past it the read fails, or fail-safe answers. Zero (the default): no limit.</summary>
+    public TimeSpan FactoryHardTimeout { get; set; }
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -172,6 +181,21 @@ internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
         if (options.FailSafeThrottle < TimeSpan.FromMilliseconds(100) || options.FailSafeThrottle > TimeSpan.FromHours(1))
         {
             failures.Add($"Cache:FailSafeThrottle must be between 00:00:00.100 and 01:00:00, such as 00:00:30 (got {options.FailSafeThrottle}).");
+        }
+
+        if (options.FactorySoftTimeout < TimeSpan.Zero || options.FactorySoftTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Cache:FactorySoftTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:00.500 (got {options.FactorySoftTimeout}).");
+        }
+
+        if (options.FactoryHardTimeout < TimeSpan.Zero || options.FactoryHardTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Cache:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:05 (got {options.FactoryHardTimeout}).");
+        }
+
+        if (options.FactorySoftTimeout > TimeSpan.Zero && options.FactoryHardTimeout > TimeSpan.Zero && options.FactorySoftTimeout >= options.FactoryHardTimeout)
+        {
+            failures.Add($"Cache:FactorySoftTimeout ({options.FactorySoftTimeout}) must be shorter than Cache:FactoryHardTimeout ({options.FactoryHardTimeout}).");
         }
 
         if (!Enum.IsDefined(options.Backend))

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Qset.Caching;
+using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Engine.Reading;
 
@@ -18,11 +19,19 @@ public sealed class FailSafeTests
     {
         public bool Down { get; set; }
 
+        /// <summary>When set, a read waits for it (a slow database), honouring its cancellation.</summary>
+        public TaskCompletionSource? Slow { get; set; }
+
         public int Reads { get; private set; }
 
         public async Task<Book?> LoadAsync(int id, CancellationToken cancellationToken)
         {
             Reads++;
+            if (Slow is { } slow)
+            {
+                await slow.Task.WaitAsync(cancellationToken);
+            }
+
             if (Down)
             {
                 throw new InvalidOperationException("connection refused");
@@ -33,12 +42,15 @@ public sealed class FailSafeTests
         }
     }
 
-    private static async Task<(EngineOnlyHost Host, FakeTimeProvider Time, FlakyDatabase Database)> StartAsync(bool failSafe = true)
+    private static async Task<(EngineOnlyHost Host, FakeTimeProvider Time, FlakyDatabase Database)> StartAsync(
+        bool failSafe = true, string? softTimeout = null, string? hardTimeout = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero));
         var host = await EngineOnlyHost.StartAsync(s =>
         {
             s["Qset:DefaultTtl"] = Ttl.ToString();
+            s["Qset:FactorySoftTimeout"] = softTimeout;
+            s["Qset:FactoryHardTimeout"] = hardTimeout;
             if (failSafe)
             {
                 s["Qset:FailSafeMaxDuration"] = "00:10:00";
@@ -161,12 +173,88 @@ public sealed class FailSafeTests
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await ReadAsync(host, database));
     }
 
+    [Fact]
+    public async Task PastTheSoftTimeout_ReadersGetTheLastValue_AndTheReadPopulatesWhenItEnds()
+    {
+        var (host, time, database) = await StartAsync(softTimeout: "00:00:00.500");
+        await using var _ = host;
+        await ReadAsync(host, database);
+        time.Advance(Ttl + TimeSpan.FromSeconds(1));
+        database.Slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = ReadAsync(host, database).AsTask();
+        Assert.False(pending.IsCompleted, "the readers wait up to the soft timeout");
+
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        var stale = await pending;
+        Assert.True(stale.Stale);
+        Assert.Contains("longer than the soft timeout of 500 ms", stale.StaleReason, StringComparison.Ordinal);
+
+        database.Slow.SetResult();
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Populate && e.Sequence > host.Events().First(s => s.Kind == CacheEventKind.Stale).Sequence),
+            "the read that went on populated the key");
+        var fresh = await ReadAsync(host, database);
+        Assert.True(fresh.Hit && !fresh.Stale, host.DumpEvents());
+    }
+
+    [Fact]
+    public async Task AWriteDuringTheBackgroundRead_RefusesItsPopulate()
+    {
+        var (host, time, database) = await StartAsync(softTimeout: "00:00:00.500");
+        await using var _ = host;
+        await ReadAsync(host, database);
+        time.Advance(Ttl + TimeSpan.FromSeconds(1));
+        database.Slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = ReadAsync(host, database).AsTask();
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True((await pending).Stale);
+
+        await host.Cache.InvalidateAsync("Book.1", "Book", "renamed while the slow read ran");
+        database.Slow.SetResult();
+
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Reject), "the background read's populate was refused");
+        Assert.False((await ReadAsync(host, database)).Hit, "nothing stale was left in the cache");
+    }
+
+    [Fact]
+    public async Task PastTheHardTimeout_TheReadFails_OrFailSafeAnswersWhenItHasAValue()
+    {
+        var (host, time, database) = await StartAsync(hardTimeout: "00:00:02");
+        await using var _ = host;
+        database.Slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = ReadAsync(host, database).AsTask();
+        time.Advance(TimeSpan.FromSeconds(2));
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => first);
+        Assert.Contains("longer than the hard timeout of 2000 ms", failure.Message, StringComparison.Ordinal);
+
+        database.Slow = null;
+        await ReadAsync(host, database);
+        time.Advance(Ttl + TimeSpan.FromSeconds(1));
+        database.Slow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var second = ReadAsync(host, database).AsTask();
+        time.Advance(TimeSpan.FromSeconds(2));
+        var stale = await second;
+        Assert.True(stale.Stale);
+        Assert.Contains("hard timeout", stale.StaleReason, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("FailSafeMaxDuration", "-00:00:01", "Cache:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00")]
+    [InlineData("FactoryHardTimeout", "-00:00:01", "Cache:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00")]
     [InlineData("FailSafeThrottle", "00:00:00", "Cache:FailSafeThrottle must be between 00:00:00.100 and 01:00:00")]
     public async Task BadSettings_FailAtStart_NamingTheKey(string key, string value, string message)
     {
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => EngineOnlyHost.StartAsync(s => s[$"Qset:{key}"] = value));
         Assert.Contains(message, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASoftTimeoutNoShorterThanTheHardOne_FailsAtStart()
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => EngineOnlyHost.StartAsync(s =>
+        {
+            s["Qset:FactorySoftTimeout"] = "00:00:05";
+            s["Qset:FactoryHardTimeout"] = "00:00:05";
+        }));
+        Assert.Contains("Cache:FactorySoftTimeout (00:00:05) must be shorter than Cache:FactoryHardTimeout (00:00:05)", failure.Message, StringComparison.Ordinal);
     }
 }

@@ -16,6 +16,18 @@ public sealed record CacheReadPolicy(string EntityType, IReadOnlyList<TableDepen
     /// </summary>
     public bool PopulateGuard { get; init; } = true;
 
+    /// <summary>
+    /// How long the readers of a miss wait for the database before fail-safe answers them with the key's last value
+    /// (when it may), the read going on in the background to populate; null: <see cref="CacheOptions.FactorySoftTimeout"/>.
+    /// </summary>
+    public TimeSpan? SoftTimeout { get; init; }
+
+    /// <summary>
+    /// The longest a database read may take: past it the read fails (or fail-safe answers); null:
+    /// <see cref="CacheOptions.FactoryHardTimeout"/>.
+    /// </summary>
+    public TimeSpan? HardTimeout { get; init; }
+
     private static class ByIdPolicy<T>
     {
         public static readonly CacheReadPolicy Value = new(

@@ -29,7 +29,11 @@ public sealed partial class QsetCache
     /// fail-safe may serve it (stored again, guarded, for the throttle), with the one <c>STALE</c> event that says why;
     /// null when it may not (none kept, past its time, invalidated since, or the read is unguarded).
     /// </summary>
-    private async Task<FailSafeValue?> TryFailSafeAsync(string key, CacheReadPolicy policy, Type type, Exception failure)
+    private Task<FailSafeValue?> TryFailSafeAsync(string key, CacheReadPolicy policy, Type type, Exception failure) =>
+        TryFailSafeAsync(key, policy, type, $"the database read failed ({failure.GetBaseException().Message})");
+
+    /// <summary>As <see cref="TryFailSafeAsync(string, CacheReadPolicy, Type, Exception)"/>, <paramref name="why"/> saying why the database did not answer.</summary>
+    private async Task<FailSafeValue?> TryFailSafeAsync(string key, CacheReadPolicy policy, Type type, string why)
     {
         if (!policy.PopulateGuard || _shelf.Find(key) is not { } copy || copy.Entry.EntityType != policy.EntityType
             || !type.IsInstanceOfType(copy.Entry.Value) || IsStale(copy.Entry))
@@ -40,7 +44,7 @@ public sealed partial class QsetCache
         var now = _timeProvider.GetUtcNow();
         var until = Min(now + _options.FailSafeThrottle, _shelf.ServableUntil(copy));
         var reason = string.Create(CultureInfo.InvariantCulture,
-            $"the database read failed ({failure.GetBaseException().Message}); served the value read at {copy.Entry.CreatedAt:HH:mm:ss}, past its TTL since {copy.Entry.AbsoluteExpiration:HH:mm:ss}, which no write has invalidated (fail-safe, at most until {_shelf.ServableUntil(copy):HH:mm:ss})");
+            $"{why}; served the value read at {copy.Entry.CreatedAt:HH:mm:ss}, past its TTL since {copy.Entry.AbsoluteExpiration:HH:mm:ss}, which no write has invalidated (fail-safe, at most until {_shelf.ServableUntil(copy):HH:mm:ss})");
         var entry = new CacheEntry(key, copy.Entry.EntityType, copy.Entry.Value, copy.Entry.CreatedAt, copy.Entry.CreatedTimestamp, until, null)
         {
             Stamps = copy.Entry.StampArray,
