@@ -117,6 +117,21 @@ public sealed class GenericCacheTests
     }
 
     [Fact]
+    public async Task ExplicitStyles_InvalidateTheirKeyOnce()
+    {
+        // The style's write leaves the by-id key to the style, which invalidates it itself: once, not once more after commit.
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.ReadAsync<User>(1);
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        var arranged = host.Journal.LastSequence;
+
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+
+        Assert.Single(host.Journal.ReadAfter(arranged), e => e.Kind == CacheEventKind.Invalidate && e.Key == "User.1");
+    }
+
+    [Fact]
     public async Task Flush_InvalidatesEveryKey()
     {
         await using var host = await EngineHost.StartAsync();
