@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
@@ -129,6 +130,29 @@ public sealed class GenericCacheTests
         await host.Generic.SetAsync(1, new User { Name = "Jane" });
 
         Assert.Single(host.Journal.ReadAfter(arranged), e => e.Kind == CacheEventKind.Invalidate && e.Key == "User.1");
+    }
+
+    [Fact]
+    public async Task ExplicitStyleWrite_StillInvalidatesTheTablesQueries()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await using (var db = host.NewContext())
+        {
+            db.Users.AddRange(new User { Id = 1, Name = "Alice" }, new User { Id = 2, Name = "Anna" }, new User { Id = 3, Name = "Bob" });
+            await db.SaveChangesAsync();
+        }
+
+        async Task<List<string>> NamesStartingWithAAsync()
+        {
+            await using var db = host.NewContext();
+            return await db.Users.AsNoTracking().Where(u => u.Name.StartsWith("A")).OrderBy(u => u.Id).Select(u => u.Name).Cacheable().ToListAsync();
+        }
+
+        await NamesStartingWithAAsync();
+
+        await host.Generic.SetAsync(5, new User { Name = "Abe" });
+
+        Assert.Equal(["Alice", "Anna", "Abe"], await NamesStartingWithAAsync());
     }
 
     [Fact]
