@@ -1,5 +1,4 @@
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Engine;
@@ -17,21 +16,21 @@ public sealed class BoundedMemoryTests
     [Fact]
     public async Task TwoHundredThousandDistinctReads_AndAHundredThousandInvalidations_LeaveEveryStructureWithinItsBound()
     {
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:Capacity"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            s["Cache:JournalCapacity"] = JournalCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Qset:Capacity"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Qset:JournalCapacity"] = JournalCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
         });
         var store = Assert.IsType<MemoryCacheStore>(host.Cache.Store);
-        static Task<User?> Load(int id, CancellationToken _) => Task.FromResult<User?>(new User { Id = id, Name = $"u{id}" });
+        static Task<Book?> Load(int id, CancellationToken _) => Task.FromResult<Book?>(new Book { Id = id, Title = $"b{id}" });
 
         for (var id = 1; id <= 200_000; id++)
         {
-            var read = await host.Cache.GetAsync<User, int>(CacheKeys.For<User>(id), id, Load);
+            var read = await host.Cache.GetAsync<Book, int>(CacheKeys.For<Book>(id), id, Load);
             Assert.Equal(id, read.Value!.Id);
             if (id % 2 == 0)
             {
-                await host.Cache.InvalidateAsync(CacheKeys.For<User>(id - 1), "User");
+                await host.Cache.InvalidateAsync(CacheKeys.For<Book>(id - 1), nameof(Book));
             }
         }
 

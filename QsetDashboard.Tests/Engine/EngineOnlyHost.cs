@@ -114,12 +114,22 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
         var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres, seams);
-        if (createSchema)
+        try
         {
-            await host.CreateSchemaAsync();
+            if (createSchema)
+            {
+                await host.CreateSchemaAsync();
+            }
+
+            await host.StartHostedServicesAsync();
+        }
+        catch
+        {
+            // A start that fails (settings the engine rejects) still lets go of the file and the services.
+            await host.DisposeAsync();
+            throw;
         }
 
-        await host.StartHostedServicesAsync();
         return host;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
@@ -114,6 +115,44 @@ public sealed class GenericCacheTests
         Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(entry.Value, new System.Text.Json.JsonSerializerOptions(CacheJson.Options) { WriteIndented = false }).Length, entry.SizeBytes);
         Assert.True(entry.SizeBytes < System.Text.Encoding.UTF8.GetByteCount(entry.Json));
         Assert.Equal(TimeSpan.FromMinutes(2), entry.AbsoluteExpiration - entry.CreatedAt);
+    }
+
+    [Fact]
+    public async Task ExplicitStyles_InvalidateTheirKeyOnce()
+    {
+        // The style's write leaves the by-id key to the style, which invalidates it itself: once, not once more after commit.
+        await using var host = await EngineHost.StartAsync();
+        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.Generic.ReadAsync<User>(1);
+        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        var arranged = host.Journal.LastSequence;
+
+        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+
+        Assert.Single(host.Journal.ReadAfter(arranged), e => e.Kind == CacheEventKind.Invalidate && e.Key == "User.1");
+    }
+
+    [Fact]
+    public async Task ExplicitStyleWrite_StillInvalidatesTheTablesQueries()
+    {
+        await using var host = await EngineHost.StartAsync();
+        await using (var db = host.NewContext())
+        {
+            db.Users.AddRange(new User { Id = 1, Name = "Alice" }, new User { Id = 2, Name = "Anna" }, new User { Id = 3, Name = "Bob" });
+            await db.SaveChangesAsync();
+        }
+
+        async Task<List<string>> NamesStartingWithAAsync()
+        {
+            await using var db = host.NewContext();
+            return await db.Users.AsNoTracking().Where(u => u.Name.StartsWith("A")).OrderBy(u => u.Id).Select(u => u.Name).Cacheable().ToListAsync();
+        }
+
+        await NamesStartingWithAAsync();
+
+        await host.Generic.SetAsync(5, new User { Name = "Abe" });
+
+        Assert.Equal(["Alice", "Anna", "Abe"], await NamesStartingWithAAsync());
     }
 
     [Fact]

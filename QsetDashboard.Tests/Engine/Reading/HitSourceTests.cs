@@ -1,8 +1,6 @@
 using Qset.Caching;
-using QsetDashboard.Data;
-using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Reading;
 
 /// <summary>
 /// Which source a hit is recorded under. A hit skips the async-local while no scope is open anywhere in the process, so
@@ -17,11 +15,11 @@ public sealed class HitSourceTests
     [Fact]
     public async Task Hit_IsRecordedWithTheSourceOfItsScope_AndTheDefaultOutsideOne()
     {
-        await using var host = await EngineHost.StartAsync();
-        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await EngineOnlyHost.StartAsync();
+        await host.AddBookAsync(1, "Dune");
+        await host.Entities.FindAsync<Book>(1);
 
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit);
         Assert.Equal(CacheContext.DefaultSource, host.Journal.Latest(1)[0].Source);
 
         using (CacheContext.Use("outer"))
@@ -31,11 +29,11 @@ public sealed class HitSourceTests
             inner.Dispose();
             inner.Dispose();
 
-            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+            Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit);
             Assert.Equal("outer", host.Journal.Latest(1)[0].Source);
         }
 
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit);
         Assert.Equal(CacheContext.DefaultSource, host.Journal.Latest(1)[0].Source);
     }
 }

@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Qset.Caching;
-using QsetDashboard.Data;
-using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Diagnostics;
 
 /// <summary>Telemetry the .NET way: tagged reads and a read-duration histogram on the meter, a miss's load as an activity.</summary>
 public sealed class TelemetryTests
@@ -13,8 +11,8 @@ public sealed class TelemetryTests
     [Fact]
     public async Task AMissAndAHit_AreCountedByEntityTypeBackendAndOutcome_AndTheMissIsTimed()
     {
-        await using var host = await EngineHost.StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await using var host = await EngineOnlyHost.StartAsync();
+        await host.AddBookAsync(1, "Dune");
         var factory = host.Get<IMeterFactory>();
         var measurements = new ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
         using var listener = new MeterListener();
@@ -31,12 +29,12 @@ public sealed class TelemetryTests
         listener.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Enqueue((i.Name, v, Tags(tags))));
         listener.Start();
 
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.GetAsync<User>(1);
+        await host.Entities.FindAsync<Book>(1);
+        await host.Entities.FindAsync<Book>(1);
 
         var reads = measurements.Where(m => m.Instrument == QsetTelemetry.Reads).ToList();
         Assert.Equal(["miss", "hit"], reads.Select(r => r.Tags[QsetTelemetry.OutcomeTag]));
-        Assert.All(reads, r => Assert.Equal(("User", "Memory"), (r.Tags[QsetTelemetry.EntityTypeTag], r.Tags[QsetTelemetry.BackendTag])));
+        Assert.All(reads, r => Assert.Equal(("LibraryDb:Book", "Memory"), (r.Tags[QsetTelemetry.EntityTypeTag], r.Tags[QsetTelemetry.BackendTag])));
         var duration = Assert.Single(measurements, m => m.Instrument == QsetTelemetry.ReadDuration);
         Assert.True(duration.Value > 0, "the miss took some time");
     }
@@ -44,8 +42,8 @@ public sealed class TelemetryTests
     [Fact]
     public async Task AMiss_IsTracedAsALoadActivity_WithItsKeyAndOutcome()
     {
-        await using var host = await EngineHost.StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await using var host = await EngineOnlyHost.StartAsync();
+        await host.AddBookAsync(1, "Dune");
         var stopped = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
@@ -55,7 +53,7 @@ public sealed class TelemetryTests
         };
         ActivitySource.AddActivityListener(listener);
 
-        // Other tests read User.1 at the same time: this test's own load is the one under its own trace.
+        // Other tests read LibraryDb:Book.1 at the same time: this test's own load is the one under its own trace.
         using var source = new ActivitySource("QsetDashboard.Tests");
         using var listenToTests = new ActivityListener
         {
@@ -65,13 +63,13 @@ public sealed class TelemetryTests
         ActivitySource.AddActivityListener(listenToTests);
         using (var root = source.StartActivity("test"))
         {
-            await host.Generic.GetAsync<User>(1);
+            await host.Entities.FindAsync<Book>(1);
         }
 
         var load = Assert.Single(stopped, a => a.OperationName == QsetTelemetry.LoadActivity && a.Parent?.OperationName == "test" && a.Parent.Source.Name == source.Name);
-        Assert.Equal("User.1", load.GetTagItem(QsetTelemetry.KeyTag));
+        Assert.Equal("LibraryDb:Book.1", load.GetTagItem(QsetTelemetry.KeyTag));
         Assert.Equal("populated", load.GetTagItem(QsetTelemetry.OutcomeTag));
-        Assert.Equal("User", load.GetTagItem(QsetTelemetry.EntityTypeTag));
+        Assert.Equal("LibraryDb:Book", load.GetTagItem(QsetTelemetry.EntityTypeTag));
     }
 
     private static Dictionary<string, object?> Tags(ReadOnlySpan<KeyValuePair<string, object?>> tags)

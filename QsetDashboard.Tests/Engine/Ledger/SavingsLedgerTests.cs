@@ -3,10 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Qset.Caching;
 using Qset.Caching.Ledger;
-using QsetDashboard.Data;
-using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Caching;
+namespace QsetDashboard.Tests.Engine.Ledger;
 
 public sealed class SavingsLedgerTests : IDisposable
 {
@@ -159,14 +157,21 @@ public sealed class SavingsLedgerTests : IDisposable
     {
         // The ledger kept a set of every key held (one entry a cached key, and without Redis keyspace notifications
         // never told of an expiry, so it grew without end); the store's own answer replaces it.
-        await using var host = await EngineHost.StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "a" });
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.SetAsync(1, new User { Name = "b" });
-        await host.Generic.SetAsync(1, new User { Name = "c" });
-        await host.Generic.SetAsync(2, new User { Name = "d" });
+        await using var host = await EngineOnlyHost.StartAsync();
+        async Task RetitleAsync(string title)
+        {
+            await using var db = host.NewContext();
+            (await db.Books.SingleAsync(b => b.Id == 1)).Title = title;
+            await db.SaveChangesAsync();
+        }
 
-        Assert.Equal([("User.1", 0L), ("User.1", 1L), ("User.1", 0L), ("User.2", 0L)],
+        await host.AddBookAsync(1, "a");
+        await host.Entities.FindAsync<Book>(1);
+        await RetitleAsync("b");
+        await RetitleAsync("c");
+        await host.AddBookAsync(2, "d");
+
+        Assert.Equal([("LibraryDb:Book.1", 0L), ("LibraryDb:Book.1", 1L), ("LibraryDb:Book.1", 0L), ("LibraryDb:Book.2", 0L)],
             host.Events().Where(e => e.Kind == CacheEventKind.Invalidate).Select(e => (e.Key, e.Count)));
         Assert.Equal(1, Assert.Single(host.Get<SavingsLedger>().Snapshot().Entities).Invalidations);
     }
@@ -174,23 +179,23 @@ public sealed class SavingsLedgerTests : IDisposable
     [Fact]
     public async Task FedFromTheRealEngine_ShowsByIdAndQueryRows()
     {
-        await using var host = await EngineHost.StartAsync();
-        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await EngineOnlyHost.StartAsync();
+        await host.AddBookAsync(1, "Dune");
+        await host.Entities.FindAsync<Book>(1);
+        await host.Entities.FindAsync<Book>(1);
         await using (var db = host.NewContext())
         {
-            await db.Users.Cacheable().ToListAsync();
-            await db.Users.Cacheable().ToListAsync();
+            await db.Books.Cacheable().ToListAsync();
+            await db.Books.Cacheable().ToListAsync();
         }
 
         var snapshot = host.Get<SavingsLedger>().Snapshot();
 
-        var user = Assert.Single(snapshot.Entities);
-        Assert.Equal((1L, 1L, 1L), (user.Hits, user.Misses, user.Populates));
-        Assert.True(user.AverageDbReadMs > 0);
+        var book = Assert.Single(snapshot.Entities);
+        Assert.Equal(("LibraryDb:Book", 1L, 1L, 1L), (book.Name, book.Hits, book.Misses, book.Populates));
+        Assert.True(book.AverageDbReadMs > 0);
         var query = Assert.Single(snapshot.Queries);
         Assert.Equal(1, query.Hits);
-        Assert.StartsWith("Query.User.", query.Name, StringComparison.Ordinal);
+        Assert.StartsWith("Query.LibraryDb:Book.", query.Name, StringComparison.Ordinal);
     }
 }

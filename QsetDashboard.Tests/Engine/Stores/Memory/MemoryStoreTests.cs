@@ -1,38 +1,37 @@
 using Microsoft.Extensions.Time.Testing;
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 public sealed class MemoryStoreTests
 {
     [Fact]
     public async Task Capacity_The101stEntryEvictsTheOldestEntryNotReadSince_AndTheStoreNeverExceedsIt()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "100");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "100");
         for (var id = 1; id <= 101; id++)
         {
-            await host.Repository.UpsertAsync(new User { Id = id, Name = $"u{id}" });
+            await host.AddBookAsync(id, $"b{id}");
         }
 
         for (var id = 1; id <= 100; id++)
         {
-            await host.Generic.GetAsync<User>(id);
+            await host.Entities.FindAsync<Book>(id);
             Assert.True(host.Cache.Store.Count <= 100);
         }
 
-        await host.Generic.GetAsync<User>(1);  // user 1 is now the most recently read; user 2 the least
-        await host.Generic.GetAsync<User>(101);
+        await host.Entities.FindAsync<Book>(1);  // book 1 is now the most recently read; book 2 the least
+        await host.Entities.FindAsync<Book>(101);
 
         Assert.Equal(100, host.Cache.Store.Count);
         var keys = (await host.Cache.Store.ListAsync()).Select(e => e.Key).ToHashSet();
-        Assert.DoesNotContain("User.2", keys);
-        Assert.Contains("User.1", keys);
-        Assert.Contains("User.101", keys);
+        Assert.DoesNotContain("LibraryDb:Book.2", keys);
+        Assert.Contains("LibraryDb:Book.1", keys);
+        Assert.Contains("LibraryDb:Book.101", keys);
         await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Evict), "the eviction callback reports EVICT");
         var evict = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Evict);
-        Assert.Equal("User.2", evict.Key);
+        Assert.Equal("LibraryDb:Book.2", evict.Key);
         Assert.Contains("capacity of 100", evict.Detail, StringComparison.Ordinal);
         Assert.Equal(1, host.Cache.GetStats().Evictions);
     }
@@ -44,16 +43,16 @@ public sealed class MemoryStoreTests
     {
         // A million named entries were a list of a million, garbage as soon as the flush became one event.
         const int Entries = 5_000;
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:Capacity"] = "10000";
-            s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
+            s["Qset:Capacity"] = "10000";
+            s["Qset:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
         });
         var store = (MemoryCacheStore)host.Cache.Store;
         int? copies(int n) => valuesInMemoryCache ? n : null;
         for (var id = 1; id <= Entries; id++)
         {
-            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+            await ReadAsync(host, id, "n");
         }
 
         Assert.Equal(copies(Entries), store.MemoryCacheCount);
@@ -62,9 +61,9 @@ public sealed class MemoryStoreTests
 
         Assert.Equal((Entries, 0), (cleared.Count, cleared.Entries.Count));
         Assert.Equal((0, copies(0)), (store.Count, store.MemoryCacheCount));
-        await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "again" }));
+        await ReadAsync(host, 1, "again");
         Assert.Equal((1, copies(1)), (store.Count, store.MemoryCacheCount));
-        Assert.Equal("again", (await host.Generic.GetAsync<User>(1))!.Name);
+        Assert.Equal("again", (await host.GetBookAsync("Book.1", 1)).Value!.Title);
     }
 
     [Theory]
@@ -79,23 +78,23 @@ public sealed class MemoryStoreTests
         // off the lock: nothing of what it dropped may come back through an order, and an old entry still held by
         // someone (a page on screen) must not keep the others alive through its links.
         const int Capacity = 5_000;
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = $"{Capacity}");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = $"{Capacity}");
         var store = (MemoryCacheStore)host.Cache.Store;
         var expires = DateTimeOffset.UtcNow.AddHours(1);
         for (var id = 1; id <= Capacity; id++)
         {
-            var entry = UserEntry(id, "old", expires.AddSeconds(id % 600));
+            var entry = BookEntry(id, "old", expires.AddSeconds(id % 600));
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
         Assert.Equal(10, (await store.ListPageAsync(new CacheListQuery(10, Order: order))).Entries.Count);
-        var kept = await store.GetAsync("User.2500");
+        var kept = await store.GetAsync("Book.2500");
         Assert.NotNull(kept);
 
         Assert.Equal(Capacity, (await store.ClearAsync()).Count);
         for (var id = 1; id <= Capacity + 1; id++)
         {
-            var entry = UserEntry(id, "new", expires.AddSeconds(id % 600));
+            var entry = BookEntry(id, "new", expires.AddSeconds(id % 600));
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
@@ -110,10 +109,10 @@ public sealed class MemoryStoreTests
         }
 
         Assert.Equal((Capacity, Capacity), (store.Count, listed.Count));
-        Assert.All(listed, e => Assert.Equal("new", ((User)e.Value!).Name));
+        Assert.All(listed, e => Assert.Equal("new", ((Book)e.Value!).Title));
         Assert.Equal(Capacity, listed.Select(e => e.Key).Distinct().Count());
         var evict = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Evict);
-        Assert.Equal("User.1", evict.Key);
+        Assert.Equal("Book.1", evict.Key);
         await Eventually.TrueAsync(() => kept.Newer is null && kept.Older is null && !kept.Linked, "the dropped entry is unchained");
     }
 
@@ -122,34 +121,34 @@ public sealed class MemoryStoreTests
     [InlineData(false)]
     public async Task AClearOfAFew_NamesEachEntry_WithOrWithoutMemoryCache(bool valuesInMemoryCache)
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false");
         var store = (MemoryCacheStore)host.Cache.Store;
         for (var id = 1; id <= 3; id++)
         {
-            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+            await ReadAsync(host, id, "n");
         }
 
         var cleared = await store.ClearAsync();
 
-        Assert.Equal(["User.1", "User.2", "User.3"], cleared.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["Book.1", "Book.2", "Book.3"], cleared.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Equal(0, store.Count);
     }
 
     [Fact]
     public async Task QueriesPerTable_AreCountedAsResultsComeAndGo()
     {
-        await using var host = await EngineHost.StartAsync();
+        await using var host = await EngineOnlyHost.StartAsync();
         var store = (MemoryCacheStore)host.Cache.Store;
-        foreach (var key in new[] { "Query.Team+User.aa", "Query.User.bb", "Query.none.cc" })
+        foreach (var key in new[] { "Query.LibraryDb:Book+LibraryDb:Shelf.aa", "Query.LibraryDb:Book.bb", "Query.none.cc" })
         {
             await host.Cache.GetAsync<string, string>(key, key, static (k, _) => Task.FromResult<string?>(k),
                 new CacheReadPolicy(Qset.Caching.Queries.QueryKeys.EntityType, []));
         }
 
-        Assert.Equal(new Dictionary<string, int> { ["Team"] = 1, ["User"] = 2 }, store.CountQueriesByTable());
+        Assert.Equal(new Dictionary<string, int> { ["LibraryDb:Book"] = 2, ["LibraryDb:Shelf"] = 1 }, store.CountQueriesByTable());
 
-        await host.Cache.InvalidateAsync("Query.Team+User.aa", "Query");
-        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, store.CountQueriesByTable());
+        await host.Cache.InvalidateAsync("Query.LibraryDb:Book+LibraryDb:Shelf.aa", "Query");
+        Assert.Equal(new Dictionary<string, int> { ["LibraryDb:Book"] = 1 }, store.CountQueriesByTable());
 
         await host.Cache.FlushAsync();
         Assert.Empty(store.CountQueriesByTable());
@@ -159,43 +158,43 @@ public sealed class MemoryStoreTests
     public async Task Ttl_EntryExpiresAtItsTtl_WithAnExpireEvent()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s => s["Cache:DefaultTtl"] = "00:01:00", time);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:DefaultTtl"] = "00:01:00", time);
+        await host.AddBookAsync(1, "Dune");
+        await host.Entities.FindAsync<Book>(1);
 
         time.Advance(TimeSpan.FromSeconds(59));
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit);
 
         time.Advance(TimeSpan.FromSeconds(2));
 
         await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire), "the expiry scan reports EXPIRE");
         var expire = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
-        Assert.Equal("User.1", expire.Key);
+        Assert.Equal("LibraryDb:Book.1", expire.Key);
         Assert.Contains("absolute TTL", expire.Detail, StringComparison.Ordinal);
         Assert.Equal(0, host.Cache.Store.Count);
-        Assert.False((await host.Generic.ReadAsync<User>(1)).Hit);
+        Assert.False((await host.Entities.ReadAsync<Book>([1])).Hit);
     }
 
     [Fact]
     public async Task ReadOfAnExpiredEntry_RemovesItAtOnce_WithItsExpire_BeforeAnyScan()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:DefaultTtl"] = "00:01:00";
-            s["Cache:ExpirationScanInterval"] = "00:10:00";
+            s["Qset:DefaultTtl"] = "00:01:00";
+            s["Qset:ExpirationScanInterval"] = "00:10:00";
         }, time);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await host.AddBookAsync(1, "Dune");
+        await host.Entities.FindAsync<Book>(1);
 
         time.Advance(TimeSpan.FromSeconds(61));
         Assert.Equal(1, host.Cache.Store.Count);
 
-        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.1"));
         Assert.Equal(0, host.Cache.Store.Count);
         var expire = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
-        Assert.Equal("User.1", expire.Key);
-        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.Equal("LibraryDb:Book.1", expire.Key);
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.1"));
         Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire);
     }
 
@@ -203,17 +202,17 @@ public sealed class MemoryStoreTests
     public async Task ExpiryScan_LooksAtATenthOfABigStoreATick_GoingOnWhereItStopped_UntilEveryExpiredEntryIsGone()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:Capacity"] = "100000";
-            s["Cache:DefaultTtl"] = "00:01:00";
-            s["Cache:ExpirationScanInterval"] = "00:10:00";
+            s["Qset:Capacity"] = "100000";
+            s["Qset:DefaultTtl"] = "00:01:00";
+            s["Qset:ExpirationScanInterval"] = "00:10:00";
         }, time);
         var store = (MemoryCacheStore)host.Cache.Store;
         for (var id = 1; id <= 40_000; id++)
         {
             var expires = time.GetUtcNow().AddMinutes(id <= 20_000 ? 1 : 5);
-            var entry = UserEntry(id, "u", expires);
+            var entry = BookEntry(id, "u", expires);
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
@@ -239,18 +238,18 @@ public sealed class MemoryStoreTests
     public async Task SlidingTtl_ReadsKeepTheEntry_IdlenessExpiresIt()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:DefaultTtl"] = "00:10:00";
-            s["Cache:SlidingTtl"] = "00:00:30";
+            s["Qset:DefaultTtl"] = "00:10:00";
+            s["Qset:SlidingTtl"] = "00:00:30";
         }, time);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await host.AddBookAsync(1, "Dune");
+        await host.Entities.FindAsync<Book>(1);
 
         for (var i = 0; i < 4; i++)
         {
             time.Advance(TimeSpan.FromSeconds(20));
-            Assert.True((await host.Generic.ReadAsync<User>(1)).Hit);
+            Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit);
         }
 
         var entry = Assert.Single(await host.Cache.Store.ListAsync());
@@ -267,7 +266,7 @@ public sealed class MemoryStoreTests
     [InlineData(CacheOrder.Size)]
     public async Task OrderKeptOnDemand_IsBuiltOverManyChunks_KeptThroughEvictions_AndListsExactlyTheHeldKeysInOrder(CacheOrder order)
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "6000");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "6000");
         var store = (MemoryCacheStore)host.Cache.Store;
         var now = DateTimeOffset.UtcNow;
         for (var id = 1; id <= 9_000; id++)
@@ -280,7 +279,7 @@ public sealed class MemoryStoreTests
                 Assert.True(store.Keeps(order));
             }
 
-            var entry = UserEntry(id, new string('x', id % 97), now.AddSeconds(600 + (id * 7919 % 9_000)));
+            var entry = BookEntry(id, new string('x', id % 97), now.AddSeconds(600 + (id * 7919 % 9_000)));
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
@@ -307,74 +306,74 @@ public sealed class MemoryStoreTests
     public async Task ByTtl_ASmallTypeInABigStore_PagesInOrder_AndExpiredEntriesTheSweepHasNotReachedAreNotListed()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:Capacity"] = "1000";
-            s["Cache:ExpirationScanInterval"] = "00:10:00";
+            s["Qset:Capacity"] = "1000";
+            s["Qset:ExpirationScanInterval"] = "00:10:00";
         }, time);
         var store = (MemoryCacheStore)host.Cache.Store;
         var start = time.GetUtcNow();
         for (var id = 1; id <= 200; id++)
         {
-            var entry = UserEntry(id, "u", start.AddSeconds(30 + id));
+            var entry = BookEntry(id, "u", start.AddSeconds(30 + id));
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
         for (var id = 1; id <= 30; id++)
         {
-            var team = new Team { Id = id, Name = "t" };
-            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), start, 0, start.AddSeconds(1_000 - (7 * id)), null);
+            var shelf = new Shelf { Id = Guid.NewGuid(), Name = "s" };
+            var entry = new CacheEntry($"Shelf.{id}", "Shelf", shelf, CacheJson.Serialize(shelf), start, 0, start.AddSeconds(1_000 - (7 * id)), null);
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
-        List<string> teams = [];
-        for (var page = await store.ListPageAsync(new CacheListQuery(7, EntityType: "Team", Order: CacheOrder.Ttl)); ; page = await store.ListPageAsync(new CacheListQuery(7, page.NextCursor, EntityType: "Team", Order: CacheOrder.Ttl)))
+        List<string> shelves = [];
+        for (var page = await store.ListPageAsync(new CacheListQuery(7, EntityType: "Shelf", Order: CacheOrder.Ttl)); ; page = await store.ListPageAsync(new CacheListQuery(7, page.NextCursor, EntityType: "Shelf", Order: CacheOrder.Ttl)))
         {
             Assert.InRange(page.Entries.Count, 0, 7);
-            teams.AddRange(page.Entries.Select(e => e.Key));
+            shelves.AddRange(page.Entries.Select(e => e.Key));
             if (page.NextCursor is null)
             {
                 break;
             }
         }
 
-        Assert.Equal(Enumerable.Range(1, 30).Reverse().Select(i => $"Team.{i}"), teams);
+        Assert.Equal(Enumerable.Range(1, 30).Reverse().Select(i => $"Shelf.{i}"), shelves);
 
-        // Users 1..100 have expired; no sweep has run: the listing starts at the first live one.
+        // Books 1..100 have expired; no sweep has run: the listing starts at the first live one.
         time.Advance(TimeSpan.FromSeconds(130.5));
         Assert.Equal(230, store.Count);
-        var users = await store.ListPageAsync(new CacheListQuery(3, EntityType: "User", Order: CacheOrder.Ttl));
-        Assert.Equal(["User.101", "User.102", "User.103"], users.Entries.Select(e => e.Key));
+        var books = await store.ListPageAsync(new CacheListQuery(3, EntityType: "Book", Order: CacheOrder.Ttl));
+        Assert.Equal(["Book.101", "Book.102", "Book.103"], books.Entries.Select(e => e.Key));
     }
 
     [Fact]
     public async Task AFullStore_WhoseChosenVictimHadExpired_RecordsExpireForIt_NotEvict()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:Capacity"] = "3";
-            s["Cache:DefaultTtl"] = "00:01:00";
-            s["Cache:ExpirationScanInterval"] = "00:10:00";
+            s["Qset:Capacity"] = "3";
+            s["Qset:DefaultTtl"] = "00:01:00";
+            s["Qset:ExpirationScanInterval"] = "00:10:00";
         }, time);
         for (var id = 1; id <= 3; id++)
         {
-            await host.Generic.SetAsync(id, new User { Name = $"u{id}" });
-            await host.Generic.GetAsync<User>(id);
+            await host.AddBookAsync(id, $"b{id}");
+            await host.Entities.FindAsync<Book>(id);
         }
 
         time.Advance(TimeSpan.FromMinutes(2));
-        await host.Generic.SetAsync(4, new User { Name = "u4" });
-        await host.Generic.GetAsync<User>(4);
+        await host.AddBookAsync(4, "b4");
+        await host.Entities.FindAsync<Book>(4);
 
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Evict);
-        Assert.Equal("User.1", Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire).Key);
+        Assert.Equal("LibraryDb:Book.1", Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Expire).Key);
     }
 
     [Fact]
     public async Task ListByKey_MergesTheIndexesByType_IntoOneOrdinalOrder_PageByPage()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "1000");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "1000");
         var store = (MemoryCacheStore)host.Cache.Store;
         var now = DateTimeOffset.UtcNow;
         List<string> keys = [];
@@ -408,15 +407,15 @@ public sealed class MemoryStoreTests
     public async Task OrderKeptOnDemand_IsDroppedAfterTenIdleMinutes_AndBuiltAgainWhenAskedFor()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        await using var host = await EngineHost.StartAsync(s => s["Cache:DefaultTtl"] = "01:00:00", time);
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:DefaultTtl"] = "01:00:00", time);
         var store = (MemoryCacheStore)host.Cache.Store;
         for (var id = 1; id <= 3; id++)
         {
-            var entry = UserEntry(id, new string('x', id), time.GetUtcNow().AddMinutes(30));
+            var entry = BookEntry(id, new string('x', id), time.GetUtcNow().AddMinutes(30));
             await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
         }
 
-        Assert.Equal(["User.3", "User.2", "User.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
+        Assert.Equal(["Book.3", "Book.2", "Book.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
         time.Advance(TimeSpan.FromMinutes(9));
         Assert.True(store.Keeps(CacheOrder.Size));
 
@@ -428,60 +427,65 @@ public sealed class MemoryStoreTests
         time.Advance(TimeSpan.FromMinutes(1));
         Assert.False(store.Keeps(CacheOrder.Size));
 
-        var later = UserEntry(4, new string('x', 4), time.GetUtcNow().AddMinutes(30));
+        var later = BookEntry(4, new string('x', 4), time.GetUtcNow().AddMinutes(30));
         await store.TryPopulateAsync(later, await store.BeginPopulateAsync(later.Key));
-        Assert.Equal(["User.4", "User.3", "User.2", "User.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
+        Assert.Equal(["Book.4", "Book.3", "Book.2", "Book.1"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
         Assert.True(store.Keeps(CacheOrder.Size));
     }
 
     [Fact]
     public async Task InvalidateType_DropsEveryKeyOfTheType_ManyLockHoldsApart_LeavesOtherTypes_AndRefusesEarlierReads()
     {
-        const int Users = 10_000;
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "20000");
+        const int Books = 10_000;
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "20000");
         var store = host.Cache.Store;
         var expires = DateTimeOffset.UtcNow.AddHours(1);
-        for (var id = 1; id <= Users; id++)
+        for (var id = 1; id <= Books; id++)
         {
-            await store.TryPopulateAsync(UserEntry(id, "u", expires), await store.BeginPopulateAsync($"User.{id}"));
+            await store.TryPopulateAsync(BookEntry(id, "b", expires), await store.BeginPopulateAsync($"Book.{id}"));
         }
 
-        var team = new Team { Id = 1, Name = "Dev" };
+        var shelf = new Shelf { Id = Guid.NewGuid(), Name = "fiction" };
+        var shelfKey = $"Shelf.{shelf.Id}";
         await store.TryPopulateAsync(
-            new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null),
-            await store.BeginPopulateAsync("Team.1"));
-        var earlier = await store.BeginPopulateAsync("User.7");
+            new CacheEntry(shelfKey, "Shelf", shelf, CacheJson.Serialize(shelf), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null),
+            await store.BeginPopulateAsync(shelfKey));
+        var earlier = await store.BeginPopulateAsync("Book.7");
 
         // A key not held when the type goes: a read of it under way (a database read, a Hybrid copy from L2) began before.
-        var notHeld = await store.BeginPopulateAsync("User.99999");
+        var notHeld = await store.BeginPopulateAsync("Book.99999");
 
-        var dropped = await store.InvalidateTypeAsync("User");
+        var dropped = await store.InvalidateTypeAsync("Book");
 
-        Assert.Equal(Users, dropped.Count);
-        Assert.Equal(Users, dropped.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Books, dropped.Count);
+        Assert.Equal(Books, dropped.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(1, store.Count);
-        Assert.Empty(await store.KeysOfTypeAsync("User"));
-        Assert.NotNull(await store.PeekAsync("Team.1"));
-        var result = await store.TryPopulateAsync(UserEntry(7, "stale", expires), earlier);
+        Assert.Empty(await store.KeysOfTypeAsync("Book"));
+        Assert.NotNull(await store.PeekAsync(shelfKey));
+        var result = await store.TryPopulateAsync(BookEntry(7, "stale", expires), earlier);
         Assert.False(result.Stored, "a read that began before the invalidation is refused");
-        var unheld = await store.TryPopulateAsync(UserEntry(99_999, "stale", expires), notHeld);
+        var unheld = await store.TryPopulateAsync(BookEntry(99_999, "stale", expires), notHeld);
         Assert.False(unheld.Stored, "a read of a key the type did not hold, begun before the invalidation, is refused too");
-        var after = await store.TryPopulateAsync(UserEntry(99_999, "fresh", expires), await store.BeginPopulateAsync("User.99999"));
+        var after = await store.TryPopulateAsync(BookEntry(99_999, "fresh", expires), await store.BeginPopulateAsync("Book.99999"));
         Assert.True(after.Stored, "a read begun after it is stored");
     }
 
-    private static CacheEntry UserEntry(int id, string name, DateTimeOffset expires)
+    private static CacheEntry BookEntry(int id, string title, DateTimeOffset expires)
     {
-        var user = new User { Id = id, Name = name };
-        return new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), expires.AddMinutes(-5), TimeProvider.System.GetTimestamp(), expires, null);
+        var book = new Book { Id = id, Title = title };
+        return new CacheEntry($"Book.{id}", "Book", book, CacheJson.Serialize(book), expires.AddMinutes(-5), TimeProvider.System.GetTimestamp(), expires, null);
     }
+
+    /// <summary>A read of <c>Book.{id}</c> whose load makes the book up (no database row), titled <paramref name="title"/>.</summary>
+    private static ValueTask<CacheRead<Book>> ReadAsync(EngineOnlyHost host, int id, string title) =>
+        host.Cache.GetAsync<Book, (int Id, string Title)>($"Book.{id}", (id, title), static (s, _) => Task.FromResult<Book?>(new Book { Id = s.Id, Title = s.Title }));
 
     [Fact]
     public async Task Invalidate_OfAKeyItNeverHeld_IsStillRecorded()
     {
-        await using var host = await EngineHost.StartAsync();
+        await using var host = await EngineOnlyHost.StartAsync();
 
-        await host.Cache.InvalidateAsync("User.9", "User");
+        await host.Cache.InvalidateAsync("Book.9", "Book");
 
         Assert.Equal(CacheEventKind.Invalidate, Assert.Single(host.Events()).Kind);
     }

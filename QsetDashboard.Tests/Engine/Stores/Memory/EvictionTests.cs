@@ -1,22 +1,20 @@
 using Qset.Caching;
-using QsetDashboard.Data;
-using QsetDashboard.Load;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 /// <summary>What the O(1) eviction order must keep true: exact capacity, the policy's own choice, LRU's hit ratio or better.</summary>
 public sealed class EvictionTests
 {
-    private static Task<User?> Load(int id, CancellationToken _) => Task.FromResult<User?>(new User { Id = id, Name = $"u{id}" });
+    private static Task<Book?> Load(int id, CancellationToken _) => Task.FromResult<Book?>(new Book { Id = id, Title = $"b{id}" });
 
-    private static ValueTask<CacheRead<User>> ReadAsync(EngineHost host, int id) =>
-        host.Cache.GetAsync<User, int>(CacheKeys.For<User>(id), id, Load);
+    private static ValueTask<CacheRead<Book>> ReadAsync(EngineOnlyHost host, int id) =>
+        host.Cache.GetAsync<Book, int>(CacheKeys.For<Book>(id), id, Load);
 
     [Fact]
     public async Task TheVictim_IsTheOldestEntryNotReadSinceTheHandPassed_AndTheHandMovesOn()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "3");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "3");
         await ReadAsync(host, 1);
         await ReadAsync(host, 2);
         await ReadAsync(host, 3);
@@ -26,32 +24,32 @@ public sealed class EvictionTests
         await ReadAsync(host, 5);  // the hand moved on from 2 to 3, unread: 3 goes
 
         var keys = (await host.Cache.Store.ListAsync()).Select(e => e.Key).ToArray();
-        Assert.Equal(["User.1", "User.4", "User.5"], keys);
+        Assert.Equal(["Book.1", "Book.4", "Book.5"], keys);
         await Eventually.TrueAsync(() => host.Events().Count(e => e.Kind == CacheEventKind.Evict) == 2, "both EVICT events arrive");
-        Assert.Equal(["User.2", "User.3"], host.Events().Where(e => e.Kind == CacheEventKind.Evict).Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["Book.2", "Book.3"], host.Events().Where(e => e.Kind == CacheEventKind.Evict).Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.All(host.Events().Where(e => e.Kind == CacheEventKind.Evict), e => Assert.Contains("capacity of 3", e.Detail, StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task APeek_IsNotARead_TheEvictionHandStillTakesThePeekedEntry()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = "3");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = "3");
         await ReadAsync(host, 1);
         await ReadAsync(host, 2);
         await ReadAsync(host, 3);
 
-        Assert.NotNull(await host.Cache.Store.PeekAsync("User.1"));
+        Assert.NotNull(await host.Cache.Store.PeekAsync("Book.1"));
         await ReadAsync(host, 4);
 
-        Assert.Null(await host.Cache.Store.PeekAsync("User.1"));
-        Assert.NotNull(await host.Cache.Store.PeekAsync("User.2"));
+        Assert.Null(await host.Cache.Store.PeekAsync("Book.1"));
+        Assert.NotNull(await host.Cache.Store.PeekAsync("Book.2"));
     }
 
     [Fact]
     public async Task Capacity_IsHeldExactly_UnderConcurrentPopulatesOfDistinctKeys()
     {
         const int capacity = 500;
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var overCapacity = 0;
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
@@ -74,7 +72,7 @@ public sealed class EvictionTests
     [Fact]
     public async Task Counts_StayExact_UnderTwoWritersAndFourReaders()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:JournalCapacity"] = "1000000");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:JournalCapacity"] = "1000000");
         const int readsEach = 20_000;
         const int invalidationsEach = 5_000;
 
@@ -89,7 +87,7 @@ public sealed class EvictionTests
         {
             for (var i = 0; i < invalidationsEach; i++)
             {
-                await host.Cache.InvalidateAsync(CacheKeys.For<User>((i % 50) + 1), "User");
+                await host.Cache.InvalidateAsync(CacheKeys.For<Book>((i % 50) + 1), nameof(Book));
             }
         }));
         await Task.WhenAll([.. readers, .. writers]);
@@ -112,8 +110,8 @@ public sealed class EvictionTests
         const int capacity = 100;
         const int keys = 2_000;
         const int reads = 50_000;
-        await using var host = await EngineHost.StartAsync(s => s["Cache:Capacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var chooser = new KeyChooser(keys, KeyDistribution.Zipf, exponent);
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:Capacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var chooser = new ZipfRanks(keys, exponent);
         var trace = new Random(7);
         var lru = new LruSimulation(capacity);
         var ours = 0;
@@ -129,6 +127,34 @@ public sealed class EvictionTests
         }
 
         Assert.True(ours >= lru.Hits, $"Zipf s={exponent}: {ours} hits against LRU's {lru.Hits} of {reads}");
+    }
+
+    /// <summary>Key ranks drawn with Zipf's law (rank k, 0 the hottest, weighs 1/(k+1)^s): the inverse of the cumulative weights.</summary>
+    private sealed class ZipfRanks
+    {
+        private readonly double[] _cumulative;
+
+        public ZipfRanks(int count, double exponent)
+        {
+            _cumulative = new double[count];
+            var total = 0.0;
+            for (var k = 0; k < count; k++)
+            {
+                total += 1.0 / Math.Pow(k + 1, exponent);
+                _cumulative[k] = total;
+            }
+
+            for (var k = 0; k < count; k++)
+            {
+                _cumulative[k] /= total;
+            }
+        }
+
+        public int Next(Random random)
+        {
+            var index = Array.BinarySearch(_cumulative, random.NextDouble());
+            return Math.Min(index < 0 ? ~index : index, _cumulative.Length - 1);
+        }
     }
 
     /// <summary>Textbook LRU, the baseline: a list in recency order and a map into it.</summary>
