@@ -8,15 +8,14 @@ namespace QsetDashboard.Tests.Engine;
 public sealed class OptionsAndMetricsTests
 {
     [Theory]
-    [InlineData("Qset:Capacity", "0", "Capacity must be between 1 and 1000000")]
-    [InlineData("Qset:DefaultTtl", "-00:00:01", "DefaultTtl must be a positive time span")]
-    [InlineData("Qset:JournalCapacity", "3", "JournalCapacity must be between 16")]
-    [InlineData("Qset:EventLogLevel", "42", "EventLogLevel must be one of Trace, Debug, Information")]
+    [InlineData("Qset:Capacity", "0", "Qset:Capacity must be between 1 and 1000000")]
+    [InlineData("Qset:DefaultTtl", "-00:00:01", "Qset:DefaultTtl must be a positive time span")]
+    [InlineData("Qset:JournalCapacity", "3", "Qset:JournalCapacity must be between 16")]
+    [InlineData("Qset:EventLogLevel", "42", "Qset:EventLogLevel must be one of Trace, Debug, Information")]
     public async Task InvalidOptions_FailWithAMessageNamingTheKey(string key, string value, string message)
     {
         // The DbContext's interceptors need the engine, so the failure may come as early as the schema's creation at
-        // start. The message names the setting within the section; it spells the section "Cache:" whatever section the
-        // host bound (here "Qset"), so only the setting's own name is asserted.
+        // start. The message names the key as the host wrote it: under the section it bound (here "Qset").
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
             await using var host = await EngineOnlyHost.StartAsync(s => s[key] = value);

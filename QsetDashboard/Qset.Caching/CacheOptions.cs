@@ -127,112 +127,118 @@ public sealed class CacheOptions
 }
 
 /// <summary>Rejects settings the cache cannot run with, with a message that names the key and the allowed range.</summary>
-internal sealed class CacheOptionsValidator : IValidateOptions<CacheOptions>
+internal sealed class CacheOptionsValidator (string section) : IValidateOptions<CacheOptions>
 {
+    /// <summary>A validator that names keys under the sample's section, <c>Cache</c>.</summary>
+    public CacheOptionsValidator()
+        : this(CacheOptions.SectionName)
+    {
+    }
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, CacheOptions options)
     {
         List<string> failures = [];
         if (options.Capacity is < 1 or > 1_000_000)
         {
-            failures.Add($"Cache:Capacity must be between 1 and 1000000 (got {options.Capacity}).");
+            failures.Add($"{section}:Capacity must be between 1 and 1000000 (got {options.Capacity}).");
         }
 
         if (options.DefaultTtl <= TimeSpan.Zero || options.DefaultTtl > TimeSpan.FromDays(365))
         {
-            failures.Add($"Cache:DefaultTtl must be a positive time span of at most 365 days, such as 00:05:00 (got {options.DefaultTtl}).");
+            failures.Add($"{section}:DefaultTtl must be a positive time span of at most 365 days, such as 00:05:00 (got {options.DefaultTtl}).");
         }
 
         if (options.SlidingTtl is { } sliding && (sliding <= TimeSpan.Zero || sliding > options.DefaultTtl))
         {
-            failures.Add($"Cache:SlidingTtl must be positive and no longer than Cache:DefaultTtl (got {sliding}).");
+            failures.Add($"{section}:SlidingTtl must be positive and no longer than {section}:DefaultTtl (got {sliding}).");
         }
 
         if (options.JournalCapacity is < 16 or > 1_000_000)
         {
-            failures.Add($"Cache:JournalCapacity must be between 16 and 1000000 (got {options.JournalCapacity}).");
+            failures.Add($"{section}:JournalCapacity must be between 16 and 1000000 (got {options.JournalCapacity}).");
         }
 
         if (!Enum.IsDefined(options.EventLogLevel))
         {
-            failures.Add($"Cache:EventLogLevel must be one of {string.Join(", ", Enum.GetNames<LogLevel>())} (got {(int)options.EventLogLevel}).");
+            failures.Add($"{section}:EventLogLevel must be one of {string.Join(", ", Enum.GetNames<LogLevel>())} (got {(int)options.EventLogLevel}).");
         }
 
         if (options.ExpirationScanInterval < TimeSpan.FromMilliseconds(10) || options.ExpirationScanInterval > TimeSpan.FromMinutes(10))
         {
-            failures.Add($"Cache:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
+            failures.Add($"{section}:ExpirationScanInterval must be between 00:00:00.010 and 00:10:00 (got {options.ExpirationScanInterval}).");
         }
 
         if (options.WatchInterval < TimeSpan.FromMilliseconds(1) || options.WatchInterval > TimeSpan.FromSeconds(10))
         {
-            failures.Add($"Cache:WatchInterval must be between 00:00:00.001 and 00:00:10 (got {options.WatchInterval}).");
+            failures.Add($"{section}:WatchInterval must be between 00:00:00.001 and 00:00:10 (got {options.WatchInterval}).");
         }
 
         if (options.ChangeLogRetention < TimeSpan.FromSeconds(10) || options.ChangeLogRetention > TimeSpan.FromDays(7))
         {
-            failures.Add($"Cache:ChangeLogRetention must be between 00:00:10 and 7.00:00:00 (got {options.ChangeLogRetention}).");
+            failures.Add($"{section}:ChangeLogRetention must be between 00:00:10 and 7.00:00:00 (got {options.ChangeLogRetention}).");
         }
 
         if (options.FailSafeMaxDuration < TimeSpan.Zero || options.FailSafeMaxDuration > TimeSpan.FromDays(7))
         {
-            failures.Add($"Cache:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00, such as 00:10:00 (got {options.FailSafeMaxDuration}).");
+            failures.Add($"{section}:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00, such as 00:10:00 (got {options.FailSafeMaxDuration}).");
         }
 
         if (options.FailSafeThrottle < TimeSpan.FromMilliseconds(100) || options.FailSafeThrottle > TimeSpan.FromHours(1))
         {
-            failures.Add($"Cache:FailSafeThrottle must be between 00:00:00.100 and 01:00:00, such as 00:00:30 (got {options.FailSafeThrottle}).");
+            failures.Add($"{section}:FailSafeThrottle must be between 00:00:00.100 and 01:00:00, such as 00:00:30 (got {options.FailSafeThrottle}).");
         }
 
         if (options.FactorySoftTimeout < TimeSpan.Zero || options.FactorySoftTimeout > TimeSpan.FromMinutes(10))
         {
-            failures.Add($"Cache:FactorySoftTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:00.500 (got {options.FactorySoftTimeout}).");
+            failures.Add($"{section}:FactorySoftTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:00.500 (got {options.FactorySoftTimeout}).");
         }
 
         if (options.FactoryHardTimeout < TimeSpan.Zero || options.FactoryHardTimeout > TimeSpan.FromMinutes(10))
         {
-            failures.Add($"Cache:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:05 (got {options.FactoryHardTimeout}).");
+            failures.Add($"{section}:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00, such as 00:00:05 (got {options.FactoryHardTimeout}).");
         }
 
         if (options.FactorySoftTimeout > TimeSpan.Zero && options.FactoryHardTimeout > TimeSpan.Zero && options.FactorySoftTimeout >= options.FactoryHardTimeout)
         {
-            failures.Add($"Cache:FactorySoftTimeout ({options.FactorySoftTimeout}) must be shorter than Cache:FactoryHardTimeout ({options.FactoryHardTimeout}).");
+            failures.Add($"{section}:FactorySoftTimeout ({options.FactorySoftTimeout}) must be shorter than {section}:FactoryHardTimeout ({options.FactoryHardTimeout}).");
         }
 
         if (!Enum.IsDefined(options.Backend))
         {
-            failures.Add($"Cache:Backend must be Memory, Redis or Hybrid (got {options.Backend}).");
+            failures.Add($"{section}:Backend must be Memory, Redis or Hybrid (got {options.Backend}).");
         }
 
         if (options.Backend != CacheBackend.Memory)
         {
             if (string.IsNullOrWhiteSpace(options.Redis))
             {
-                failures.Add($"Cache:Redis must be a StackExchange.Redis connection string such as localhost:6379 when Cache:Backend is {options.Backend}.");
+                failures.Add($"{section}:Redis must be a StackExchange.Redis connection string such as localhost:6379 when {section}:Backend is {options.Backend}.");
             }
 
             if (options.Backend == CacheBackend.Redis && options.SlidingTtl is not null)
             {
-                failures.Add("Cache:SlidingTtl is not supported by the Redis backend (a sliding TTL would write on every read); use Hybrid or Memory, or remove it.");
+                failures.Add($"{section}:SlidingTtl is not supported by the Redis backend (a sliding TTL would write on every read); use Hybrid or Memory, or remove it.");
             }
 
             if (string.IsNullOrWhiteSpace(options.RedisPrefix) || options.RedisPrefix.Contains('*', StringComparison.Ordinal))
             {
-                failures.Add("Cache:RedisPrefix must be non-empty and must not contain '*'.");
+                failures.Add($"{section}:RedisPrefix must be non-empty and must not contain '*'.");
             }
 
             if (options.RedisTimeout < TimeSpan.FromMilliseconds(10) || options.RedisTimeout > TimeSpan.FromSeconds(30))
             {
-                failures.Add($"Cache:RedisTimeout must be between 00:00:00.010 and 00:00:30 (got {options.RedisTimeout}).");
+                failures.Add($"{section}:RedisTimeout must be between 00:00:00.010 and 00:00:30 (got {options.RedisTimeout}).");
             }
 
             if (options.L1Lease < TimeSpan.FromMilliseconds(200) || options.L1Lease > TimeSpan.FromSeconds(60))
             {
-                failures.Add($"Cache:L1Lease must be between 00:00:00.200 and 00:01:00 (got {options.L1Lease}).");
+                failures.Add($"{section}:L1Lease must be between 00:00:00.200 and 00:01:00 (got {options.L1Lease}).");
             }
 
             if (string.IsNullOrWhiteSpace(options.NodeId) || options.NodeId.Contains('\n', StringComparison.Ordinal))
             {
-                failures.Add("Cache:NodeId must be a non-empty single line.");
+                failures.Add($"{section}:NodeId must be a non-empty single line.");
             }
         }
 

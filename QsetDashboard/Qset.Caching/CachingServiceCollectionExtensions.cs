@@ -23,7 +23,9 @@ public static class CachingServiceCollectionExtensions
     public static IServiceCollection AddQsetCache(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
     {
         services.AddOptions<CacheOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
+        // Bad settings are named as the host wrote them: Qset:Capacity for a host that binds Qset.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>>(
+            new CacheOptionsValidator(section is Microsoft.Extensions.Configuration.IConfigurationSection { Path.Length: > 0 } bound ? bound.Path : CacheOptions.SectionName)));
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp => new EventJournal(

@@ -238,9 +238,9 @@ public sealed class FailSafeTests
     }
 
     [Theory]
-    [InlineData("FailSafeMaxDuration", "-00:00:01", "Cache:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00")]
-    [InlineData("FactoryHardTimeout", "-00:00:01", "Cache:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00")]
-    [InlineData("FailSafeThrottle", "00:00:00", "Cache:FailSafeThrottle must be between 00:00:00.100 and 01:00:00")]
+    [InlineData("FailSafeMaxDuration", "-00:00:01", "Qset:FailSafeMaxDuration must be between 00:00:00 (off) and 7.00:00:00")]
+    [InlineData("FactoryHardTimeout", "-00:00:01", "Qset:FactoryHardTimeout must be between 00:00:00 (none) and 00:10:00")]
+    [InlineData("FailSafeThrottle", "00:00:00", "Qset:FailSafeThrottle must be between 00:00:00.100 and 01:00:00")]
     public async Task BadSettings_FailAtStart_NamingTheKey(string key, string value, string message)
     {
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => EngineOnlyHost.StartAsync(s => s[$"Qset:{key}"] = value));
@@ -255,6 +255,6 @@ public sealed class FailSafeTests
             s["Qset:FactorySoftTimeout"] = "00:00:05";
             s["Qset:FactoryHardTimeout"] = "00:00:05";
         }));
-        Assert.Contains("Cache:FactorySoftTimeout (00:00:05) must be shorter than Cache:FactoryHardTimeout (00:00:05)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Qset:FactorySoftTimeout (00:00:05) must be shorter than Qset:FactoryHardTimeout (00:00:05)", failure.Message, StringComparison.Ordinal);
     }
 }
