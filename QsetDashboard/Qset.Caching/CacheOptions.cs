@@ -122,6 +122,13 @@ public sealed class CacheOptions
     /// <summary>The longest a database read may take: past it the read fails, or fail-safe answers. Zero (the default): no limit.</summary>
     public TimeSpan FactoryHardTimeout { get; set; }
 
+    /// <summary>
+    /// Eager refresh: past this fraction of an entry's TTL (0.8: its last fifth), a hit also starts one background
+    /// database read of the key, which populates it anew (guarded) before it expires; the hit is answered from the cache
+    /// at once. Zero (the default) turns it off; otherwise it must be between 0 and 1.
+    /// </summary>
+    public double EagerRefreshThreshold { get; set; }
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -187,6 +194,12 @@ internal sealed class CacheOptionsValidator (string section) : IValidateOptions<
         if (options.FailSafeThrottle < TimeSpan.FromMilliseconds(100) || options.FailSafeThrottle > TimeSpan.FromHours(1))
         {
             failures.Add($"{section}:FailSafeThrottle must be between 00:00:00.100 and 01:00:00, such as 00:00:30 (got {options.FailSafeThrottle}).");
+        }
+
+        if (options.EagerRefreshThreshold != 0 && !(options.EagerRefreshThreshold > 0 && options.EagerRefreshThreshold < 1))
+        {
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{section}:EagerRefreshThreshold must be 0 (off) or between 0 and 1 exclusive, such as 0.8 (got {options.EagerRefreshThreshold})."));
         }
 
         if (options.FactorySoftTimeout < TimeSpan.Zero || options.FactorySoftTimeout > TimeSpan.FromMinutes(10))

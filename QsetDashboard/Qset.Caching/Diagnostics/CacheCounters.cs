@@ -113,6 +113,9 @@ public sealed record CacheStats(
     /// <summary>Reads answered by fail-safe: a value past its TTL, served because the database read failed.</summary>
     public long Stale { get; init; }
 
+    /// <summary>Background database reads eager refresh started (a hit past <see cref="CacheOptions.EagerRefreshThreshold"/> of its TTL).</summary>
+    public long Refreshes { get; init; }
+
     /// <summary>Hits over reads, 0 when nothing was read.</summary>
     public double HitRatio => Hits + Misses == 0 ? 0 : (double)Hits / (Hits + Misses);
 

@@ -41,6 +41,9 @@ public enum CacheEventKind
     /// the detail says why.
     /// </summary>
     Stale,
+
+    /// <summary>A hit past the eager-refresh threshold of its TTL started a background database read of the key.</summary>
+    Refresh,
 }
 
 /// <summary>The upper-case labels of <see cref="CacheEventKind"/>, made once so the hot path never formats an enum.</summary>

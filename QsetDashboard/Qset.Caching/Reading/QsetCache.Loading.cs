@@ -27,6 +27,11 @@ public sealed partial class QsetCache
                 return FailSafeHit(entry, cached, policy, elapsed);
             }
 
+            if (_eagerRefresh > 0)
+            {
+                RefreshWhenDue(key, state, load, policy, entry, 0);
+            }
+
             _recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
             return new CacheRead<T>(cached, true, elapsed);
         }
@@ -178,7 +183,8 @@ public sealed partial class QsetCache
         TState state,
         Func<TState, CancellationToken, Task<T?>> load,
         TaskCompletionSource<object?> owner,
-        PopulateTicket? taken)
+        PopulateTicket? taken,
+        bool refreshing = false)
         where T : class
     {
         var key = slot.Key;
@@ -241,6 +247,15 @@ public sealed partial class QsetCache
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            if (refreshing)
+            {
+                // The entry it would have replaced is still within its TTL, and stays.
+                activity?.SetTag(QsetTelemetry.OutcomeTag, "failed");
+                _recorder.Record(CacheEventKind.Error, key, entityType, detail: $"eager refresh failed ({ex.GetBaseException().Message}): the cached value is served until its TTL");
+                owner.TrySetException(ex);
+                return;
+            }
+
             if (owner.Task.IsCompleted)
             {
                 // Its readers were answered at the soft timeout; the read that went on in the background failed.

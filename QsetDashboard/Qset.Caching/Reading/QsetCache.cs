@@ -34,7 +34,10 @@ public sealed partial class QsetCache
         _timeProvider = timeProvider;
         _options = options.Value;
         _shelf = new FailSafeShelf(_options, timeProvider);
+        _eagerRefresh = _options.EagerRefreshThreshold;
     }
+
+    private readonly double _eagerRefresh;
 
     private readonly FailSafeShelf _shelf;
 
@@ -119,6 +122,11 @@ public sealed partial class QsetCache
             else
             {
                 _recorder.RecordHit(key, policy.EntityType);
+            }
+
+            if (_eagerRefresh > 0)
+            {
+                RefreshWhenDue(key, state, load, policy, entry, checkedAtTicks);
             }
 
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
@@ -240,6 +248,7 @@ public sealed partial class QsetCache
         {
             Feed = _feeds.Status,
             Stale = c.Of(CacheEventKind.Stale),
+            Refreshes = c.Of(CacheEventKind.Refresh),
         };
     }
 }

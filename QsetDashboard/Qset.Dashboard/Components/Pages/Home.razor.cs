@@ -49,6 +49,7 @@ public sealed partial class Home
         (CacheEventKind.Reject, _stats.Rejects),
         (CacheEventKind.Error, _stats.Errors),
         (CacheEventKind.Stale, _stats.Stale),
+        (CacheEventKind.Refresh, _stats.Refreshes),
     ];
 
     /// <inheritdoc />
