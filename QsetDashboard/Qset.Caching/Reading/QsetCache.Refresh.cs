@@ -42,9 +42,19 @@ public sealed partial class QsetCache
         _ = owner.Task.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         _recorder.Record(CacheEventKind.Refresh, key, policy.EntityType, detail: string.Create(CultureInfo.InvariantCulture,
             $"a hit at {100.0 * (now - created) / Math.Max(lifetime, 1):0}% of its TTL: the database is read in the background, the cached value served meanwhile"));
+        StartRefresh(slot, policy, state, load, owner);
+    }
+
+    // Apart from the check above: the closure is made only for a refresh that starts, not on every hit.
+    private void StartRefresh<T, TState>(
+        (string Key, Type Type) slot,
+        CacheReadPolicy policy,
+        TState state,
+        Func<TState, CancellationToken, Task<T?>> load,
+        TaskCompletionSource<object?> owner)
+        where T : class =>
         // On the pool: the hit returns at once, not after the loader's synchronous start (a context, a command).
         _ = Task.Run(() => RefreshAsync(slot, policy, state, load, owner), CancellationToken.None);
-    }
 
     private async Task RefreshAsync<T, TState>(
         (string Key, Type Type) slot,
