@@ -6,7 +6,7 @@ namespace QsetDashboard.Benchmarks;
 
 /// <summary>
 /// What resilience costs a read: a plain hit (the baseline), the same hit with eager refresh configured (the entry not
-/// yet due), and a fail-safe read while the database is down (a STALE hit of the value fail-safe stored, as every read
+/// yet due), a hit that hands out its own copy (<c>CopyOnRead</c>), and a fail-safe read while the database is down (a STALE hit of the value fail-safe stored, as every read
 /// within the throttle is). Three engines, one setting apart, each read through <see cref="QsetCache.GetAsync{T, TState}(string, TState, Func{TState, CancellationToken, Task{T}}, CancellationToken)"/>.
 /// </summary>
 [MemoryDiagnoser]
@@ -24,6 +24,7 @@ public class ResilienceBenchmarks
     private BenchmarkEngine _plain = null!;
     private BenchmarkEngine _eager = null!;
     private BenchmarkEngine _failSafe = null!;
+    private BenchmarkEngine _copies = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,6 +37,8 @@ public class ResilienceBenchmarks
             ["Cache:FailSafeMaxDuration"] = "7.00:00:00",
             ["Cache:FailSafeThrottle"] = "01:00:00",
         });
+        _copies = BenchmarkEngine.Start(new Dictionary<string, string?> { ["Cache:CopyOnRead"] = "true" });
+        Warm(_copies, Load);
         Warm(_plain, Load);
         Warm(_eager, Load);
         Warm(_failSafe, Load);
@@ -47,7 +50,7 @@ public class ResilienceBenchmarks
             throw new InvalidOperationException("fail-safe did not answer the read with the database down.");
         }
 
-        foreach (var (engine, load) in new[] { (_plain, Load), (_eager, Load), (_failSafe, DatabaseDown) })
+        foreach (var (engine, load) in new[] { (_plain, Load), (_eager, Load), (_failSafe, DatabaseDown), (_copies, Load) })
         {
             if (!Read(engine, load).AsTask().GetAwaiter().GetResult().Hit)
             {
@@ -59,7 +62,7 @@ public class ResilienceBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        foreach (var engine in new[] { _plain, _eager, _failSafe })
+        foreach (var engine in new[] { _plain, _eager, _failSafe, _copies })
         {
             engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
@@ -73,6 +76,9 @@ public class ResilienceBenchmarks
 
     [Benchmark(Description = "fail-safe read, database down (STALE hit)")]
     public ValueTask<CacheRead<User>> FailSafeRead() => Read(_failSafe, DatabaseDown);
+
+    [Benchmark(Description = "hit, CopyOnRead (its own copy, through JSON)")]
+    public ValueTask<CacheRead<User>> HitWithCopy() => Read(_copies, Load);
 
     private static ValueTask<CacheRead<User>> Read(BenchmarkEngine engine, Func<BenchmarkEngine, CancellationToken, Task<User?>> load) =>
         engine.Cache.GetAsync(Key, engine, load);

@@ -19,6 +19,18 @@ internal static class CacheJson
     public static JsonSerializerOptions Options => s_options;
 
     /// <summary>The size of <paramref name="value"/>'s JSON without indentation, in UTF-8 bytes: what a distributed store holds of it.</summary>
+    /// <summary>A deep copy of <paramref name="value"/>, through its JSON (what a Redis store hands every reader anyway).</summary>
+    internal static object Copy(object value)
+    {
+        var type = value.GetType();
+        return JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, type, s_compact), type, s_compact)
+            ?? throw new InvalidOperationException($"{type.Name} did not read back from its JSON");
+    }
+
+    /// <summary>A fingerprint of <paramref name="value"/>'s JSON now: two readings differ when a member changed in between.</summary>
+    internal static int Fingerprint(object value) =>
+        string.GetHashCode(JsonSerializer.Serialize(value, value.GetType(), s_compact), StringComparison.Ordinal);
+
     internal static int CompactSize(object value) =>
         JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), s_compact).Length;
 

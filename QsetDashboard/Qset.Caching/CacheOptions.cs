@@ -129,6 +129,23 @@ public sealed class CacheOptions
     /// </summary>
     public double EagerRefreshThreshold { get; set; }
 
+    /// <summary>
+    /// Safe copies: every read hands out its own copy of the cached value (made through its JSON), so that code that
+    /// changes what it read cannot change what the cache holds for the next reader. Off by default (the memory store and
+    /// a Hybrid node's L1 share one instance between readers: treat it as read-only); a Redis read is a copy anyway.
+    /// </summary>
+    public bool CopyOnRead { get; set; }
+
+    /// <summary>Safe copies for these entity types only (their cache names, <c>Book</c> or <c>ShopDb:Order</c>), when <see cref="CopyOnRead"/> is off.</summary>
+    public IList<string> CopyOnReadTypes { get; } = [];
+
+    /// <summary>
+    /// Checks, on each hit, that a shared cached value still matches what was cached (its JSON), and reports one that
+    /// code changed after reading it (an <c>ERROR</c> and a warning naming the key) and drops it. A JSON write per hit:
+    /// for Development, not production.
+    /// </summary>
+    public bool CheckCachedValues { get; set; }
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }

@@ -181,6 +181,16 @@ internal sealed partial class CacheRecorder
         }
     }
 
+    /// <summary>An <c>ERROR</c> for a cached value some code changed after reading it, and a warning in the log whatever the event level.</summary>
+    internal void RecordMutated(string key, string entityType, string detail)
+    {
+        Record(CacheEventKind.Error, key, entityType, detail: detail);
+        Mutated(_logger, key, detail);
+    }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Cached value changed after it was cached, key={Key}: {Detail}")]
+    private static partial void Mutated(ILogger logger, string key, string detail);
+
     [LoggerMessage(EventId = 1, Message = "CACHE {Kind} key={Key}")]
     private static partial void LogEvent(ILogger logger, LogLevel level, string kind, string key);
 

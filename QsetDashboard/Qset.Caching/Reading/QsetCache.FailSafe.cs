@@ -21,7 +21,7 @@ public sealed partial class QsetCache
         // The reason it was stored with: it already says until when (nothing is formatted per hit).
         _recorder.Record(CacheEventKind.Stale, entry.Key, policy.EntityType, elapsed, detail: entry.FailSafe);
         _recorder.Telemetry?.Stale(policy.EntityType);
-        return new CacheRead<T>(value, true, elapsed) { StaleReason = entry.FailSafe };
+        return new CacheRead<T>(GuardsValues ? Hand(entry.Key, policy.EntityType, value) : value, true, elapsed) { StaleReason = entry.FailSafe };
     }
 
     /// <summary>

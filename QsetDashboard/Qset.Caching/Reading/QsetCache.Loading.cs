@@ -33,7 +33,7 @@ public sealed partial class QsetCache
             }
 
             _recorder.Record(CacheEventKind.Hit, key, policy.EntityType, elapsed);
-            return new CacheRead<T>(cached, true, elapsed);
+            return new CacheRead<T>(GuardsValues ? Hand(key, policy.EntityType, cached) : cached, true, elapsed);
         }
 
         return await MissAsync(key, state, load, policy, started, entry, cancellationToken).ConfigureAwait(false);
@@ -110,7 +110,7 @@ public sealed partial class QsetCache
             _recorder.Telemetry?.Miss(entityType, duration);
         }
 
-        return new CacheRead<T>(value, hit, duration) { StaleReason = stale };
+        return new CacheRead<T>(GuardsValues && value is not null ? Hand(key, entityType, value) : value, hit, duration) { StaleReason = stale };
     }
 
     private async Task<(T? Value, bool Hit, string? Stale)> LoadOnceAsync<T, TState>(
@@ -231,6 +231,8 @@ public sealed partial class QsetCache
                     {
                         _shelf.Keep(entry, ticket);
                     }
+
+                    Fingerprint(value);
 
                     _recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
                         result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);

@@ -35,6 +35,7 @@ public sealed partial class QsetCache
         _options = options.Value;
         _shelf = new FailSafeShelf(_options, timeProvider);
         _eagerRefresh = _options.EagerRefreshThreshold;
+        ConfigureCopies(_options);
     }
 
     private readonly double _eagerRefresh;
@@ -129,7 +130,7 @@ public sealed partial class QsetCache
                 RefreshWhenDue(key, state, load, policy, entry, checkedAtTicks);
             }
 
-            return new ValueTask<CacheRead<T>>(new CacheRead<T>(cached, true, TimeSpan.Zero));
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(GuardsValues ? Hand(key, policy.EntityType, cached) : cached, true, TimeSpan.Zero));
         }
 
         return MissAsync(key, state, load, policy, _timeProvider.GetTimestamp(), entry, cancellationToken);
