@@ -146,6 +146,13 @@ public sealed class CacheOptions
     /// </summary>
     public bool CheckCachedValues { get; set; }
 
+    /// <summary>
+    /// Redis and Hybrid: one database read per key across nodes. A node that misses a key takes a lease on its read in
+    /// Redis; the others that miss it meanwhile wait up to this long for its populate, then read the database
+    /// themselves (a holder that dies releases it by expiry). Zero: one read per key per node only.
+    /// </summary>
+    public TimeSpan DistributedLoadWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>This node's name in a Hybrid cluster; unique per process by default.</summary>
     public string NodeId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Random.Shared.Next(0x1000, 0xFFFF):x4}";
 }
@@ -217,6 +224,11 @@ internal sealed class CacheOptionsValidator (string section) : IValidateOptions<
         {
             failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"{section}:EagerRefreshThreshold must be 0 (off) or between 0 and 1 exclusive, such as 0.8 (got {options.EagerRefreshThreshold})."));
+        }
+
+        if (options.DistributedLoadWait < TimeSpan.Zero || options.DistributedLoadWait > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{section}:DistributedLoadWait must be between 00:00:00 (off) and 00:01:00, such as 00:00:02 (got {options.DistributedLoadWait}).");
         }
 
         if (options.FactorySoftTimeout < TimeSpan.Zero || options.FactorySoftTimeout > TimeSpan.FromMinutes(10))

@@ -192,9 +192,29 @@ public sealed partial class QsetCache
         using var activity = QsetTelemetry.Source.StartActivity(QsetTelemetry.LoadActivity);
         activity?.SetTag(QsetTelemetry.KeyTag, key);
         activity?.SetTag(QsetTelemetry.EntityTypeTag, entityType);
+        var leading = false;
         try
         {
             var ticket = taken ?? await _store.BeginPopulateAsync(key).ConfigureAwait(false);
+            if (_loads.Wait > TimeSpan.Zero)
+            {
+                // One read per key across nodes: another node's read of it under way is waited for, not repeated.
+                if (await _loads.TryLeadAsync(key).ConfigureAwait(false) is { } holder)
+                {
+                    if (await WaitForAnotherNodeAsync<T>(key, holder).ConfigureAwait(false) is { } landed)
+                    {
+                        _recorder.Record(CacheEventKind.Miss, key, entityType,
+                            detail: $"node {holder} read it from the database for the cluster: this node took its populate");
+                        owner.TrySetResult(landed.FailSafe is null ? landed.Value : new FailSafeValue(landed.Value, landed.FailSafe));
+                        return;
+                    }
+                }
+                else
+                {
+                    leading = true;
+                }
+            }
+
             _recorder.Counters.CountDbQuery();
             var stamps = _versions.Capture(policy.DependsOn);
             using var read = CacheContext.BeginLoad();
@@ -281,6 +301,37 @@ public sealed partial class QsetCache
         finally
         {
             _inflight.TryRemove(new KeyValuePair<(string, Type), Task<object?>>(slot, owner.Task));
+            if (leading)
+            {
+                // After the populate, so that the nodes waiting find it; not awaited: the read has its answer.
+                _ = _loads.ReleaseAsync(key).AsTask();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits, up to <see cref="IDistributedLoads.Wait"/>, for the populate of the node reading <paramref name="key"/> for
+    /// the cluster: the entry once it is there; null when the wait is over, or the node gave up its lease without one
+    /// (its read failed), and this node reads the database itself (under the ticket it took before the wait).
+    /// </summary>
+    private async Task<CacheEntry?> WaitForAnotherNodeAsync<T>(string key, string holder)
+        where T : class
+    {
+        var started = _timeProvider.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(2);
+        while (true)
+        {
+            await Task.Delay(pause, _timeProvider).ConfigureAwait(false);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+            if (await _store.GetAsync(key).ConfigureAwait(false) is { Value: T } entry && !IsStale(entry))
+            {
+                return entry;
+            }
+
+            if (_timeProvider.GetElapsedTime(started) >= _loads.Wait || !await _loads.IsHeldAsync(key).ConfigureAwait(false))
+            {
+                return await _store.GetAsync(key).ConfigureAwait(false) is { Value: T } last && !IsStale(last) ? last : null;
+            }
         }
     }
 

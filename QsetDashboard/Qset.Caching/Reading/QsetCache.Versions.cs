@@ -12,6 +12,7 @@ public sealed partial class QsetCache
         : this(selection.Store, selection.Synchronous, recorder, options, timeProvider, feeds)
     {
         _versions = versions;
+        _loads = selection.Loads;
     }
 
     /// <summary>The per-table version counters.</summary>

@@ -39,6 +39,7 @@ public sealed partial class QsetCache
     }
 
     private readonly double _eagerRefresh;
+    private readonly IDistributedLoads _loads = NoDistributedLoads.Instance;
 
     private readonly FailSafeShelf _shelf;
 

@@ -49,6 +49,39 @@ internal interface IConfirmsInvalidations
     ValueTask ConfirmInvalidationsAsync(CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// One database read per key across the nodes that share a store: a lease on the read of a key, taken by the node that
+/// reads it; the others wait for its populate.
+/// </summary>
+internal interface IDistributedLoads
+{
+    /// <summary>How long a node waits for another's read of a key before it reads the database itself; zero when off.</summary>
+    TimeSpan Wait { get; }
+
+    /// <summary>Takes the lease on the read of <paramref name="key"/>; null when this node holds it (or none can be taken), else the holder's id.</summary>
+    ValueTask<string?> TryLeadAsync(string key);
+
+    /// <summary>True while some node holds the lease on the read of <paramref name="key"/>.</summary>
+    ValueTask<bool> IsHeldAsync(string key);
+
+    /// <summary>Ends this node's lease on the read of <paramref name="key"/>.</summary>
+    ValueTask ReleaseAsync(string key);
+}
+
+/// <summary>A store of one node: every read is this node's own.</summary>
+internal sealed class NoDistributedLoads : IDistributedLoads
+{
+    public static readonly NoDistributedLoads Instance = new();
+
+    public TimeSpan Wait => TimeSpan.Zero;
+
+    public ValueTask<string?> TryLeadAsync(string key) => new((string?)null);
+
+    public ValueTask<bool> IsHeldAsync(string key) => new(false);
+
+    public ValueTask ReleaseAsync(string key) => ValueTask.CompletedTask;
+}
+
 /// <summary>The nodes that share the cache, for the dashboard.</summary>
 internal interface ICacheNodes
 {

@@ -21,6 +21,9 @@ internal sealed record StoreSelection(
     ICacheNodes Nodes,
     IHostedService Heartbeat)
 {
+    /// <summary>One database read per key across the nodes that share the store; a store of one node reads for itself.</summary>
+    public IDistributedLoads Loads { get; init; } = NoDistributedLoads.Instance;
+
     /// <summary>The selection for the configured backend.</summary>
     public static StoreSelection ForBackend(IServiceProvider services)
     {
@@ -31,11 +34,17 @@ internal sealed record StoreSelection(
             case CacheBackend.Redis:
                 var redis = services.GetRequiredService<RedisCacheStore>();
                 return new(redis, redis, null, redis, LocalOnly.Instance, redis,
-                    new ThisNodeOnly(redis, redis, holdsLocally: false, options.NodeId, time), NoHeartbeat.Instance);
+                    new ThisNodeOnly(redis, redis, holdsLocally: false, options.NodeId, time), NoHeartbeat.Instance)
+                {
+                    Loads = new RedisLoads(services.GetRequiredService<RedisConnection>(), options),
+                };
             case CacheBackend.Hybrid:
                 var hybrid = services.GetRequiredService<HybridCacheStore>();
                 var directory = services.GetRequiredService<NodeDirectory>();
-                return new(hybrid, hybrid, null, hybrid, hybrid, hybrid, directory, directory);
+                return new(hybrid, hybrid, null, hybrid, hybrid, hybrid, directory, directory)
+                {
+                    Loads = new RedisLoads(services.GetRequiredService<RedisConnection>(), options),
+                };
             default:
                 var memory = services.GetRequiredService<MemoryCacheStore>();
                 return new(memory, memory, memory, LocalOnly.Instance, LocalOnly.Instance, new AlwaysHealthy(memory),

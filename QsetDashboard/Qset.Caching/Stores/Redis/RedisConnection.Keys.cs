@@ -41,6 +41,9 @@ internal sealed partial class RedisConnection
     /// <summary>The index of live keys in <paramref name="epoch"/> scored by the size of their value's JSON: the listing by size.</summary>
     public RedisKey SizeIndexKey(long epoch) => $"{IndexPrefix}{epoch}:size";
 
+    /// <summary>The lease of the node that reads <paramref name="key"/> from the database for the cluster now.</summary>
+    public RedisKey LoadLeaseKey(string key) => $"{Prefix}load:{key}";
+
     /// <summary>The lease of the node that follows <paramref name="database"/>'s change feed for the cluster.</summary>
     public RedisKey FeedLeaseKey(string database) => $"{Prefix}feed:{database}:lease";
 

@@ -55,6 +55,9 @@ internal static class RedisScripts
     /// <summary>Scripts/scan-live.lua.</summary>
     public static readonly string ScanLive = Load("scan-live");
 
+    /// <summary>Scripts/load-release.lua.</summary>
+    public static readonly string LoadRelease = Load("load-release");
+
     /// <summary>Scripts/feed-lease.lua.</summary>
     public static readonly string FeedLease = Load("feed-lease");
 
