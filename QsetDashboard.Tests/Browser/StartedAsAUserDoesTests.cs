@@ -17,6 +17,7 @@ public sealed class ReadmeCommandTests(ChromiumFixture chromium) : IClassFixture
         await app.WaitForOutputAsync("Hosting environment: Production");
         await WorkingDashboard.AssertAsync(chromium.Browser, app);
         await OutsideWriterInTheBrowser.AssertAsync(chromium.Browser, app);
+        await DatabaseDownInTheBrowser.AssertAsync(chromium.Browser, app);
         Assert.DoesNotContain("Static Web Assets are not enabled", app.Output, StringComparison.Ordinal);
     }
 }

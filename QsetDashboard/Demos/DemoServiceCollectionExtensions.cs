@@ -5,7 +5,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the demo scenarios.</summary>
 public static class DemoServiceCollectionExtensions
 {
-    /// <summary>Adds the seed's three runs, the key-clash scenario, automatic invalidation, the outside writer, QuerySets, the race lab and the catalog.</summary>
+    /// <summary>Adds the seed's three runs, the key-clash scenario, automatic invalidation, the outside writer, the database going down, QuerySets, the race lab and the catalog.</summary>
     public static IServiceCollection AddQsetDemos(this IServiceCollection services)
     {
         services.AddSingleton<DemoScenario, SimpleDemo>();
@@ -14,6 +14,7 @@ public static class DemoServiceCollectionExtensions
         services.AddSingleton<DemoScenario, ClashDemo>();
         services.AddSingleton<DemoScenario, SignalsDemo>();
         services.AddSingleton<DemoScenario, OutsideWriterDemo>();
+        services.AddSingleton<DemoScenario, DatabaseDownDemo>();
         services.AddSingleton<DemoScenario, QuerySetsDemo>();
         services.AddSingleton<DemoScenario, RaceLabDemo>();
         services.AddSingleton<DemoCatalog>();

@@ -28,6 +28,12 @@ public sealed record CacheReadPolicy(string EntityType, IReadOnlyList<TableDepen
     /// </summary>
     public TimeSpan? HardTimeout { get; init; }
 
+    /// <summary>
+    /// How long a value fail-safe served is served again before the database is asked once more; null:
+    /// <see cref="CacheOptions.FailSafeThrottle"/>.
+    /// </summary>
+    public TimeSpan? FailSafeThrottle { get; init; }
+
     private static class ByIdPolicy<T>
     {
         public static readonly CacheReadPolicy Value = new(
