@@ -157,4 +157,13 @@ public sealed class PostgresContractTests(PostgresServer server)
         Assert.Equal("bottom", (await host.Entities.ReadAsync<Shelf>([shelf])).Value!.Name);
         Assert.Equal("returned", (await host.Entities.ReadAsync<Loan>([3, "Doe, Jane"])).Value!.Note);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnInsertWithADatabaseGeneratedKey_IsInvalidatedUnderTheKeyTheDatabaseGave(bool inTransaction)
+    {
+        await using var host = await EngineOnlyHost.StartAsync(postgres: await server.CreateDatabaseAsync());
+        await Invalidation.GeneratedKeyTests.AssertNamedByItsGeneratedKeyAsync(host, inTransaction);
+    }
 }

@@ -13,6 +13,9 @@ namespace Qset.Caching.Interceptors;
 /// </summary>
 internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pending, ContextNames contextNames) : SaveChangesInterceptor
 {
+    // Rows added with a key the database gives them (EF holds a temporary one until the save): named once it has.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<DbContext, List<(int Index, EntityEntry Entry, string Table, bool CallerInvalidates)>> _generated = new();
+
     /// <summary>The detail prefix of writes applied right after a SaveChanges outside any transaction.</summary>
     public const string SaveChangesCommitted = "SaveChanges committed";
 
@@ -82,6 +85,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
         var callerInvalidatesKeys = CallerInvalidatedKeys.AreLeftToCaller(context);
         var names = contextNames.Of(context);
         List<TableWrite> writes = [];
+        List<(int Index, EntityEntry Entry, string Table, bool CallerInvalidates)>? generated = null;
         foreach (var entry in context.ChangeTracker.Entries())
         {
             if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
@@ -92,10 +96,25 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             var table = names.NameOf(entry.Metadata);
             var rowKey = ByIdKey(entry, table);
             var key = callerInvalidatesKeys ? null : rowKey;
+            if (entry.State == EntityState.Added && KeyProperties(entry) is { } properties && properties.Any(p => entry.Property(p.Name).IsTemporary))
+            {
+                // Named after the save, when the database has given the row its key; before it, EF's is a placeholder.
+                generated ??= [];
+                generated.Add((writes.Count, entry, table, callerInvalidatesKeys));
+            }
 
             // A row whose key cannot be named (an owned type nested under a collection) makes every by-id entry of its table stale.
             var bulk = !callerInvalidatesKeys && key is null;
             writes.Add(new TableWrite(table, key, $"{table} {Verb(entry)}", bulk, rowKey));
+        }
+
+        if (generated is null)
+        {
+            _generated.Remove(context);
+        }
+        else
+        {
+            _generated.AddOrUpdate(context, generated);
         }
 
         pending.Begin(context, writes);
@@ -109,6 +128,17 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
         }
 
         var writes = pending.End(context, out var marked);
+        if (writes is not null && _generated.TryGetValue(context, out var generated))
+        {
+            _generated.Remove(context);
+            foreach (var (index, entry, table, callerInvalidates) in generated)
+            {
+                var rowKey = ByIdKey(entry, table);
+                var key = callerInvalidates ? null : rowKey;
+                writes[index] = writes[index] with { Key = key, RowKey = rowKey, Bulk = !callerInvalidates && key is null };
+            }
+        }
+
         try
         {
             if (writes is { Count: > 0 })
@@ -126,6 +156,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
     {
         if (context is not null)
         {
+            _generated.Remove(context);
             pending.End(context, out var marked);
             pending.Ended(marked);
         }
@@ -137,23 +168,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
     /// </summary>
     private static string? ByIdKey(EntityEntry entry, string table)
     {
-        var type = entry.Metadata;
-        IReadOnlyList<IProperty> properties;
-        if (type.FindOwnership() is { } ownership)
-        {
-            // Only one level up is known from this entry's own values; a deeper owner's key is a key of the middle type.
-            if (ownership.PrincipalEntityType.FindOwnership() is not null)
-            {
-                return null;
-            }
-
-            properties = ownership.Properties;
-        }
-        else if (type.FindPrimaryKey() is { } primaryKey)
-        {
-            properties = primaryKey.Properties;
-        }
-        else
+        if (KeyProperties(entry) is not { } properties)
         {
             return null;
         }
@@ -171,6 +186,19 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
         }
 
         return CacheKeys.For(table, values);
+    }
+
+    /// <summary>The properties whose values name <paramref name="entry"/>'s by-id key (see <see cref="ByIdKey"/>); null when none do.</summary>
+    private static IReadOnlyList<IProperty>? KeyProperties(EntityEntry entry)
+    {
+        var type = entry.Metadata;
+        if (type.FindOwnership() is { } ownership)
+        {
+            // Only one level up is known from this entry's own values; a deeper owner's key is a key of the middle type.
+            return ownership.PrincipalEntityType.FindOwnership() is null ? ownership.Properties : null;
+        }
+
+        return type.FindPrimaryKey()?.Properties;
     }
 
     private static string Verb(EntityEntry entry) => entry.State switch
