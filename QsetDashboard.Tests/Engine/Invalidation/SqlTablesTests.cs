@@ -7,17 +7,18 @@ namespace QsetDashboard.Tests.Engine.Invalidation;
 public sealed class SqlTablesTests
 {
     [Theory]
-    [InlineData("UPDATE Users SET Name = 'x'", "UPDATE", "Users")]
-    [InlineData("UPDATE \"Users\" AS \"u\" SET \"Name\" = @p", "UPDATE", "Users")]
-    [InlineData("update or ignore [Users] set Name = 1", "UPDATE", "Users")]
-    [InlineData("INSERT INTO main.\"Teams\" (Id, Name) VALUES (1, 'a')", "INSERT", "Teams")]
-    [InlineData("INSERT OR REPLACE INTO `Teams` VALUES (1, 'a')", "INSERT", "Teams")]
-    [InlineData("REPLACE INTO Teams VALUES (1, 'a')", "REPLACE", "Teams")]
-    [InlineData("DELETE FROM \"Users\" AS \"u\" WHERE \"u\".\"Id\" = 1", "DELETE", "Users")]
-    [InlineData("-- a comment: UPDATE Teams\nDELETE FROM Users", "DELETE", "Users")]
-    public void Written_FindsTheTargetTable(string sql, string verb, string table)
+    [InlineData("UPDATE Users SET Name = 'x'", "UPDATE", "Users", null)]
+    [InlineData("UPDATE \"Users\" AS \"u\" SET \"Name\" = @p", "UPDATE", "Users", null)]
+    [InlineData("update or ignore [Users] set Name = 1", "UPDATE", "Users", null)]
+    [InlineData("INSERT INTO main.\"Teams\" (Id, Name) VALUES (1, 'a')", "INSERT", "Teams", "main")]
+    [InlineData("INSERT OR REPLACE INTO `Teams` VALUES (1, 'a')", "INSERT", "Teams", null)]
+    [InlineData("REPLACE INTO Teams VALUES (1, 'a')", "REPLACE", "Teams", null)]
+    [InlineData("DELETE FROM \"Users\" AS \"u\" WHERE \"u\".\"Id\" = 1", "DELETE", "Users", null)]
+    [InlineData("-- a comment: UPDATE Teams\nDELETE FROM Users", "DELETE", "Users", null)]
+    [InlineData("UPDATE audit.\"Products\" SET x = 1", "UPDATE", "Products", "audit")]
+    public void Written_FindsTheTargetTable(string sql, string verb, string table, string? schema)
     {
-        Assert.Equal([(verb, table)], SqlTables.Written(sql));
+        Assert.Equal([(verb, table, schema)], SqlTables.Written(sql));
     }
 
     [Theory]
@@ -33,7 +34,7 @@ public sealed class SqlTablesTests
     public void Written_FindsEveryStatementsTarget_Once()
     {
         Assert.Equal(
-            [("UPDATE", "Users"), ("DELETE", "Teams")],
+            [("UPDATE", "Users", (string?)null), ("DELETE", "Teams", null)],
             SqlTables.Written("UPDATE Users SET Name = 'a'; DELETE FROM Teams; UPDATE users SET Name = 'b';"));
     }
 
@@ -41,7 +42,7 @@ public sealed class SqlTablesTests
     public void Read_FindsFromAndJoinTables()
     {
         Assert.Equal(
-            ["Users", "Teams"],
+            [("Users", (string?)null), ("Teams", null)],
             SqlTables.Read("SELECT u.Name FROM \"Users\" AS u INNER JOIN Teams t ON t.Id = u.Id WHERE u.Id IN (SELECT Id FROM Users)"));
     }
 

@@ -213,19 +213,17 @@ public sealed class PostgresFeedTests(PostgresServer server)
         public string Name { get; set; } = "";
     }
 
-    [Fact]
-    public async Task TablesOfOneNameInTwoSchemas_AreFollowedApart_AChangeToOneLeavesTheOther()
+    /// <summary>An engine over <see cref="TwoSchemasDb"/> on a fresh database, a row of each table written.</summary>
+    private async Task<(ServiceProvider Provider, string Database)> TwoSchemasAsync(bool watch)
     {
         var database = await server.CreateDatabaseAsync();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddDbContextFactory<TwoSchemasDb>((sp, o) => o.UseNpgsql(database).UseQsetCache(sp));
         services.AddQsetCache(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["WatchDatabase"] = "true" }).Build());
-        await using var provider = services.BuildServiceProvider();
-        T Get<T>()
-            where T : notnull => provider.GetRequiredService<T>();
-        await using (var db = await Get<IDbContextFactory<TwoSchemasDb>>().CreateDbContextAsync())
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["WatchDatabase"] = watch ? "true" : "false" }).Build());
+        var provider = services.BuildServiceProvider();
+        await using (var db = await provider.GetRequiredService<IDbContextFactory<TwoSchemasDb>>().CreateDbContextAsync())
         {
             await db.Database.EnsureCreatedAsync();
             db.ShopItems.Add(new ShopItem { Id = 1, Name = "shop" });
@@ -233,25 +231,51 @@ public sealed class PostgresFeedTests(PostgresServer server)
             await db.SaveChangesAsync();
         }
 
-        var watch = Get<DatabaseWatch>();
+        return (provider, database);
+    }
+
+    [Fact]
+    public async Task TablesOfOneNameInTwoSchemas_AreFollowedApart_AChangeToOneLeavesTheOther()
+    {
+        var (provider, database) = await TwoSchemasAsync(watch: true);
+        await using var _ = provider;
+        var watch = provider.GetRequiredService<DatabaseWatch>();
         await watch.StartAsync(CancellationToken.None);
         try
         {
-            Assert.Equal(DatabaseFeedState.Live, Get<QsetCache>().GetStats().Feed.State);
-            var entities = Get<EntityCache<TwoSchemasDb>>();
+            Assert.Equal(DatabaseFeedState.Live, provider.GetRequiredService<QsetCache>().GetStats().Feed.State);
+            var entities = provider.GetRequiredService<EntityCache<TwoSchemasDb>>();
             await entities.ReadAsync<ShopItem>([1]);
             await entities.ReadAsync<AuditItem>([1]);
 
             await OutsideWriter.PostgresAsync(database, """UPDATE audit."Items" SET "Name" = 'changed' WHERE "Id" = 1""");
 
-            await Eventually.TrueAsync(async () => await Get<ICacheBrowser>().PeekAsync("TwoSchemasDb:AuditItem.1") is null, "the feed invalidated audit.Items row 1");
+            await Eventually.TrueAsync(async () => await provider.GetRequiredService<ICacheBrowser>().PeekAsync("TwoSchemasDb:AuditItem.1") is null, "the feed invalidated audit.Items row 1");
             Assert.True((await entities.ReadAsync<ShopItem>([1])).Hit, "shop.Items row 1 was not touched");
-            var invalidate = Assert.Single(Get<EventJournal>().ReadAfter(0), e => e.Kind == CacheEventKind.Invalidate && e.Source == "database");
+            var invalidate = Assert.Single(provider.GetRequiredService<EventJournal>().ReadAfter(0), e => e.Kind == CacheEventKind.Invalidate && e.Source == "database");
             Assert.Contains("audit.Items row 1 changed", invalidate.Detail, StringComparison.Ordinal);
         }
         finally
         {
             await watch.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task RawSqlToASchemaQualifiedTable_InvalidatesThatSchemasTable_NotTheOneOfTheSameNameInAnother()
+    {
+        var (provider, _) = await TwoSchemasAsync(watch: false);
+        await using var __ = provider;
+        var entities = provider.GetRequiredService<EntityCache<TwoSchemasDb>>();
+        await entities.ReadAsync<ShopItem>([1]);
+        await entities.ReadAsync<AuditItem>([1]);
+
+        await using (var db = await provider.GetRequiredService<IDbContextFactory<TwoSchemasDb>>().CreateDbContextAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("""UPDATE audit."Items" SET "Name" = 'changed' WHERE "Id" = 1""");
+        }
+
+        Assert.False((await entities.ReadAsync<AuditItem>([1])).Hit, "audit.Items was written");
+        Assert.True((await entities.ReadAsync<ShopItem>([1])).Hit, "shop.Items has the same name, in another schema: untouched");
     }
 }

@@ -59,13 +59,18 @@ internal sealed class ContextNames(CacheTypes types)
 
         var tables = all.Where(e => e.GetTableName() is not null)
             .GroupBy(e => e.GetTableName()!, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.Select(e => names[e]).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.OrdinalIgnoreCase);
+            .ToDictionary(
+                g => g.Key,
+                g => g.GroupBy(e => e.GetSchema(), StringComparer.OrdinalIgnoreCase)
+                    .Select(s => new SchemaTable(s.Key, [.. s.Select(e => names[e]).Distinct(StringComparer.Ordinal)]))
+                    .ToArray(),
+                StringComparer.OrdinalIgnoreCase);
         return new ModelNames(prefix, names, tables);
     }
 }
 
 /// <summary>One model's names under one prefix.</summary>
-internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, string> names, Dictionary<string, string[]> tables)
+internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, string> names, Dictionary<string, SchemaTable[]> tables)
 {
     /// <summary>The prefix every name starts with.</summary>
     public string Prefix => prefix;
@@ -73,6 +78,28 @@ internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, 
     /// <summary>The name of <paramref name="type"/> (its owner's, for an owned type).</summary>
     public string NameOf(IReadOnlyEntityType type) => names.TryGetValue(type, out var name) ? name : prefix + type.ClrType.Name;
 
-    /// <summary>The names of the entity types stored in <paramref name="table"/>; the prefixed table name when the model has none.</summary>
-    public IReadOnlyList<string> EntitiesOf(string table) => tables.TryGetValue(table, out var entities) ? entities : [prefix + table];
+    /// <summary>
+    /// The names of the entity types stored in <paramref name="table"/> of <paramref name="schema"/> as SQL names it
+    /// (null: unqualified, so any schema's); the prefixed table name when the model has none there. A model's table in
+    /// the default schema (none given) matches any schema: the connection decides which that is, so it counts as the one
+    /// named (more invalidation than needed, never less).
+    /// </summary>
+    public IReadOnlyList<string> EntitiesOf(string table, string? schema = null)
+    {
+        if (!tables.TryGetValue(table, out var inSchemas))
+        {
+            return [prefix + table];
+        }
+
+        var matching = inSchemas.Where(t => schema is null || t.Schema is null || string.Equals(t.Schema, schema, StringComparison.OrdinalIgnoreCase)).ToList();
+        return matching.Count switch
+        {
+            0 => [prefix + table],
+            1 => matching[0].Entities,
+            _ => [.. matching.SelectMany(t => t.Entities).Distinct(StringComparer.Ordinal)],
+        };
+    }
 }
+
+/// <summary>The entity names one model stores in a table of one schema (null: the default schema).</summary>
+internal sealed record SchemaTable(string? Schema, string[] Entities);

@@ -74,7 +74,7 @@ internal sealed class QueryCacheInterceptor(QsetCache cache, QueryIndex index, C
         }
 
         string[] tables = [.. SqlTables.Read(command.CommandText)
-            .SelectMany(t => names?.EntitiesOf(t) ?? [t])
+            .SelectMany(t => names?.EntitiesOf(t.Table, t.Schema) ?? [t.Table])
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)];
         var key = QueryKeys.For(fingerprint, tables);

@@ -131,7 +131,7 @@ internal sealed class BulkWriteInterceptor(PendingInvalidations pending, Context
         }
 
         List<TableWrite> writes = [];
-        foreach (var (verb, table) in SqlTables.Written(sql))
+        foreach (var (verb, table, schema) in SqlTables.Written(sql))
         {
             var what = source switch
             {
@@ -139,7 +139,7 @@ internal sealed class BulkWriteInterceptor(PendingInvalidations pending, Context
                 CommandSource.ExecuteDelete => $"ExecuteDelete on {table}",
                 _ => $"raw SQL {verb} on {table}",
             };
-            foreach (var entity in names?.EntitiesOf(table) ?? [table])
+            foreach (var entity in names?.EntitiesOf(table, schema) ?? [table])
             {
                 writes.Add(new TableWrite(entity, null, what, Bulk: true));
             }

@@ -14,46 +14,54 @@ internal static partial class SqlTables
 
     private static readonly HashSet<string> s_notTables = new(StringComparer.OrdinalIgnoreCase) { "SET", "OF", "NOWAIT", "SKIP", "ONLY" };
 
-    /// <summary>The tables <paramref name="sql"/> writes, with the statement's verb, in order of appearance.</summary>
-    public static IReadOnlyList<(string Verb, string Table)> Written(string? sql)
+    /// <summary>
+    /// The tables <paramref name="sql"/> writes, with the statement's verb and the schema it names (null when it names
+    /// none), in order of appearance.
+    /// </summary>
+    public static IReadOnlyList<(string Verb, string Table, string? Schema)> Written(string? sql)
     {
-        List<(string, string)> found = [];
+        List<(string, string, string?)> found = [];
         foreach (Match match in WriteTarget().Matches(Blank(sql)))
         {
-            var table = Unquote(match.Groups["name"].Value);
-            if (!s_notTables.Contains(table) && !found.Exists(f => string.Equals(f.Item2, table, StringComparison.OrdinalIgnoreCase)))
+            var (schema, table) = Split(match.Groups["name"].Value);
+            if (!s_notTables.Contains(table) && !found.Exists(f => Same(f.Item2, f.Item3, table, schema)))
             {
-                found.Add((match.Groups["verb"].Value.ToUpperInvariant(), table));
+                found.Add((match.Groups["verb"].Value.ToUpperInvariant(), table, schema));
             }
         }
 
         return found;
     }
 
-    /// <summary>The tables <paramref name="sql"/> reads, each once.</summary>
-    public static IReadOnlyList<string> Read(string? sql)
+    /// <summary>The tables <paramref name="sql"/> reads, each once, with the schema it names (null when none).</summary>
+    public static IReadOnlyList<(string Table, string? Schema)> Read(string? sql)
     {
-        List<string> found = [];
+        List<(string, string?)> found = [];
         foreach (Match match in ReadSource().Matches(Blank(sql)))
         {
-            var table = Unquote(match.Groups["name"].Value);
-            if (!s_notTables.Contains(table) && !found.Contains(table, StringComparer.OrdinalIgnoreCase))
+            var (schema, table) = Split(match.Groups["name"].Value);
+            if (!s_notTables.Contains(table) && !found.Exists(f => Same(f.Item1, f.Item2, table, schema)))
             {
-                found.Add(table);
+                found.Add((table, schema));
             }
         }
 
         return found;
     }
+
+    private static bool Same(string table, string? schema, string otherTable, string? otherSchema) =>
+        string.Equals(table, otherTable, StringComparison.OrdinalIgnoreCase) && string.Equals(schema, otherSchema, StringComparison.OrdinalIgnoreCase);
 
     private static string Blank(string? sql) => string.IsNullOrEmpty(sql) ? "" : CommentOrLiteral().Replace(sql, " ");
 
-    private static string Unquote(string name)
+    // schema.table: the table is the last part, the schema the one before it.
+    private static (string? Schema, string Table) Split(string name)
     {
-        // schema.table: the table is the last part.
         var parts = name.Split('.', StringSplitOptions.TrimEntries);
-        return parts[^1].Trim('"', '[', ']', '`');
+        return (parts.Length > 1 ? Unquote(parts[^2]) : null, Unquote(parts[^1]));
     }
+
+    private static string Unquote(string part) => part.Trim('"', '[', ']', '`');
 
     [GeneratedRegex("""--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'""", RegexOptions.Singleline)]
     private static partial Regex CommentOrLiteral();
