@@ -184,6 +184,33 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         await db.SaveChangesAsync();
     }
 
+    /// <summary>
+    /// Writes book <paramref name="id"/> titled <paramref name="title"/> through a context, an insert or an update: a
+    /// host's own write, whose key the interceptors invalidate after commit (on Hybrid, once every node dropped its copy).
+    /// </summary>
+    public async Task SaveBookAsync(int id, string title)
+    {
+        await using var db = NewContext();
+        if (await db.Books.FindAsync(id) is { } book)
+        {
+            book.Title = title;
+        }
+        else
+        {
+            db.Books.Add(new Book { Id = id, Title = title });
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Adds a shelf straight to the database: a row of a second table, with a key of another type.</summary>
+    public async Task AddShelfAsync(Guid id, string name)
+    {
+        await using var db = NewContext();
+        db.Shelves.Add(new Shelf { Id = id, Name = name });
+        await db.SaveChangesAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_hostedStarted)
