@@ -1,4 +1,5 @@
 using QsetDashboard.Data;
+using QsetDashboard.Tests.Engine;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Redis;
@@ -17,6 +18,22 @@ internal static class CachingResumes
                 Assert.Equal(name, (await host.Generic.GetAsync<User>(id))!.Name);
                 var again = await host.Generic.ReadAsync<User>(id);
                 Assert.Equal(name, again.Value?.Name);
+                return again.Hit;
+            },
+            () => $"{until}; events:\n   {host.DumpEvents()}",
+            timeoutMs);
+
+    /// <summary>
+    /// Reads book <paramref name="id"/> until a read is served from the cache again; every read on the way, from the
+    /// database or the cache, must give <paramref name="title"/>. <paramref name="until"/> says what is awaited.
+    /// </summary>
+    public static Task WithAsync(EngineOnlyHost host, int id, string title, string until, int timeoutMs = 10_000) =>
+        Eventually.TrueAsync(
+            async () =>
+            {
+                Assert.Equal(title, (await host.Entities.FindAsync<Book>(id))!.Title);
+                var again = await host.Entities.ReadAsync<Book>([id]);
+                Assert.Equal(title, again.Value?.Title);
                 return again.Hit;
             },
             () => $"{until}; events:\n   {host.DumpEvents()}",
