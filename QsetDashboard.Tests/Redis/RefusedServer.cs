@@ -1,5 +1,6 @@
 using Qset.Caching;
 using QsetDashboard.Data;
+using QsetDashboard.Tests.Engine;
 using QsetDashboard.Tests.Infrastructure;
 
 namespace QsetDashboard.Tests.Redis;
@@ -21,6 +22,25 @@ internal static class RefusedServer
 
         Assert.Equal(("Alice", false), (first.Value?.Name, first.Hit));
         Assert.Equal(("Jane", false), (second.Value?.Name, second.Hit));
+        var health = Assert.IsAssignableFrom<IReportsHealth>(host.Cache.Store);
+        Assert.True(health.IsDegraded, "the store reports the refusal as degraded");
+        Assert.Contains(why, health.HealthDescription, StringComparison.Ordinal);
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded && e.Detail!.Contains(why, StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Populate);
+        Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
+    }
+
+    /// <summary>As above, on an engine-only host: book 1 read, retitled through a context, and read again.</summary>
+    public static async Task AssertEveryReadGoesToTheDatabaseAsync(EngineOnlyHost host, string why)
+    {
+        await host.AddBookAsync(1, "Emma");
+
+        var first = await host.Entities.ReadAsync<Book>([1]);
+        await host.SaveBookAsync(1, "Persuasion");
+        var second = await host.Entities.ReadAsync<Book>([1]);
+
+        Assert.Equal(("Emma", false), (first.Value?.Title, first.Hit));
+        Assert.Equal(("Persuasion", false), (second.Value?.Title, second.Hit));
         var health = Assert.IsAssignableFrom<IReportsHealth>(host.Cache.Store);
         Assert.True(health.IsDegraded, "the store reports the refusal as degraded");
         Assert.Contains(why, health.HealthDescription, StringComparison.Ordinal);
