@@ -8,9 +8,12 @@ namespace QsetDashboard.Tests.Engine.Stores;
 /// </summary>
 internal static class StoreEntries
 {
-    /// <summary>Book <paramref name="id"/> titled <paramref name="title"/>, expiring at <paramref name="expires"/> (in five minutes by default).</summary>
-    public static CacheEntry Book(int id, string title, DateTimeOffset? expires = null) =>
-        Of($"Book.{id}", "Book", new Book { Id = id, Title = title }, expires);
+    /// <summary>
+    /// Book <paramref name="id"/> titled <paramref name="title"/>, expiring at <paramref name="expires"/> (in five minutes
+    /// by default), under <c>{entityType}.{id}</c>: <c>LibraryDb:Book</c> makes the entry EntityCache holds of the book.
+    /// </summary>
+    public static CacheEntry Book(int id, string title, DateTimeOffset? expires = null, string entityType = "Book") =>
+        Of($"{entityType}.{id}", entityType, new Book { Id = id, Title = title }, expires);
 
     /// <summary>Shelf number <paramref name="n"/> (its Guid made from it) named <paramref name="name"/>.</summary>
     public static CacheEntry Shelf(int n, string name, DateTimeOffset? expires = null) =>
