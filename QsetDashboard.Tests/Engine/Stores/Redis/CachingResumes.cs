@@ -1,28 +1,10 @@
-using QsetDashboard.Data;
-using QsetDashboard.Tests.Engine;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>After an outage or a refused server: reads go back to the cache, and none ever gives an old value.</summary>
 internal static class CachingResumes
 {
-    /// <summary>
-    /// Reads user <paramref name="id"/> until a read is served from the cache again; every read on the way, from the
-    /// database or the cache, must give <paramref name="name"/>. <paramref name="until"/> says what is awaited.
-    /// </summary>
-    public static Task WithAsync(EngineHost host, int id, string name, string until, int timeoutMs = 10_000) =>
-        Eventually.TrueAsync(
-            async () =>
-            {
-                Assert.Equal(name, (await host.Generic.GetAsync<User>(id))!.Name);
-                var again = await host.Generic.ReadAsync<User>(id);
-                Assert.Equal(name, again.Value?.Name);
-                return again.Hit;
-            },
-            () => $"{until}; events:\n   {host.DumpEvents()}",
-            timeoutMs);
-
     /// <summary>
     /// Reads book <paramref name="id"/> until a read is served from the cache again; every read on the way, from the
     /// database or the cache, must give <paramref name="title"/>. <paramref name="until"/> says what is awaited.
