@@ -176,11 +176,55 @@ public sealed class EngineOnlyHost : IAsyncDisposable
             return await db.Books.FindAsync([state.Id], ct);
         });
 
+    /// <summary>
+    /// As <see cref="GetBookAsync(string, int)"/>, the load awaiting <paramref name="afterRead"/> between its database read
+    /// and the populate: a read a test holds open (a gate), or slows as a network round trip would.
+    /// </summary>
+    public ValueTask<CacheRead<Book>> GetBookAsync(string key, int id, Func<Book?, CancellationToken, Task> afterRead) =>
+        Cache.GetAsync<Book, (EngineOnlyHost Host, int Id, Func<Book?, CancellationToken, Task> AfterRead)>(key, (this, id, afterRead), static async (state, ct) =>
+        {
+            Book? book;
+            await using (var db = state.Host.NewContext())
+            {
+                book = await db.Books.FindAsync([state.Id], ct);
+            }
+
+            await state.AfterRead(book, ct);
+            return book;
+        });
+
     /// <summary>Adds a book straight to the database.</summary>
     public async Task AddBookAsync(int id, string title)
     {
         await using var db = NewContext();
         db.Books.Add(new Book { Id = id, Title = title });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>
+    /// Writes book <paramref name="id"/> titled <paramref name="title"/> through a context, an insert or an update: a
+    /// host's own write, whose key the interceptors invalidate after commit (on Hybrid, once every node dropped its copy).
+    /// </summary>
+    public async Task SaveBookAsync(int id, string title)
+    {
+        await using var db = NewContext();
+        if (await db.Books.FindAsync(id) is { } book)
+        {
+            book.Title = title;
+        }
+        else
+        {
+            db.Books.Add(new Book { Id = id, Title = title });
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Adds a shelf straight to the database: a row of a second table, with a key of another type.</summary>
+    public async Task AddShelfAsync(Guid id, string name)
+    {
+        await using var db = NewContext();
+        db.Shelves.Add(new Shelf { Id = id, Name = name });
         await db.SaveChangesAsync();
     }
 

@@ -11,13 +11,14 @@ public sealed class RedisClusterCollection : ICollectionFixture<RedisCluster>
     /// <summary>A prefix that is a hash tag, as the README says a cluster needs: every key of the test in one slot.</summary>
     public static string TaggedPrefix() => $"{{t{Guid.NewGuid():N}}}:";
 
-    public static void Configure(Dictionary<string, string?> settings, RedisCluster cluster, string backend, string? prefix = null)
+    /// <summary>As <see cref="RedisCollection.Configure"/>, for the cluster: the settings under <paramref name="section"/>, a tagged prefix unless one is given.</summary>
+    public static void Configure(Dictionary<string, string?> settings, RedisCluster cluster, string backend, string? prefix = null, string section = "Cache")
     {
-        settings["Cache:Backend"] = backend;
-        settings["Cache:Redis"] = cluster.ConnectionString;
-        settings["Cache:RedisPrefix"] = prefix ?? TaggedPrefix();
+        settings[$"{section}:Backend"] = backend;
+        settings[$"{section}:Redis"] = cluster.ConnectionString;
+        settings[$"{section}:RedisPrefix"] = prefix ?? TaggedPrefix();
 
         // Generous for a loaded 2-core CI machine, as for the single server.
-        settings["Cache:RedisTimeout"] = "00:00:05";
+        settings[$"{section}:RedisTimeout"] = "00:00:05";
     }
 }

@@ -8,13 +8,17 @@ public sealed class RedisCollection : ICollectionFixture<RedisServer>
 {
     public const string Name = "redis";
 
-    public static void Configure(Dictionary<string, string?> settings, RedisServer redis, string backend, string? prefix = null)
+    /// <summary>
+    /// Points the settings under <paramref name="section"/> (the sample's <c>Cache</c>, or the <c>Qset</c> an
+    /// <see cref="Engine.EngineOnlyHost"/> binds) at <paramref name="redis"/>, with <paramref name="backend"/> and a prefix of the test's own.
+    /// </summary>
+    public static void Configure(Dictionary<string, string?> settings, RedisServer redis, string backend, string? prefix = null, string section = "Cache")
     {
-        settings["Cache:Backend"] = backend;
-        settings["Cache:Redis"] = redis.ConnectionString;
-        settings["Cache:RedisPrefix"] = prefix ?? $"t{Guid.NewGuid():N}:";
+        settings[$"{section}:Backend"] = backend;
+        settings[$"{section}:Redis"] = redis.ConnectionString;
+        settings[$"{section}:RedisPrefix"] = prefix ?? $"t{Guid.NewGuid():N}:";
 
         // Generous for a loaded 2-core CI machine; an outage is still noticed at once (commands fail fast).
-        settings["Cache:RedisTimeout"] = "00:00:05";
+        settings[$"{section}:RedisTimeout"] = "00:00:05";
     }
 }

@@ -1,35 +1,55 @@
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores;
 
 /// <summary>One contract, every store: Memory, Redis and Hybrid must behave alike to a caller.</summary>
 public abstract class StoreContractTests
 {
-    protected abstract Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null);
+    private static readonly Guid Fiction = new("5f0c7c39-7d7a-4d7e-9a43-1d2b0a6c0f11");
+
+    protected abstract Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null);
+
+    /// <summary>Books <paramref name="ids"/> added and read once each, so each is cached under its key.</summary>
+    private static async Task CachedBooksAsync(EngineOnlyHost host, params int[] ids)
+    {
+        foreach (var id in ids)
+        {
+            await host.AddBookAsync(id, $"book {id}");
+            await host.Entities.FindAsync<Book>(id);
+        }
+    }
+
+    /// <summary>The fiction shelf added and read once: an entry of a second type.</summary>
+    private static async Task<string> CachedShelfAsync(EngineOnlyHost host)
+    {
+        await host.AddShelfAsync(Fiction, "fiction");
+        await host.Entities.FindAsync<Shelf>(Fiction);
+        return host.Entities.KeyOf<Shelf>(Fiction);
+    }
 
     [Fact]
     public async Task Get_OfAnUnknownKey_IsNull()
     {
         await using var host = await StartAsync();
 
-        Assert.Null(await host.Cache.Store.GetAsync("User.404"));
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.404"));
     }
 
     [Fact]
     public async Task ReadTwice_MissPopulateThenHit_WithTheSameValue()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
 
-        var first = await host.Generic.ReadAsync<User>(1);
-        var second = await host.Generic.ReadAsync<User>(1);
+        var first = await host.Entities.ReadAsync<Book>([1]);
+        var second = await host.Entities.ReadAsync<Book>([1]);
 
         Assert.False(first.Hit);
         Assert.True(second.Hit);
-        Assert.Equal("Alice", second.Value!.Name);
+        Assert.Equal("Emma", second.Value!.Title);
         Assert.Equal(1, host.Cache.GetStats().Populates);
     }
 
@@ -37,16 +57,12 @@ public abstract class StoreContractTests
     public async Task CountAsync_IsExact_AsEntriesComeAndGo()
     {
         await using var host = await StartAsync();
-        for (var id = 1; id <= 3; id++)
-        {
-            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
-            await host.Generic.GetAsync<User>(id);
-        }
+        await CachedBooksAsync(host, 1, 2, 3);
 
         Assert.Equal(3, await host.Cache.Store.CountAsync());
         Assert.Equal(3, host.Cache.Store.Count);
 
-        await host.Cache.InvalidateAsync("User.2", "User");
+        await host.Cache.InvalidateAsync("LibraryDb:Book.2", "LibraryDb:Book");
         Assert.Equal(2, await host.Cache.Store.CountAsync());
 
         await host.Cache.FlushAsync();
@@ -57,35 +73,29 @@ public abstract class StoreContractTests
     public async Task CountNamespacesAsync_CountsEachEntityTypeExactly_AsEntriesComeAndGo()
     {
         await using var host = await StartAsync();
-        for (var id = 1; id <= 3; id++)
-        {
-            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
-            await host.Generic.GetAsync<User>(id);
-        }
-
-        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
-        await host.Generic.GetAsync<Team>(1);
+        await CachedBooksAsync(host, 1, 2, 3);
+        var shelf = await CachedShelfAsync(host);
 
         var counts = await host.Cache.Store.CountNamespacesAsync();
-        Assert.Equal(new Dictionary<string, int> { ["Team"] = 1, ["User"] = 3 }, counts!.ByType);
+        Assert.Equal(new Dictionary<string, int> { ["LibraryDb:Book"] = 3, ["LibraryDb:Shelf"] = 1 }, counts!.ByType);
 
-        await host.Cache.InvalidateAsync("User.3", "User");
-        await host.Cache.InvalidateAsync("Team.1", "Team");
-        Assert.Equal(new Dictionary<string, int> { ["User"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
-        Assert.Equal(["User.1", "User.2"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+        await host.Cache.InvalidateAsync("LibraryDb:Book.3", "LibraryDb:Book");
+        await host.Cache.InvalidateAsync(shelf, "LibraryDb:Shelf");
+        Assert.Equal(new Dictionary<string, int> { ["LibraryDb:Book"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(["LibraryDb:Book.1", "LibraryDb:Book.2"], (await host.Cache.Store.KeysOfTypeAsync("LibraryDb:Book")).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public async Task Invalidate_RemovesTheEntry_AndTheNextReadIsFresh()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
-        await host.Generic.GetAsync<Team>(1);
+        await host.AddBookAsync(1, "Emma");
+        await host.Entities.FindAsync<Book>(1);
 
-        await host.Generic.SetAsync(1, new Team { Name = "Ops" });
+        await host.SaveBookAsync(1, "Persuasion");
 
-        Assert.Null(await host.Cache.Store.GetAsync("Team.1"));
-        Assert.Equal("Ops", (await host.Generic.GetAsync<Team>(1))!.Name);
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.1"));
+        Assert.Equal("Persuasion", (await host.Entities.FindAsync<Book>(1))!.Title);
     }
 
     [Fact]
@@ -93,14 +103,14 @@ public abstract class StoreContractTests
     {
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        var ticket = await store.BeginPopulateAsync("User.1");
-        await store.InvalidateAsync("User.1");
+        var ticket = await store.BeginPopulateAsync("Book.1");
+        await store.InvalidateAsync("Book.1");
 
-        var result = await store.TryPopulateAsync(Entry("User.1", "stale"), ticket);
+        var result = await store.TryPopulateAsync(StoreEntries.Book(1, "stale"), ticket);
 
         Assert.False(result.Stored);
         Assert.Contains("invalidated", result.Reason, StringComparison.Ordinal);
-        Assert.Null(await store.GetAsync("User.1"));
+        Assert.Null(await store.GetAsync("Book.1"));
     }
 
     [Fact]
@@ -108,13 +118,13 @@ public abstract class StoreContractTests
     {
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        var ticket = await store.BeginPopulateAsync("User.3");
+        var ticket = await store.BeginPopulateAsync("Book.3");
         await store.ClearAsync();
 
-        var result = await store.TryPopulateAsync(Entry("User.3", "stale"), ticket);
+        var result = await store.TryPopulateAsync(StoreEntries.Book(3, "stale"), ticket);
 
         Assert.False(result.Stored);
-        Assert.Null(await store.GetAsync("User.3"));
+        Assert.Null(await store.GetAsync("Book.3"));
     }
 
     [Fact]
@@ -122,15 +132,15 @@ public abstract class StoreContractTests
     {
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        var ticket = await store.BeginPopulateAsync("User.2");
+        var ticket = await store.BeginPopulateAsync("Book.2");
 
-        var result = await store.TryPopulateAsync(Entry("User.2", "Bob"), ticket);
+        var result = await store.TryPopulateAsync(StoreEntries.Book(2, "Emma"), ticket);
         var listed = Assert.Single(await store.ListAsync());
 
         Assert.True(result.Stored);
-        Assert.Equal("User.2", listed.Key);
-        Assert.Equal("User", listed.EntityType);
-        Assert.Equal("Bob", ((User)listed.Value).Name);
+        Assert.Equal("Book.2", listed.Key);
+        Assert.Equal("Book", listed.EntityType);
+        Assert.Equal("Emma", ((Book)listed.Value).Title);
         Assert.True(listed.AbsoluteExpiration > DateTimeOffset.UtcNow);
     }
 
@@ -138,10 +148,7 @@ public abstract class StoreContractTests
     public async Task Clear_RemovesEveryEntry()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "A" });
-        await host.Generic.SetAsync(2, new User { Name = "B" });
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.GetAsync<User>(2);
+        await CachedBooksAsync(host, 1, 2);
 
         var removed = await host.Cache.FlushAsync();
 
@@ -153,27 +160,24 @@ public abstract class StoreContractTests
     public async Task Flush_InvalidatesEachEntry_NamingItsType()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "A" });
-        await host.Generic.SetAsync(1, new Team { Name = "Blue" });
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.GetAsync<Team>(1);
+        await CachedBooksAsync(host, 1);
+        var shelf = await CachedShelfAsync(host);
 
         Assert.Equal(2, await host.Cache.FlushAsync());
 
         var flushed = host.Events().Where(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "flush").Select(e => (e.Key, e.EntityType));
-        Assert.Equal([("Team.1", "Team"), ("User.1", "User")], flushed.Order());
+        Assert.Equal([("LibraryDb:Book.1", "LibraryDb:Book"), (shelf, "LibraryDb:Shelf")], flushed.Order());
     }
 
     [Fact]
     public async Task Clear_OfManyMoreEntriesThanOneChunk_RemovesEveryOne_AndCountsEach_NamingEachOnceWhenItNamesThem()
     {
         const int Entries = 2_500;
-        await using var host = await StartAsync(s => s["Cache:Capacity"] = "5000");
+        await using var host = await StartAsync(s => s["Qset:Capacity"] = "5000");
         var store = host.Cache.Store;
         for (var id = 1; id <= Entries; id++)
         {
-            var entry = Entry($"User.{id}", $"user {id}");
-            Assert.True((await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key))).Stored);
+            Assert.True((await store.PopulateAsync(StoreEntries.Book(id, $"book {id}"))).Stored);
         }
 
         var removed = await store.ClearAsync();
@@ -182,50 +186,50 @@ public abstract class StoreContractTests
         if (removed.Entries.Count > 0)
         {
             Assert.Equal(Entries, removed.Entries.Select(r => r.Key).Distinct(StringComparer.Ordinal).Count());
-            Assert.All(removed.Entries, r => Assert.Equal("User", r.EntityType));
+            Assert.All(removed.Entries, r => Assert.Equal("Book", r.EntityType));
         }
 
         Assert.Equal(0, await store.CountAsync());
-        Assert.Null(await store.GetAsync("User.1"));
-        Assert.Null(await store.GetAsync($"User.{Entries}"));
-        Assert.Empty(await store.KeysOfTypeAsync("User"));
+        Assert.Null(await store.GetAsync("Book.1"));
+        Assert.Null(await store.GetAsync($"Book.{Entries}"));
+        Assert.Empty(await store.KeysOfTypeAsync("Book"));
     }
 
     [Fact]
     public async Task AfterAFlushOfMany_InvalidatingAKeyItRemoved_RemovesNothing()
     {
         // Redis leaves a big flush's values for a background reclaim; they are misses, so not there to invalidate.
-        await using var host = await StartAsync(s => s["Cache:Capacity"] = "1000");
+        await using var host = await StartAsync(s => s["Qset:Capacity"] = "1000");
         for (var id = 1; id <= CacheRecorder.OneByOne + 50; id++)
         {
-            await host.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+            await host.Cache.GetAsync<Book, int>($"Book.{id}", id, static (i, _) => Task.FromResult<Book?>(new Book { Id = i, Title = "t" }));
         }
 
         await host.Cache.FlushAsync();
 
-        Assert.False(await host.Cache.Store.InvalidateAsync("User.5"));
+        Assert.False(await host.Cache.Store.InvalidateAsync("Book.5"));
     }
 
     [Fact]
     public async Task Update_RacingReadsOfTheSameKey_NeverLeavesTheOldValueBehind()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "v0" });
+        await host.AddBookAsync(1, "v0");
 
         // Each round: the old value is cached everywhere, then an update races two readers. Whatever they were
         // served while it ran, once all three are done the cache must not hold the old value. (With L1 dropped
         // before L2, a reader copied the old L2 value into L1 between the two, and it stayed: issue #12.)
         for (var round = 1; round <= 100; round++)
         {
-            await host.Generic.GetAsync<User>(1);
-            await host.Generic.GetAsync<User>(1);
-            var update = Task.Run(async () => await host.Generic.SetAsync(1, new User { Name = $"v{round}" }));
-            var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () => await host.Generic.GetAsync<User>(1))).ToArray();
+            await host.Entities.FindAsync<Book>(1);
+            await host.Entities.FindAsync<Book>(1);
+            var update = Task.Run(async () => await host.SaveBookAsync(1, $"v{round}"));
+            var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () => await host.Entities.FindAsync<Book>(1))).ToArray();
             await Task.WhenAll([update, .. readers]);
 
-            var cached = await host.Cache.Store.GetAsync("User.1");
-            Assert.True(cached is null || ((User)cached.Value).Name == $"v{round}", $"round {round}: the cache kept {((User?)cached?.Value)?.Name}");
-            Assert.Equal($"v{round}", (await host.Generic.GetAsync<User>(1))!.Name);
+            var cached = await host.Cache.Store.GetAsync("LibraryDb:Book.1");
+            Assert.True(cached is null || ((Book)cached.Value).Title == $"v{round}", $"round {round}: the cache kept {((Book?)cached?.Value)?.Title}");
+            Assert.Equal($"v{round}", (await host.Entities.FindAsync<Book>(1))!.Title);
         }
     }
 
@@ -233,30 +237,26 @@ public abstract class StoreContractTests
     public async Task ABulkWriteOfATable_InvalidatesEveryHeldKeyOfThatTable_AndNoOther()
     {
         await using var host = await StartAsync();
-        for (var id = 1; id <= 5; id++)
-        {
-            await host.Generic.SetAsync(id, new User { Name = $"u{id}" });
-            await host.Generic.GetAsync<User>(id);
-        }
-
-        await host.Generic.SetAsync(1, new Team { Name = "Dev" });
-        await host.Generic.GetAsync<Team>(1);
-        Assert.Equal(["User.1", "User.2", "User.3", "User.4", "User.5"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+        await CachedBooksAsync(host, 1, 2, 3, 4, 5);
+        var shelf = await CachedShelfAsync(host);
+        Assert.Equal(
+            ["LibraryDb:Book.1", "LibraryDb:Book.2", "LibraryDb:Book.3", "LibraryDb:Book.4", "LibraryDb:Book.5"],
+            (await host.Cache.Store.KeysOfTypeAsync("LibraryDb:Book")).Order(StringComparer.Ordinal));
 
         await using (var db = host.NewContext())
         {
-            await db.Users.Where(u => u.Id <= 5).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "renamed"));
+            await db.Books.Where(b => b.Id <= 5).ExecuteUpdateAsync(b => b.SetProperty(x => x.Title, "renamed"));
         }
 
-        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("User"));
+        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("LibraryDb:Book"));
         for (var id = 1; id <= 5; id++)
         {
-            Assert.Null(await host.Cache.Store.GetAsync($"User.{id}"));
-            Assert.Equal("renamed", (await host.Generic.GetAsync<User>(id))!.Name);
+            Assert.Null(await host.Cache.Store.GetAsync($"LibraryDb:Book.{id}"));
+            Assert.Equal("renamed", (await host.Entities.FindAsync<Book>(id))!.Title);
         }
 
-        Assert.NotNull(await host.Cache.Store.GetAsync("Team.1"));
-        Assert.Equal(5, host.Events().Count(e => e.Kind == CacheEventKind.Invalidate && e.Key.StartsWith("User.", StringComparison.Ordinal) && e.Detail?.Contains("ExecuteUpdate", StringComparison.Ordinal) == true));
+        Assert.NotNull(await host.Cache.Store.GetAsync(shelf));
+        Assert.Equal(5, host.Events().Count(e => e.Kind == CacheEventKind.Invalidate && e.Key.StartsWith("LibraryDb:Book.", StringComparison.Ordinal) && e.Detail?.Contains("ExecuteUpdate", StringComparison.Ordinal) == true));
     }
 
     [Fact]
@@ -266,15 +266,12 @@ public abstract class StoreContractTests
         var store = host.Cache.Store;
         for (var id = 1; id <= 25; id++)
         {
-            await store.TryPopulateAsync(Entry($"User.{id}", $"u{id}"), await store.BeginPopulateAsync($"User.{id}"));
+            await store.PopulateAsync(StoreEntries.Book(id, $"b{id}"));
         }
 
-        for (var id = 1; id <= 3; id++)
+        for (var n = 1; n <= 3; n++)
         {
-            var team = new Team { Id = id, Name = $"t{id}" };
-            var now = DateTimeOffset.UtcNow;
-            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            await store.PopulateAsync(StoreEntries.Shelf(n, $"s{n}"));
         }
 
         List<string> seen = [];
@@ -292,11 +289,11 @@ public abstract class StoreContractTests
 
         Assert.Equal(28, seen.Count);
         Assert.Equal(28, seen.Distinct(StringComparer.Ordinal).Count());
-        var teams = await store.ListPageAsync(new CacheListQuery(100, EntityType: "Team"));
-        Assert.Equal(["Team.1", "Team.2", "Team.3"], teams.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
-        Assert.Null(teams.NextCursor);
-        var text = await AllAsync(store, new CacheListQuery(100, Text: "uSeR.1"));
-        Assert.Equal(["User.1", .. Enumerable.Range(10, 10).Select(i => $"User.{i}")], text.Order(StringComparer.Ordinal));
+        var shelves = await store.ListPageAsync(new CacheListQuery(100, EntityType: "Shelf"));
+        Assert.Equal(["Shelf.1", "Shelf.2", "Shelf.3"], shelves.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Null(shelves.NextCursor);
+        var text = await AllAsync(store, new CacheListQuery(100, Text: "bOoK.1"));
+        Assert.Equal(["Book.1", .. Enumerable.Range(10, 10).Select(i => $"Book.{i}")], text.Order(StringComparer.Ordinal));
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor")));
     }
 
@@ -309,7 +306,7 @@ public abstract class StoreContractTests
         var store = host.Cache.Store;
         for (var id = 1; id <= 40; id++)
         {
-            await store.TryPopulateAsync(Entry($"User.{id}", $"u{id}"), await store.BeginPopulateAsync($"User.{id}"));
+            await store.PopulateAsync(StoreEntries.Book(id, $"b{id}"));
         }
 
         List<string> seen = [];
@@ -325,7 +322,7 @@ public abstract class StoreContractTests
         }
         while (cursor is not null);
 
-        Assert.Equal(Enumerable.Range(1, 40).Select(i => $"User.{i}").Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => $"Book.{i}").Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -342,9 +339,9 @@ public abstract class StoreContractTests
         List<CacheEntry> entries = [];
         for (var id = 1; id <= 25; id++)
         {
-            var entry = Entry($"User.{id}", new string('x', id), now.AddSeconds(300 + (7 * id % 25 * 10)));
+            var entry = StoreEntries.Book(id, new string('x', id), now.AddSeconds(300 + (7 * id % 25 * 10)));
             entries.Add(entry);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            await store.PopulateAsync(entry);
         }
 
         IEnumerable<CacheEntry> Expected(IEnumerable<CacheEntry> held) => order == CacheOrder.Ttl
@@ -358,9 +355,9 @@ public abstract class StoreContractTests
         // Between two pages the key the cursor names goes, and one arrives that sorts after it.
         var cursorKey = first.Entries[^1].Key;
         await store.InvalidateAsync(cursorKey);
-        // Its size (a 9-letter name, a 2-digit id) and expiry fall between two others', and after the cursor's.
-        var arrived = Entry("User.99", new string('x', 9), now.AddSeconds(300 + 125));
-        await store.TryPopulateAsync(arrived, await store.BeginPopulateAsync(arrived.Key));
+        // Its size (a 9-letter title, a 2-digit id) and expiry fall between two others', and after the cursor's.
+        var arrived = StoreEntries.Book(99, new string('x', 9), now.AddSeconds(300 + 125));
+        await store.PopulateAsync(arrived);
         entries.Add(arrived);
 
         var rest = await AllAsync(store, new CacheListQuery(10, first.NextCursor, Order: order));
@@ -369,13 +366,11 @@ public abstract class StoreContractTests
             rest);
 
         // The filters apply in either order: one type, and text in any case.
-        var team = new Team { Id = 1, Name = "Dev" };
-        var teamEntry = new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(9), null);
-        await store.TryPopulateAsync(teamEntry, await store.BeginPopulateAsync(teamEntry.Key));
-        Assert.Equal(["Team.1"], await AllAsync(store, new CacheListQuery(10, EntityType: "Team", Order: order)));
+        await store.PopulateAsync(StoreEntries.Shelf(1, "fiction", now.AddMinutes(9)));
+        Assert.Equal(["Shelf.1"], await AllAsync(store, new CacheListQuery(10, EntityType: "Shelf", Order: order)));
         Assert.Equal(
-            Expected(entries.Where(e => e.Key != cursorKey && e.Key.StartsWith("User.1", StringComparison.Ordinal))).Select(e => e.Key),
-            await AllAsync(store, new CacheListQuery(3, Text: "uSeR.1", Order: order)));
+            Expected(entries.Where(e => e.Key != cursorKey && e.Key.StartsWith("Book.1", StringComparison.Ordinal))).Select(e => e.Key),
+            await AllAsync(store, new CacheListQuery(3, Text: "bOoK.1", Order: order)));
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ListPageAsync(new CacheListQuery(10, "not a cursor", Order: order)));
     }
 
@@ -391,8 +386,7 @@ public abstract class StoreContractTests
         var expires = DateTimeOffset.UtcNow.AddMinutes(10);
         for (var id = 1; id <= 60; id++)
         {
-            var entry = Entry($"User.{id}", "same", expires);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", expires));
         }
 
         var all = await AllAsync(store, new CacheListQuery(7, Order: order));
@@ -410,14 +404,14 @@ public abstract class StoreContractTests
     public async Task Peek_SeesAHeldEntry_AndNothingElse_WithoutCountingARead()
     {
         await using var host = await StartAsync();
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await host.AddBookAsync(1, "Emma");
+        await host.Entities.FindAsync<Book>(1);
         var before = host.Cache.GetStats();
 
-        var held = await host.Cache.Store.PeekAsync("User.1");
-        var missing = await host.Cache.Store.PeekAsync("User.404");
+        var held = await host.Cache.Store.PeekAsync("LibraryDb:Book.1");
+        var missing = await host.Cache.Store.PeekAsync("LibraryDb:Book.404");
 
-        Assert.Equal("Alice", ((User)held!.Value).Name);
+        Assert.Equal("Emma", ((Book)held!.Value).Title);
         Assert.Null(missing);
         var after = host.Cache.GetStats();
         Assert.Equal((before.Hits, before.Misses), (after.Hits, after.Misses));
@@ -426,26 +420,21 @@ public abstract class StoreContractTests
     [Fact]
     public async Task AKeyStoredOverWithAnotherType_LeavesTheFirstTypesIndex_SoItsCountAndPagesAreExact()
     {
-        // A bare key (the simple style's "42") can hold a User, then a Team: the User index must not keep it.
+        // A bare key (a host's "42", which names no type) can hold a Book, then a Shelf: the Book index must not keep it.
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        var now = DateTimeOffset.UtcNow;
-        var user = new User { Id = 42, Name = "Alice" };
-        var team = new Team { Id = 42, Name = "Blue" };
-        CacheEntry asUser = new("42", "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
-        CacheEntry asTeam = new("42", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
 
-        Assert.True((await store.TryPopulateAsync(asUser, await store.BeginPopulateAsync("42"))).Stored);
-        Assert.True((await store.TryPopulateAsync(asTeam, await store.BeginPopulateAsync("42"))).Stored);
+        Assert.True((await store.PopulateAsync(StoreEntries.Of("42", "Book", new Book { Id = 42, Title = "Emma" }))).Stored);
+        Assert.True((await store.PopulateAsync(StoreEntries.Of("42", "Shelf", new Shelf { Id = Fiction, Name = "fiction" }))).Stored);
 
-        Assert.Empty(await store.KeysOfTypeAsync("User"));
-        Assert.Equal(["42"], await store.KeysOfTypeAsync("Team"));
-        Assert.Empty(await AllAsync(store, new CacheListQuery(10, EntityType: "User")));
-        Assert.Equal(["42"], await AllAsync(store, new CacheListQuery(10, EntityType: "Team")));
+        Assert.Empty(await store.KeysOfTypeAsync("Book"));
+        Assert.Equal(["42"], await store.KeysOfTypeAsync("Shelf"));
+        Assert.Empty(await AllAsync(store, new CacheListQuery(10, EntityType: "Book")));
+        Assert.Equal(["42"], await AllAsync(store, new CacheListQuery(10, EntityType: "Shelf")));
         if (await store.CountNamespacesAsync() is { } counts)
         {
-            Assert.Equal(0, counts.ByType.GetValueOrDefault("User"));
-            Assert.Equal(1, counts.ByType.GetValueOrDefault("Team"));
+            Assert.Equal(0, counts.ByType.GetValueOrDefault("Book"));
+            Assert.Equal(1, counts.ByType.GetValueOrDefault("Shelf"));
         }
     }
 
@@ -461,27 +450,20 @@ public abstract class StoreContractTests
             }
         }
     }
-
-    private static CacheEntry Entry(string key, string name, DateTimeOffset? expires = null)
-    {
-        var user = new User { Id = int.Parse(key[5..], System.Globalization.CultureInfo.InvariantCulture), Name = name };
-        var now = DateTimeOffset.UtcNow;
-        return new CacheEntry(key, "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), expires ?? now.AddMinutes(5), null);
-    }
 }
 
 public sealed class MemoryStoreContractTests : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) => EngineHost.StartAsync(configure);
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) => EngineOnlyHost.StartAsync(configure);
 }
 
 /// <summary>The memory store without its copy of each value in a <c>MemoryCache</c> keeps the same contract.</summary>
 public sealed class MemoryStoreWithoutMemoryCacheContractTests : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:ValuesInMemoryCache"] = "false";
+            s["Qset:ValuesInMemoryCache"] = "false";
             configure?.Invoke(s);
         });
 }
@@ -489,10 +471,10 @@ public sealed class MemoryStoreWithoutMemoryCacheContractTests : StoreContractTe
 [Collection(RedisCollection.Name)]
 public sealed class RedisStoreContractTests(RedisServer redis) : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineOnlyHost.StartAsync(s =>
         {
-            RedisCollection.Configure(s, redis, "Redis");
+            RedisCollection.Configure(s, redis, "Redis", section: "Qset");
             configure?.Invoke(s);
         });
 }
@@ -500,10 +482,10 @@ public sealed class RedisStoreContractTests(RedisServer redis) : StoreContractTe
 [Collection(RedisCollection.Name)]
 public sealed class HybridStoreContractTests(RedisServer redis) : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineOnlyHost.StartAsync(s =>
         {
-            RedisCollection.Configure(s, redis, "Hybrid");
+            RedisCollection.Configure(s, redis, "Hybrid", section: "Qset");
             configure?.Invoke(s);
         });
 }
@@ -511,10 +493,10 @@ public sealed class HybridStoreContractTests(RedisServer redis) : StoreContractT
 [Collection(RedisClusterCollection.Name)]
 public sealed class RedisClusterStoreContractTests(RedisCluster cluster) : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineOnlyHost.StartAsync(s =>
         {
-            RedisClusterCollection.Configure(s, cluster, "Redis");
+            RedisClusterCollection.Configure(s, cluster, "Redis", section: "Qset");
             configure?.Invoke(s);
         });
 }
@@ -522,10 +504,10 @@ public sealed class RedisClusterStoreContractTests(RedisCluster cluster) : Store
 [Collection(RedisClusterCollection.Name)]
 public sealed class HybridClusterStoreContractTests(RedisCluster cluster) : StoreContractTests
 {
-    protected override Task<EngineHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
-        EngineHost.StartAsync(s =>
+    protected override Task<EngineOnlyHost> StartAsync(Action<Dictionary<string, string?>>? configure = null) =>
+        EngineOnlyHost.StartAsync(s =>
         {
-            RedisClusterCollection.Configure(s, cluster, "Hybrid");
+            RedisClusterCollection.Configure(s, cluster, "Hybrid", section: "Qset");
             configure?.Invoke(s);
         });
 }

@@ -1,11 +1,11 @@
 using Qset.Caching;
 using Qset.Caching.Hybrid;
 using Qset.Caching.Redis;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 using StackExchange.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>
 /// A managed Redis is often a cluster. With a prefix that is a hash tag every backend works on one as on a single
@@ -20,7 +20,7 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     [InlineData("Hybrid")]
     public async Task AnUntaggedPrefix_OnACluster_ServesEveryReadFromTheDatabase_AndSaysWhy(string backend)
     {
-        await using var host = await EngineHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, backend, $"t{Guid.NewGuid():N}:"));
+        await using var host = await EngineOnlyHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, backend, $"t{Guid.NewGuid():N}:", "Qset"));
 
         await RefusedServer.AssertEveryReadGoesToTheDatabaseAsync(host, "hash tag");
     }
@@ -29,11 +29,12 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     public async Task ATaggedPrefix_PutsEveryKeyOfTheApp_InOneSlot()
     {
         var prefix = RedisClusterCollection.TaggedPrefix();
-        await using var host = await EngineHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, "Redis", prefix));
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
-        await host.Generic.SetAsync(2, new Team { Name = "Blue" });
-        await host.Generic.GetAsync<Team>(2);
+        await using var host = await EngineOnlyHost.StartAsync(s => RedisClusterCollection.Configure(s, cluster, "Redis", prefix, "Qset"));
+        var shelf = Guid.NewGuid();
+        await host.AddBookAsync(1, "Emma");
+        await host.Entities.FindAsync<Book>(1);
+        await host.AddShelfAsync(shelf, "fiction");
+        await host.Entities.FindAsync<Shelf>(shelf);
 
         await using var direct = await cluster.ConnectAsync();
         var slots = new HashSet<int>();
@@ -54,29 +55,30 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     [Fact]
     public async Task RedisExpiry_OnACluster_ArrivesAsAnExpireEvent_FromTheNodeThatHoldsTheKey()
     {
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            RedisClusterCollection.Configure(s, cluster, "Redis");
-            s["Cache:DefaultTtl"] = "00:00:02";
+            RedisClusterCollection.Configure(s, cluster, "Redis", section: "Qset");
+            s["Qset:DefaultTtl"] = "00:00:02";
         });
 
         // On a loaded machine the first connection to the cluster may still be under way: until it is, nothing is cached
         // (reads go to the database), so there would be nothing to expire.
-        await host.Generic.GetAsync<User>(1);
+        await host.Entities.FindAsync<Book>(1);
         await Eventually.TrueAsync(() => !host.Get<StoreSelection>().Health.IsDegraded, "the store reached the cluster");
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
-        Assert.NotNull(await host.Cache.Store.GetAsync("User.1"));
+        await host.AddBookAsync(1, "Emma");
+        await host.Entities.FindAsync<Book>(1);
+        Assert.NotNull(await host.Cache.Store.GetAsync("LibraryDb:Book.1"));
 
         // Keyspace notifications are per node: the store listens on every primary, not only the one the client chose.
-        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1"), "Redis reports the expiry", 20_000);
+        await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "LibraryDb:Book.1"), "Redis reports the expiry", 20_000);
     }
 
     [Fact]
     public async Task Hybrid_TwoNodesOnACluster_AWriteOnOneDropsTheOthersL1Copy_BeforeItReturns()
     {
-        await using var nodes = await StartTwoHybridNodesAsync();
-        var (nodeA, nodeB, prefix) = (nodes.A, nodes.B, nodes.Prefix);
+        var prefix = RedisClusterCollection.TaggedPrefix();
+        await using var nodes = await StartTwoHybridNodesAsync(prefix);
+        var (nodeA, nodeB) = nodes;
 
         // A cluster's PUBLISH counts the subscribers of the node it reached, and a write waits for that many
         // acknowledgements: both nodes must listen where the channel is published, on the owner of the prefix's slot.
@@ -90,15 +92,15 @@ public sealed class RedisClusterTests(RedisCluster cluster)
             }
         }
 
-        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
-        await nodeA.Generic.GetAsync<User>(1);
-        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
+        await nodeA.AddBookAsync(1, "Emma");
+        await nodeA.Entities.FindAsync<Book>(1);
+        Assert.True((await nodeB.Entities.ReadAsync<Book>([1])).Hit, "node B is served from the shared L2");
 
-        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+        await nodeA.SaveBookAsync(1, "Persuasion");
 
         Assert.Equal(0, nodeB.Cache.Store.Count);
-        var read = await nodeB.Generic.ReadAsync<User>(1);
-        Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
+        var read = await nodeB.Entities.ReadAsync<Book>([1]);
+        Assert.True("Persuasion" == read.Value?.Title, $"node B read {read.Value?.Title} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
     }
 
     [Fact]
@@ -106,68 +108,43 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     {
         // After a failover a node may still listen on the old primary, and the new one's PUBLISH does not count it.
         var (seamsA, seamsB) = (new TestStoreSeams(), new TestStoreSeams());
-        await using var nodes = await StartTwoHybridNodesAsync(seamsA, seamsB);
-        var (nodeA, nodeB) = (nodes.A, nodes.B);
+        await using var nodes = await StartTwoHybridNodesAsync(RedisClusterCollection.TaggedPrefix(), seamsA, seamsB);
+        var (nodeA, nodeB) = nodes;
 
         // Node A subscribed before node B started, so A has heard the heartbeat that gave B its lease, or hears it
         // before anything B does next.
         await Eventually.TrueAsync(async () =>
         {
-            await nodeB.Generic.SetAsync(1, new User { Name = "Alice" });
-            await nodeB.Generic.GetAsync<User>(1);
-            return (await nodeB.Generic.ReadAsync<User>(1)).Hit;
-        }, "node B holds user 1 in L1");
+            await nodeB.SaveBookAsync(1, "Emma");
+            await nodeB.Entities.FindAsync<Book>(1);
+            return (await nodeB.Entities.ReadAsync<Book>([1])).Hit;
+        }, "node B holds book 1 in L1");
         seamsA.CountReceivers = _ => 1;
 
         // Node B is slow to apply: a write that trusted the short count would return long before B dropped its copy.
         seamsB.Applying = _ => Thread.Sleep(300);
 
-        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+        await nodeA.SaveBookAsync(1, "Persuasion");
 
         Assert.True(0 == nodeB.Cache.Store.Count, $"node A's write returned before node B dropped its copy.\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
-        Assert.Equal("Jane", (await nodeB.Generic.ReadAsync<User>(1)).Value?.Name);
+        Assert.Equal("Persuasion", (await nodeB.Entities.ReadAsync<Book>([1])).Value?.Title);
     }
 
-    /// <summary>Two Hybrid nodes, A started first, sharing a database and a tagged prefix, both holding their lease.</summary>
-    private async Task<TwoNodes> StartTwoHybridNodesAsync(TestStoreSeams? seamsA = null, TestStoreSeams? seamsB = null)
+    /// <summary>Two Hybrid nodes, node-a started first, sharing a database and the tagged <paramref name="prefix"/>, both holding their lease.</summary>
+    private async Task<NodePair> StartTwoHybridNodesAsync(string prefix, TestStoreSeams? seamsA = null, TestStoreSeams? seamsB = null)
     {
-        var prefix = RedisClusterCollection.TaggedPrefix();
-        Task<EngineHost> Start(string node, string? sharedDatabase, TestStoreSeams? seams) => EngineHost.StartAsync(
-            s =>
-            {
-                RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix);
-                s["Cache:NodeId"] = node;
-            },
-            sharedConnectionString: sharedDatabase,
-            seams: seams);
-
-        var nodeA = await Start("node-a", null, seamsA);
-        EngineHost? nodeB = null;
+        var nodes = await NodePair.StartAsync(
+            (s, _) => RedisClusterCollection.Configure(s, cluster, "Hybrid", prefix, "Qset"), "node-a", "node-b", seamsA, seamsB);
         try
         {
-            nodeB = await Start("node-b", nodeA.ConnectionString, seamsB);
             await Eventually.TrueAsync(
-                () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
-            return new TwoNodes(nodeA, nodeB, prefix);
+                () => ((HybridCacheStore)nodes.A.Cache.Store).HoldsLease && ((HybridCacheStore)nodes.B.Cache.Store).HoldsLease, "both nodes hear the channel");
+            return nodes;
         }
         catch
         {
-            if (nodeB is not null)
-            {
-                await nodeB.DisposeAsync();
-            }
-
-            await nodeA.DisposeAsync();
+            await nodes.DisposeAsync();
             throw;
-        }
-    }
-
-    private sealed record TwoNodes(EngineHost A, EngineHost B, string Prefix) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await B.DisposeAsync();
-            await A.DisposeAsync();
         }
     }
 

@@ -1,15 +1,15 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Hybrid;
 
 /// <summary>
 /// Two Hybrid nodes over one database and one Redis, with writers and readers on both, while Redis is killed (and
 /// comes back with its keys), stalled with SIGSTOP and thawed, and killed and restarted at once. Each key has one
-/// writer, whose names are increasing version numbers. On either node, a read never returns a version older than the
+/// writer, whose titles are increasing version numbers. On either node, a read never returns a version older than the
 /// last one acknowledged when the read began (an L1 copy put back after its invalidation, or Redis answering with old
 /// entries after a reconnect, both show as one). While a write is under way, between its commit and its invalidation,
 /// reads may see either version: that is what acknowledgement means. Its own category: it runs for seconds on purpose.
@@ -29,13 +29,16 @@ public sealed class SoakTests : IAsyncLifetime
     public async Task TwoNodes_RedisKilledStalledAndRestarted_NoReadIsOlderThanTheLastAcknowledgedWrite()
     {
         var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await StartAsync(prefix, "a", null);
-        await using var nodeB = await StartAsync(prefix, "b", nodeA.ConnectionString);
-        EngineHost[] nodes = [nodeA, nodeB];
+        await using var pair = await NodePair.StartAsync((s, _) =>
+        {
+            RedisCollection.Configure(s, _redis, "Hybrid", prefix, "Qset");
+            s["Qset:RedisTimeout"] = "00:00:00.500";
+        });
+        EngineOnlyHost[] nodes = [pair.A, pair.B];
         var acknowledged = new long[2 * KeysPerNode + 1];
         for (var id = 1; id < acknowledged.Length; id++)
         {
-            await nodeA.Generic.SetAsync(id, new User { Name = "0" });
+            await pair.A.AddBookAsync(id, "0");
         }
 
         var stale = new ConcurrentQueue<string>();
@@ -53,7 +56,7 @@ public sealed class SoakTests : IAsyncLifetime
                 var version = Volatile.Read(ref acknowledged[id]) + 1;
                 try
                 {
-                    await node.Generic.SetAsync(id, new User { Name = version.ToString(CultureInfo.InvariantCulture) });
+                    await node.SaveBookAsync(id, version.ToString(CultureInfo.InvariantCulture));
                     Volatile.Write(ref acknowledged[id], version);
                     Interlocked.Increment(ref writes);
                 }
@@ -76,11 +79,11 @@ public sealed class SoakTests : IAsyncLifetime
                 var floor = Volatile.Read(ref acknowledged[id]);
                 try
                 {
-                    var read = await node.Generic.ReadAsync<User>(id);
-                    var version = long.Parse(read.Value!.Name, CultureInfo.InvariantCulture);
+                    var read = await node.Entities.ReadAsync<Book>([id]);
+                    var version = long.Parse(read.Value!.Title, CultureInfo.InvariantCulture);
                     if (version < floor)
                     {
-                        stale.Enqueue($"node {n} read User.{id} as {version} after {floor} was acknowledged (hit={read.Hit})");
+                        stale.Enqueue($"node {n} read LibraryDb:Book.{id} as {version} after {floor} was acknowledged (hit={read.Hit})");
                     }
 
                     Interlocked.Increment(ref reads);
@@ -130,19 +133,12 @@ public sealed class SoakTests : IAsyncLifetime
         {
             for (var id = 1; id < acknowledged.Length; id++)
             {
-                Assert.Equal(acknowledged[id].ToString(CultureInfo.InvariantCulture), (await node.Generic.GetAsync<User>(id))!.Name);
+                Assert.Equal(acknowledged[id].ToString(CultureInfo.InvariantCulture), (await node.Entities.FindAsync<Book>(id))!.Title);
             }
         }
     }
 
-    private Task<EngineHost> StartAsync(string prefix, string node, string? sharedDatabase) => EngineHost.StartAsync(s =>
-    {
-        RedisCollection.Configure(s, _redis, "Hybrid", prefix);
-        s["Cache:RedisTimeout"] = "00:00:00.500";
-        s["Cache:NodeId"] = node;
-    }, sharedConnectionString: sharedDatabase);
-
     /// <summary>Both nodes are caching again (their reads start the recovery, so the load itself drives it).</summary>
-    private static Task WaitRecoveredAsync(EngineHost[] nodes) =>
+    private static Task WaitRecoveredAsync(EngineOnlyHost[] nodes) =>
         Eventually.TrueAsync(() => nodes.All(n => !((IReportsHealth)n.Cache.Store).IsDegraded), "both nodes recover", 30_000);
 }

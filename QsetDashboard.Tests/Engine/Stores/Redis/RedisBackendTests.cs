@@ -1,33 +1,40 @@
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
 using Qset.Caching.Hybrid;
-using Qset.Caching.Redis;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
-using StackExchange.Redis;
+using QsetDashboard.Tests.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisBackendTests(RedisServer redis)
 {
-    private Task<EngineHost> StartAsync(
-        string backend, string prefix, Action<Dictionary<string, string?>>? configure = null, string? sharedDatabase = null, TestStoreSeams? seams = null) =>
-        EngineHost.StartAsync(
+    private Task<EngineOnlyHost> StartAsync(string backend, string prefix, Action<Dictionary<string, string?>>? configure = null, TestStoreSeams? seams = null) =>
+        EngineOnlyHost.StartAsync(
             s =>
             {
-                RedisCollection.Configure(s, redis, backend, prefix);
+                RedisCollection.Configure(s, redis, backend, prefix, "Qset");
                 configure?.Invoke(s);
             },
-            sharedConnectionString: sharedDatabase,
             seams: seams);
+
+    /// <summary>Hybrid nodes node-a and node-b over one database and <paramref name="prefix"/>.</summary>
+    private Task<NodePair> StartTwoHybridNodesAsync(string prefix) =>
+        NodePair.StartAsync((s, _) => RedisCollection.Configure(s, redis, "Hybrid", prefix, "Qset"), "node-a", "node-b");
 
     private static string NewPrefix() => $"t{Guid.NewGuid():N}:";
 
-    private static async Task RenameEveryUserAsync(EngineHost host, string name)
+    private static async Task RetitleEveryBookAsync(EngineOnlyHost host, string title)
     {
         await using var db = host.NewContext();
-        await db.Users.ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, name));
+        await db.Books.ExecuteUpdateAsync(b => b.SetProperty(x => x.Title, title));
+    }
+
+    /// <summary>Book <paramref name="id"/> added and read once: cached under <c>LibraryDb:Book.{id}</c>.</summary>
+    private static async Task CachedBookAsync(EngineOnlyHost host, int id, string title)
+    {
+        await host.AddBookAsync(id, title);
+        await host.Entities.FindAsync<Book>(id);
     }
 
     [Theory]
@@ -35,16 +42,15 @@ public sealed class RedisBackendTests(RedisServer redis)
     [InlineData("Hybrid")]
     public async Task CountAsync_DropsKeysRedisExpired_WithoutAScan(string backend)
     {
-        await using var host = await StartAsync(backend, NewPrefix(), s => s["Cache:DefaultTtl"] = "00:00:01");
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await StartAsync(backend, NewPrefix(), s => s["Qset:DefaultTtl"] = "00:00:01");
+        await CachedBookAsync(host, 1, "Emma");
         var count = await host.Cache.Store.CountAsync();
         Assert.True(count == 1, $"counted {count}, not 1, right after the populate; events:\n   {host.DumpEvents()}");
 
         // Redis expires the entry at its TTL; the counts follow from the indexes' scores, with no read of the entry.
         await Eventually.TrueAsync(async () => await host.Cache.Store.CountAsync() == 0, "the expired key is no longer counted");
         Assert.Empty((await host.Cache.Store.CountNamespacesAsync())!.ByType);
-        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("User"));
+        Assert.Empty(await host.Cache.Store.KeysOfTypeAsync("LibraryDb:Book"));
     }
 
     [Theory]
@@ -53,11 +59,10 @@ public sealed class RedisBackendTests(RedisServer redis)
     public async Task CountAsync_DropsAKeyRedisEvicted_BeforeItsTtl_FromEveryIndex(string backend)
     {
         var prefix = NewPrefix();
-        await using var host = await StartAsync(backend, prefix, s => s["Cache:DefaultTtl"] = "01:00:00");
+        await using var host = await StartAsync(backend, prefix, s => s["Qset:DefaultTtl"] = "01:00:00");
         for (var id = 1; id <= 3; id++)
         {
-            await host.Generic.SetAsync(id, new User { Name = $"user {id}" });
-            await host.Generic.GetAsync<User>(id);
+            await CachedBookAsync(host, id, $"book {id}");
         }
 
         Assert.Equal(3, await host.Cache.Store.CountAsync());
@@ -65,14 +70,14 @@ public sealed class RedisBackendTests(RedisServer redis)
         // As maxmemory eviction would: the entry goes, its index memberships stay until a count samples them.
         await using (var direct = await redis.ConnectAsync())
         {
-            Assert.True(await direct.GetDatabase().KeyDeleteAsync($"{prefix}e:User.2"));
+            Assert.True(await direct.GetDatabase().KeyDeleteAsync($"{prefix}e:LibraryDb:Book.2"));
         }
 
         Assert.Equal(2, await host.Cache.Store.CountAsync());
-        Assert.Equal(new Dictionary<string, int> { ["User"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
-        Assert.Equal(["User.1", "User.3"], (await host.Cache.Store.KeysOfTypeAsync("User")).Order(StringComparer.Ordinal));
+        Assert.Equal(new Dictionary<string, int> { ["LibraryDb:Book"] = 2 }, (await host.Cache.Store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(["LibraryDb:Book.1", "LibraryDb:Book.3"], (await host.Cache.Store.KeysOfTypeAsync("LibraryDb:Book")).Order(StringComparer.Ordinal));
         var bySize = await host.Cache.Store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size));
-        Assert.Equal(["User.1", "User.3"], bySize.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["LibraryDb:Book.1", "LibraryDb:Book.3"], bySize.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -85,10 +90,8 @@ public sealed class RedisBackendTests(RedisServer redis)
         var expires = DateTimeOffset.UtcNow.AddMinutes(5);
         for (var id = 10; id < 60; id++)
         {
-            // One size (two-digit ids, one name) for all; expiries as close as the server's clock makes them.
-            var user = new User { Id = id, Name = "same" };
-            var entry = new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            // One size (two-digit ids, one title) for all; expiries as close as the server's clock makes them.
+            await store.PopulateAsync(StoreEntries.Book(id, "same", expires));
         }
 
         List<string> keys = [];
@@ -107,7 +110,7 @@ public sealed class RedisBackendTests(RedisServer redis)
         if (order == CacheOrder.Size)
         {
             // Ties largest-first run in Redis's reverse member order.
-            Assert.Equal(Enumerable.Range(10, 50).Select(i => $"User.{i}").Reverse(), keys);
+            Assert.Equal(Enumerable.Range(10, 50).Select(i => $"Book.{i}").Reverse(), keys);
         }
     }
 
@@ -131,48 +134,47 @@ public sealed class RedisBackendTests(RedisServer redis)
     public async Task Populate_WritesTheValueWithItsTtl_UnderThePrefix()
     {
         var prefix = NewPrefix();
-        await using var host = await StartAsync("Redis", prefix, s => s["Cache:DefaultTtl"] = "00:02:00");
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await StartAsync("Redis", prefix, s => s["Qset:DefaultTtl"] = "00:02:00");
+        await CachedBookAsync(host, 1, "Emma");
         await using var direct = await redis.ConnectAsync();
 
-        var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"{prefix}e:User.1");
-        var raw = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1");
+        var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"{prefix}e:LibraryDb:Book.1");
+        var raw = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:LibraryDb:Book.1");
 
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value, TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(120));
-        Assert.Contains("\"t\":\"User\"", raw, StringComparison.Ordinal);
-        Assert.Contains("Alice", raw, StringComparison.Ordinal);
+        Assert.Contains("\"t\":\"LibraryDb:Book\"", raw, StringComparison.Ordinal);
+        Assert.Contains("Emma", raw, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"hello\":\"world\"}")]
     [InlineData("{\"qset\":1,\"t\":\"Spaceship\",\"c\":\"2026-01-01T00:00:00Z\",\"a\":\"2999-01-01T00:00:00Z\",\"v\":{}}")]
-    [InlineData("{\"qset\":1,\"t\":\"User\",\"c\":\"2026-01-01T00:00:00Z\",\"a\":\"2999-01-01T00:00:00Z\",\"v\":[1,2]}")]
+    [InlineData("{\"qset\":1,\"t\":\"LibraryDb:Book\",\"c\":\"2026-01-01T00:00:00Z\",\"a\":\"2999-01-01T00:00:00Z\",\"v\":[1,2]}")]
     public async Task CorruptOrForeignValue_IsAMiss_IsRemoved_AndReported(string payload)
     {
         var prefix = NewPrefix();
         await using var host = await StartAsync("Redis", prefix);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
         await using var direct = await redis.ConnectAsync();
-        await direct.GetDatabase().StringSetAsync($"{prefix}e:User.1", payload);
+        await direct.GetDatabase().StringSetAsync($"{prefix}e:LibraryDb:Book.1", payload);
 
-        var read = await host.Generic.ReadAsync<User>(1);
+        var read = await host.Entities.ReadAsync<Book>([1]);
 
         Assert.False(read.Hit);
-        Assert.Equal("Alice", read.Value!.Name);
+        Assert.Equal("Emma", read.Value!.Title);
         var error = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Error);
         Assert.StartsWith("corrupt or foreign value removed", error.Detail, StringComparison.Ordinal);
-        var stored = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1");
-        Assert.Contains("Alice", stored, StringComparison.Ordinal);
+        var stored = (string?)await direct.GetDatabase().StringGetAsync($"{prefix}e:LibraryDb:Book.1");
+        Assert.Contains("Emma", stored, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("Redis", "g:User.1")]
+    [InlineData("Redis", "g:LibraryDb:Book.1")]
     [InlineData("Redis", "epoch")]
-    [InlineData("Redis", "t:User")]
-    [InlineData("Hybrid", "g:User.1")]
+    [InlineData("Redis", "t:LibraryDb:Book")]
+    [InlineData("Hybrid", "g:LibraryDb:Book.1")]
     public async Task ForeignTextWhereACounterBelongs_FailsNoRead_LosesNoWrite_AndCachingResumes(string backend, string counter)
     {
         // Something else wrote under the prefix where the cache keeps a counter (a generation, the flush epoch, a
@@ -180,22 +182,22 @@ public sealed class RedisBackendTests(RedisServer redis)
         // invalidation or bump makes the counter a number again.
         var prefix = NewPrefix();
         await using var host = await StartAsync(backend, prefix);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
         await using var direct = await redis.ConnectAsync();
         await direct.GetDatabase().StringSetAsync($"{prefix}{counter}", "not a number");
 
-        var before = await host.Generic.ReadAsync<User>(1);
+        var before = await host.Entities.ReadAsync<Book>([1]);
 
-        Assert.Equal(("Alice", false), (before.Value?.Name, before.Hit));
+        Assert.Equal(("Emma", false), (before.Value?.Title, before.Hit));
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Reject && e.Detail!.Contains("holds text", StringComparison.Ordinal));
-        await host.Generic.SetAsync(1, new User { Name = "Jane" });
-        if (counter != "g:User.1")
+        await host.SaveBookAsync(1, "Persuasion");
+        if (counter != "g:LibraryDb:Book.1")
         {
             // Only a flush bumps the epoch, only a bulk write a table's generation.
-            await (counter == "epoch" ? host.Cache.FlushAsync().AsTask() : RenameEveryUserAsync(host, "Jane"));
+            await (counter == "epoch" ? host.Cache.FlushAsync().AsTask() : RetitleEveryBookAsync(host, "Persuasion"));
         }
 
-        await CachingResumes.WithAsync(host, 1, "Jane", "caching of User.1 resumes", 20_000);
+        await CachingResumes.WithAsync(host, 1, "Persuasion", "caching of LibraryDb:Book.1 resumes", 20_000);
 
         Assert.DoesNotContain(host.Events(), e => e.Kind is CacheEventKind.Error or CacheEventKind.Degraded);
     }
@@ -203,17 +205,16 @@ public sealed class RedisBackendTests(RedisServer redis)
     [Fact]
     public async Task RedisExpiry_ArrivesAsAnExpireEvent_FromKeyspaceNotifications()
     {
-        await using var host = await StartAsync("Redis", NewPrefix(), s => s["Cache:DefaultTtl"] = "00:00:01");
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await using var host = await StartAsync("Redis", NewPrefix(), s => s["Qset:DefaultTtl"] = "00:00:01");
+        await CachedBookAsync(host, 1, "Emma");
 
         // Each look reads the key (a peek: no side effect of ours), so Redis expires it when read, as it would serve it,
         // and not only when its background sampling reaches it among every other key with a TTL on this shared server.
         await Eventually.TrueAsync(
             async () =>
             {
-                await host.Cache.Store.PeekAsync("User.1");
-                return host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "User.1");
+                await host.Cache.Store.PeekAsync("LibraryDb:Book.1");
+                return host.Events().Any(e => e.Kind == CacheEventKind.Expire && e.Key == "LibraryDb:Book.1");
             },
             "Redis reports the expiry");
 
@@ -223,24 +224,22 @@ public sealed class RedisBackendTests(RedisServer redis)
     [Fact]
     public async Task Hybrid_AnUpdateOnOneNode_ReturnsOnlyAfterTheOtherNodeDroppedItsL1Copy()
     {
-        var prefix = NewPrefix();
-        await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
-        await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
+        await using var nodes = await StartTwoHybridNodesAsync(NewPrefix());
+        var (nodeA, nodeB) = nodes;
         // Both nodes up first: a node that does not hear the channel yet serves nothing from Redis or its L1.
         await Eventually.TrueAsync(
             () => ((HybridCacheStore)nodeA.Cache.Store).HoldsLease && ((HybridCacheStore)nodeB.Cache.Store).HoldsLease, "both nodes hear the channel");
-        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
-        await nodeA.Generic.GetAsync<User>(1);
-        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from the shared L2");
+        await CachedBookAsync(nodeA, 1, "Emma");
+        Assert.True((await nodeB.Entities.ReadAsync<Book>([1])).Hit, "node B is served from the shared L2");
         Assert.Equal(1, nodeB.Cache.Store.Count);
 
-        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
+        await nodeA.SaveBookAsync(1, "Persuasion");
 
         // No waiting: the write returned only after node B acknowledged dropping its copy.
         Assert.Equal(0, nodeB.Cache.Store.Count);
         Assert.Contains(nodeB.Events(), e => e.Kind == CacheEventKind.Invalidate && e.Source == "sync" && e.Detail!.Contains("node-a", StringComparison.Ordinal));
-        var read = await nodeB.Generic.ReadAsync<User>(1);
-        Assert.True("Jane" == read.Value?.Name, $"node B read {read.Value?.Name} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
+        var read = await nodeB.Entities.ReadAsync<Book>([1]);
+        Assert.True("Persuasion" == read.Value?.Title, $"node B read {read.Value?.Title} (hit={read.Hit}).\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
     }
 
     [Fact]
@@ -248,8 +247,7 @@ public sealed class RedisBackendTests(RedisServer redis)
     {
         var seams = new TestStoreSeams();
         await using var host = await StartAsync("Hybrid", NewPrefix(), seams: seams);
-        await host.Generic.SetAsync(1, new User { Name = "old" });
-        await host.Generic.GetAsync<User>(1);
+        await CachedBookAsync(host, 1, "old");
         var inGap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         seams.BetweenLevels = async _ =>
@@ -258,31 +256,29 @@ public sealed class RedisBackendTests(RedisServer redis)
             await release.Task;
         };
 
-        var write = Task.Run(async () => await host.Generic.SetAsync(1, new User { Name = "new" }));
+        var write = Task.Run(async () => await host.SaveBookAsync(1, "new"));
         await inGap.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var during = await host.Generic.ReadAsync<User>(1);
+        var during = await host.Entities.ReadAsync<Book>([1]);
         release.SetResult();
         await write;
         seams.BetweenLevels = null;
 
-        // During the write either name is fair; once it is acknowledged, only the new one.
-        Assert.Contains(during.Value!.Name, new[] { "old", "new" });
-        var after = await host.Generic.ReadAsync<User>(1);
-        Assert.True(after.Value!.Name == "new", $"after the write the node served {after.Value.Name} (hit={after.Hit}).\n{host.DumpEvents()}");
+        // During the write either title is fair; once it is acknowledged, only the new one.
+        Assert.Contains(during.Value!.Title, new[] { "old", "new" });
+        var after = await host.Entities.ReadAsync<Book>([1]);
+        Assert.True(after.Value!.Title == "new", $"after the write the node served {after.Value.Title} (hit={after.Hit}).\n{host.DumpEvents()}");
     }
 
     [Fact]
     public async Task Hybrid_APeekOfAnEntryInL2_DoesNotCopyItIntoL1()
     {
-        var prefix = NewPrefix();
-        await using var nodeA = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-a");
-        await using var nodeB = await StartAsync("Hybrid", prefix, s => s["Cache:NodeId"] = "node-b", nodeA.ConnectionString);
-        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
-        await nodeA.Generic.GetAsync<User>(1);
+        await using var nodes = await StartTwoHybridNodesAsync(NewPrefix());
+        var (nodeA, nodeB) = nodes;
+        await CachedBookAsync(nodeA, 1, "Emma");
 
-        var peeked = await nodeB.Cache.Store.PeekAsync("User.1");
+        var peeked = await nodeB.Cache.Store.PeekAsync("LibraryDb:Book.1");
 
-        Assert.Equal("Alice", ((User)peeked!.Value).Name);
+        Assert.Equal("Emma", ((Book)peeked!.Value).Title);
         Assert.Equal(0, nodeB.Cache.Store.Count);
         Assert.DoesNotContain(nodeB.Events(), e => e.Kind is CacheEventKind.Hit or CacheEventKind.Populate);
     }

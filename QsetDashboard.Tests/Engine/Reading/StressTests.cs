@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Concurrency;
+namespace QsetDashboard.Tests.Engine.Reading;
 
 /// <summary>
-/// Readers and writers hammer a few keys for a bounded time; then the invariants are checked. Each user's name is
+/// Readers and writers hammer a few keys for a bounded time; then the invariants are checked. Each book's title is
 /// the version number of its latest committed write, so a stale read can be recognised. Reads wait a little
 /// between the database read and the populate, as a network round trip would, which opens the race wide.
 /// These need the race to really happen under random load, so they sit in their own category (<c>Stress</c>);
@@ -21,7 +20,7 @@ public sealed class StressTests
     [Fact]
     public async Task GuardOn_NoStaleReadAfterAWrite_CacheEqualsDatabase_CountersAgreeWithJournal()
     {
-        await using var host = await EngineHost.StartAsync(s => s["Cache:JournalCapacity"] = "1000000");
+        await using var host = await EngineOnlyHost.StartAsync(s => s["Qset:JournalCapacity"] = "1000000");
 
         var outcome = await RunAsync(host, TimeSpan.FromSeconds(3));
 
@@ -42,10 +41,10 @@ public sealed class StressTests
     [Fact]
     public async Task GuardOff_TheSameWorkloadBreaksTheInvariants()
     {
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            s["Cache:JournalCapacity"] = "1000000";
-            s["Cache:GuardPopulate"] = "false";
+            s["Qset:JournalCapacity"] = "1000000";
+            s["Qset:GuardPopulate"] = "false";
         });
 
         var outcome = await RunAsync(host, TimeSpan.FromSeconds(3));
@@ -58,13 +57,13 @@ public sealed class StressTests
 
     private sealed record Outcome(long Gets, long Writes, IReadOnlyList<string> StaleReads, IReadOnlyList<string> StaleEntries, IReadOnlyList<Exception> Errors);
 
-    private static async Task<Outcome> RunAsync(EngineHost host, TimeSpan duration, int readers = 6, int writers = 2)
+    private static async Task<Outcome> RunAsync(EngineOnlyHost host, TimeSpan duration, int readers = 6, int writers = 2)
     {
         var committed = new long[Keys + 1];
         var writeLocks = Enumerable.Range(0, Keys + 1).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
         for (var id = 1; id <= Keys; id++)
         {
-            await host.Repository.UpsertAsync(new User { Id = id, Name = "0" });
+            await host.AddBookAsync(id, "0");
         }
 
         var staleReads = new ConcurrentQueue<string>();
@@ -81,17 +80,12 @@ public sealed class StressTests
                 var floor = Volatile.Read(ref committed[id]);
                 try
                 {
-                    var read = await host.Cache.GetAsync(CacheKeys.For<User>(id), (host.Repository, id), static async (s, ct) =>
-                    {
-                        var user = await s.Repository.FindAsync<User>(s.id, ct);
-                        await Task.Delay(Random.Shared.Next(0, 3), ct);
-                        return user;
-                    });
+                    var read = await host.GetBookAsync(host.Entities.KeyOf<Book>(id), id, static (_, ct) => Task.Delay(Random.Shared.Next(0, 3), ct));
                     Interlocked.Increment(ref gets);
-                    var version = long.Parse(read.Value!.Name, CultureInfo.InvariantCulture);
+                    var version = long.Parse(read.Value!.Title, CultureInfo.InvariantCulture);
                     if (version < floor)
                     {
-                        staleReads.Enqueue($"User.{id}: read v{version} after v{floor} was committed (hit={read.Hit})");
+                        staleReads.Enqueue($"Book.{id}: read v{version} after v{floor} was committed (hit={read.Hit})");
                     }
                 }
 #pragma warning disable CA1031 // Every failure is collected and asserted on.
@@ -116,7 +110,7 @@ public sealed class StressTests
                 try
                 {
                     var next = Volatile.Read(ref committed[id]) + 1;
-                    await host.Generic.SetAsync(id, new User { Name = next.ToString(CultureInfo.InvariantCulture) });
+                    await host.SaveBookAsync(id, next.ToString(CultureInfo.InvariantCulture));
                     Volatile.Write(ref committed[id], next);
                     Interlocked.Increment(ref writes);
                 }
@@ -143,11 +137,12 @@ public sealed class StressTests
         List<string> staleEntries = [];
         foreach (var entry in await host.Cache.Store.ListAsync())
         {
-            var cached = (User)entry.Value;
-            var row = await host.Repository.FindAsync<User>(cached.Id);
-            if (row?.Name != cached.Name)
+            var cached = (Book)entry.Value;
+            await using var db = host.NewContext();
+            var row = await db.Books.FindAsync(cached.Id);
+            if (row?.Title != cached.Title)
             {
-                staleEntries.Add($"{entry.Key}: cache holds v{cached.Name}, database holds v{row?.Name}");
+                staleEntries.Add($"{entry.Key}: cache holds v{cached.Title}, database holds v{row?.Title}");
             }
         }
 

@@ -1,10 +1,9 @@
 using Qset.Caching;
 using Qset.Caching.Redis;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
-using StackExchange.Redis;
+using QsetDashboard.Tests.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>
 /// Writes acknowledged while Redis was away are never undone by what Redis still holds when it returns: with an
@@ -14,7 +13,7 @@ namespace QsetDashboard.Tests.Redis;
 /// </summary>
 public sealed class ReconnectTests : IAsyncLifetime
 {
-    private const int Users = 20;
+    private const int Books = 20;
 
     private readonly RedisServer _redis = RedisServer.Persistent();
 
@@ -29,12 +28,12 @@ public sealed class ReconnectTests : IAsyncLifetime
     {
         var prefix = $"t{Guid.NewGuid():N}:";
         await using var host = await StartAsync(backend, prefix);
-        await CacheUsersAsync(host, "old");
-        await host.Generic.SetAsync(Users + 1, new User { Name = "untouched" });
-        await host.Generic.GetAsync<User>(Users + 1);
+        await CacheBooksAsync(host, "old");
+        await host.SaveBookAsync(Books + 1, "untouched");
+        await host.Entities.FindAsync<Book>(Books + 1);
 
         await _redis.StopAsync();
-        await WriteUsersAsync(host, "new");
+        await WriteBooksAsync(host, "new");
         var recovery = HoldRecovery(host);
         await _redis.StartAsync();
 
@@ -43,13 +42,13 @@ public sealed class ReconnectTests : IAsyncLifetime
         {
             // Redis came back with every old key from its append-only file; the recovery dropped them all before
             // anything else, the untouched one too: which of them other nodes' writes made stale is unknowable.
-            Assert.True((await direct.GetDatabase().StringGetAsync($"{prefix}e:User.1")).IsNull, "the missed invalidations were replayed first");
-            Assert.True((await direct.GetDatabase().StringGetAsync($"{prefix}e:User.{Users + 1}")).IsNull, "every entry from before the outage is dropped");
+            Assert.True((await direct.GetDatabase().StringGetAsync($"{prefix}e:LibraryDb:Book.1")).IsNull, "the missed invalidations were replayed first");
+            Assert.True((await direct.GetDatabase().StringGetAsync($"{prefix}e:LibraryDb:Book.{Books + 1}")).IsNull, "every entry from before the outage is dropped");
         }
 
         await AssertNothingServedFromTheCacheAsync(host);
         recovery.Release.SetResult();
-        await AssertCachingResumesWithTheNewNamesAsync(host);
+        await AssertCachingResumesWithTheNewTitlesAsync(host);
     }
 
     [Theory]
@@ -59,10 +58,10 @@ public sealed class ReconnectTests : IAsyncLifetime
     public async Task StalledThenThawed_NoReadServesAValueOlderThanAWriteMadeDuringTheStall(string backend, bool valuesInMemoryCache)
     {
         await using var host = await StartAsync(backend, $"t{Guid.NewGuid():N}:", valuesInMemoryCache);
-        await CacheUsersAsync(host, "old");
+        await CacheBooksAsync(host, "old");
 
         await _redis.PauseAsync();
-        await WriteUsersAsync(host, "new");
+        await WriteBooksAsync(host, "new");
         Assert.True(((IReportsHealth)host.Cache.Store).IsDegraded, "the stall was noticed");
         var recovery = HoldRecovery(host);
         await _redis.ResumeAsync();
@@ -70,40 +69,40 @@ public sealed class ReconnectTests : IAsyncLifetime
         await ReadUntilRecoveringAsync(host, recovery);
         await AssertNothingServedFromTheCacheAsync(host);
         recovery.Release.SetResult();
-        await AssertCachingResumesWithTheNewNamesAsync(host);
+        await AssertCachingResumesWithTheNewTitlesAsync(host);
     }
 
-    private Task<EngineHost> StartAsync(string backend, string prefix, bool valuesInMemoryCache = true) => EngineHost.StartAsync(s =>
+    private Task<EngineOnlyHost> StartAsync(string backend, string prefix, bool valuesInMemoryCache = true) => EngineOnlyHost.StartAsync(s =>
     {
-        RedisCollection.Configure(s, _redis, backend, prefix);
-        s["Cache:RedisTimeout"] = "00:00:00.500";
-        s["Cache:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
+        RedisCollection.Configure(s, _redis, backend, prefix, "Qset");
+        s["Qset:RedisTimeout"] = "00:00:00.500";
+        s["Qset:ValuesInMemoryCache"] = valuesInMemoryCache ? "true" : "false";
     });
 
-    private static async Task CacheUsersAsync(EngineHost host, string name)
+    private static async Task CacheBooksAsync(EngineOnlyHost host, string title)
     {
-        for (var id = 1; id <= Users; id++)
+        for (var id = 1; id <= Books; id++)
         {
-            await host.Generic.SetAsync(id, new User { Name = $"{name}-{id}" });
+            await host.SaveBookAsync(id, $"{title}-{id}");
 
             // The setup, not what is tested: a populate refused on a busy start (a Redis call past the 500 ms timeout
             // fails open) is read again until it stays. A populate that never stays fails here, with the journal.
-            var userId = id;
+            var bookId = id;
             await Eventually.TrueAsync(
                 async () =>
                 {
-                    await host.Generic.GetAsync<User>(userId);
-                    return (await host.Generic.ReadAsync<User>(userId)).Hit;
+                    await host.Entities.FindAsync<Book>(bookId);
+                    return (await host.Entities.ReadAsync<Book>([bookId])).Hit;
                 },
-                () => $"user {userId} is cached; events:\n   {host.DumpEvents()}");
+                () => $"book {bookId} is cached; events:\n   {host.DumpEvents()}");
         }
     }
 
     /// <summary>Every write is acknowledged (returns) although Redis cannot take its invalidation.</summary>
-    private static Task WriteUsersAsync(EngineHost host, string name) =>
-        Task.WhenAll(Enumerable.Range(1, Users).Select(id => host.Generic.SetAsync(id, new User { Name = $"{name}-{id}" })));
+    private static Task WriteBooksAsync(EngineOnlyHost host, string title) =>
+        Task.WhenAll(Enumerable.Range(1, Books).Select(id => host.SaveBookAsync(id, $"{title}-{id}")));
 
-    private static RecoveryGate HoldRecovery(EngineHost host)
+    private static RecoveryGate HoldRecovery(EngineOnlyHost host)
     {
         var gate = new RecoveryGate();
         host.Get<RedisConnection>().AddRecoveryStep(async () =>
@@ -114,39 +113,39 @@ public sealed class ReconnectTests : IAsyncLifetime
         return gate;
     }
 
-    /// <summary>Reads (which also start the recovery) until the recovery is held; every read must see the new names.</summary>
-    private static async Task ReadUntilRecoveringAsync(EngineHost host, RecoveryGate recovery)
+    /// <summary>Reads (which also start the recovery) until the recovery is held; every read must see the new titles.</summary>
+    private static async Task ReadUntilRecoveringAsync(EngineOnlyHost host, RecoveryGate recovery)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!recovery.Entered.Task.IsCompleted)
         {
             Assert.True(DateTime.UtcNow < deadline, "the recovery never started");
-            for (var id = 1; id <= Users; id++)
+            for (var id = 1; id <= Books; id++)
             {
-                var read = await host.Generic.ReadAsync<User>(id);
-                Assert.True(read.Value?.Name == $"new-{id}", $"while Redis came back, user {id} was read as {read.Value?.Name} (hit={read.Hit})");
+                var read = await host.Entities.ReadAsync<Book>([id]);
+                Assert.True(read.Value?.Title == $"new-{id}", $"while Redis came back, book {id} was read as {read.Value?.Title} (hit={read.Hit})");
             }
         }
     }
 
-    private static async Task AssertNothingServedFromTheCacheAsync(EngineHost host)
+    private static async Task AssertNothingServedFromTheCacheAsync(EngineOnlyHost host)
     {
-        for (var id = 1; id <= Users; id++)
+        for (var id = 1; id <= Books; id++)
         {
-            var read = await host.Generic.ReadAsync<User>(id);
-            Assert.Equal($"new-{id}", read.Value?.Name);
-            Assert.False(read.Hit, $"user {id} was served from the cache before the recovery finished");
+            var read = await host.Entities.ReadAsync<Book>([id]);
+            Assert.Equal($"new-{id}", read.Value?.Title);
+            Assert.False(read.Hit, $"book {id} was served from the cache before the recovery finished");
         }
     }
 
-    private static async Task AssertCachingResumesWithTheNewNamesAsync(EngineHost host)
+    private static async Task AssertCachingResumesWithTheNewTitlesAsync(EngineOnlyHost host)
     {
         await Eventually.TrueAsync(() => host.Events().Any(e => e.Kind == CacheEventKind.Recovered), "the recovery finishes", 20_000);
-        for (var id = 1; id <= Users; id++)
+        for (var id = 1; id <= Books; id++)
         {
-            // Never the old name; cached again once a populate stays (a command past the 500 ms timeout on a busy
+            // Never the old title; cached again once a populate stays (a command past the 500 ms timeout on a busy
             // machine is a short outage of its own, read through to the database like the one under test).
-            await CachingResumes.WithAsync(host, id, $"new-{id}", $"caching of user {id} resumes after the recovery");
+            await CachingResumes.WithAsync(host, id, $"new-{id}", $"caching of book {id} resumes after the recovery");
         }
     }
 

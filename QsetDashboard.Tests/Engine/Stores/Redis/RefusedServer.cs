@@ -1,26 +1,24 @@
 using Qset.Caching;
-using QsetDashboard.Data;
-using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>What a node on a Redis the cache refuses to use must do: read every value from the database, say why.</summary>
 internal static class RefusedServer
 {
     /// <summary>
-    /// Reads, a write and a read again all come from the database (never a hit, never the old name), nothing is
+    /// Reads, a write and a read again all come from the database (never a hit, never the old title), nothing is
     /// populated or fails, and <c>/health</c>'s description and one DEGRADED event carry <paramref name="why"/>.
     /// </summary>
-    public static async Task AssertEveryReadGoesToTheDatabaseAsync(EngineHost host, string why)
+    public static async Task AssertEveryReadGoesToTheDatabaseAsync(EngineOnlyHost host, string why)
     {
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
 
-        var first = await host.Generic.ReadAsync<User>(1);
-        await host.Generic.SetAsync(1, new User { Name = "Jane" });
-        var second = await host.Generic.ReadAsync<User>(1);
+        var first = await host.Entities.ReadAsync<Book>([1]);
+        await host.SaveBookAsync(1, "Persuasion");
+        var second = await host.Entities.ReadAsync<Book>([1]);
 
-        Assert.Equal(("Alice", false), (first.Value?.Name, first.Hit));
-        Assert.Equal(("Jane", false), (second.Value?.Name, second.Hit));
+        Assert.Equal(("Emma", false), (first.Value?.Title, first.Hit));
+        Assert.Equal(("Persuasion", false), (second.Value?.Title, second.Hit));
         var health = Assert.IsAssignableFrom<IReportsHealth>(host.Cache.Store);
         Assert.True(health.IsDegraded, "the store reports the refusal as degraded");
         Assert.Contains(why, health.HealthDescription, StringComparison.Ordinal);

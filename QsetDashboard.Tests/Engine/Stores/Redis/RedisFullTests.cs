@@ -1,14 +1,13 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Qset.Caching;
 using Qset.Caching.Hybrid;
 using Qset.Caching.Redis;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 using StackExchange.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>
 /// A Redis of its own that is full (<c>maxmemory</c> reached under <c>noeviction</c>, a self-hosted Redis's default
@@ -20,6 +19,12 @@ namespace QsetDashboard.Tests.Redis;
 [Collection(RedisCollection.Name)]
 public sealed class RedisFullTests : IAsyncLifetime
 {
+    /// <summary>The entity type EntityCache gives books: their keys are <c>LibraryDb:Book.{id}</c>.</summary>
+    private const string BookType = "LibraryDb:Book";
+
+    /// <summary>The policy EntityCache reads a book by: what a made-up read of a book must cache it as.</summary>
+    private static readonly CacheReadPolicy BookPolicy = new(BookType, [new TableDependency(BookType, TableVersionKind.BulkWrite)]);
+
     private readonly RedisServer _redis = new();
     private ConnectionMultiplexer? _admin;
 
@@ -50,14 +55,25 @@ public sealed class RedisFullTests : IAsyncLifetime
 
     private Task FreeAsync() => Server.ConfigSetAsync("maxmemory", "0");
 
-    private Task<EngineHost> StartAsync(string backend = "Redis", Action<Dictionary<string, string?>>? configure = null, TestStoreSeams? seams = null) =>
-        EngineHost.StartAsync(
+    private Task<EngineOnlyHost> StartAsync(string backend = "Redis", Action<Dictionary<string, string?>>? configure = null, TestStoreSeams? seams = null) =>
+        EngineOnlyHost.StartAsync(
             s =>
             {
-                RedisCollection.Configure(s, _redis, backend);
+                RedisCollection.Configure(s, _redis, backend, section: "Qset");
                 configure?.Invoke(s);
             },
             seams: seams);
+
+    /// <summary>Nodes a and b over one database and a prefix of their own on this Redis, with <paramref name="backend"/>.</summary>
+    private Task<NodePair> StartTwoNodesAsync(string backend, string prefix) =>
+        NodePair.StartAsync((s, _) => RedisCollection.Configure(s, _redis, backend, prefix, "Qset"));
+
+    /// <summary>Book <paramref name="id"/> added and read once: cached under <c>LibraryDb:Book.{id}</c>.</summary>
+    private static async Task CachedBookAsync(EngineOnlyHost host, int id, string title)
+    {
+        await host.AddBookAsync(id, title);
+        await host.Entities.FindAsync<Book>(id);
+    }
 
     [Theory]
     [InlineData("Redis")]
@@ -66,50 +82,46 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // Hybrid: what L2 refuses, L1 does not take either (no node holds a value the shared level does not).
         await using var host = await StartAsync(backend);
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.SetAsync(2, new User { Name = "Bob" });
-        await host.Generic.GetAsync<User>(1);
+        await CachedBookAsync(host, 1, "Emma");
+        await host.AddBookAsync(2, "Persuasion");
         await FillAsync();
 
-        var bob = await host.Generic.ReadAsync<User>(2);
-        var alice = await host.Generic.ReadAsync<User>(1);
+        var persuasion = await host.Entities.ReadAsync<Book>([2]);
+        var emma = await host.Entities.ReadAsync<Book>([1]);
 
-        Assert.Equal(("Bob", false), (bob.Value?.Name, bob.Hit));
-        Assert.Equal(("Alice", true), (alice.Value?.Name, alice.Hit));
+        Assert.Equal(("Persuasion", false), (persuasion.Value?.Title, persuasion.Hit));
+        Assert.Equal(("Emma", true), (emma.Value?.Title, emma.Hit));
         var reject = Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Reject);
-        Assert.Equal("User.2", reject.Key);
+        Assert.Equal("LibraryDb:Book.2", reject.Key);
         Assert.Contains("Redis is full", reject.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Degraded);
         Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded, $"a full Redis is no outage; events:\n   {host.DumpEvents()}");
-        Assert.Null(await host.Cache.Store.PeekAsync("User.2"));
+        Assert.Null(await host.Cache.Store.PeekAsync("LibraryDb:Book.2"));
     }
 
     [Fact]
     public async Task OnAFullRedis_WritesStillInvalidate_SoNoNodeServesTheOldValue_AndNoNodeDegrades()
     {
-        var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis", prefix));
-        await using var nodeB = await EngineHost.StartAsync(s => RedisCollection.Configure(s, _redis, "Redis", prefix), sharedConnectionString: nodeA.ConnectionString);
-        await nodeA.Generic.SetAsync(1, new User { Name = "Alice" });
-        await nodeA.Generic.SetAsync(2, new User { Name = "Bob" });
-        await nodeA.Generic.GetAsync<User>(1);
-        await nodeA.Generic.GetAsync<User>(2);
-        Assert.True((await nodeB.Generic.ReadAsync<User>(1)).Hit, "node B is served from Redis");
+        await using var nodes = await StartTwoNodesAsync("Redis", $"t{Guid.NewGuid():N}:");
+        var (nodeA, nodeB) = nodes;
+        await CachedBookAsync(nodeA, 1, "Emma");
+        await CachedBookAsync(nodeA, 2, "Persuasion");
+        Assert.True((await nodeB.Entities.ReadAsync<Book>([1])).Hit, "node B is served from Redis");
         await FillAsync();
 
         // A write by id, a bulk write and a flush: each one's invalidation gets through a Redis that takes no new data.
-        await nodeA.Generic.SetAsync(1, new User { Name = "Jane" });
-        var jane = await nodeB.Generic.ReadAsync<User>(1);
+        await nodeA.SaveBookAsync(1, "Sanditon");
+        var sanditon = await nodeB.Entities.ReadAsync<Book>([1]);
         await using (var db = nodeA.NewContext())
         {
-            await db.Users.Where(u => u.Id == 2).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "Bert"));
+            await db.Books.Where(b => b.Id == 2).ExecuteUpdateAsync(b => b.SetProperty(x => x.Title, "Lady Susan"));
         }
 
-        var bert = await nodeB.Generic.ReadAsync<User>(2);
+        var ladySusan = await nodeB.Entities.ReadAsync<Book>([2]);
         await nodeA.Cache.FlushAsync();
 
-        Assert.Equal(("Jane", false), (jane.Value?.Name, jane.Hit));
-        Assert.Equal(("Bert", false), (bert.Value?.Name, bert.Hit));
+        Assert.Equal(("Sanditon", false), (sanditon.Value?.Title, sanditon.Hit));
+        Assert.Equal(("Lady Susan", false), (ladySusan.Value?.Title, ladySusan.Hit));
         Assert.Equal(0, await nodeB.Cache.Store.CountAsync());
         foreach (var node in new[] { nodeA, nodeB })
         {
@@ -123,22 +135,15 @@ public sealed class RedisFullTests : IAsyncLifetime
     public async Task OnAFullRedis_AHybridNodesHeartbeat_IsStillWritten_AndTheNodeStaysHealthy()
     {
         await using var host = await StartAsync("Hybrid");
+        var presence = $"{host.Get<RedisConnection>().Prefix}node:{host.Get<IOptions<CacheOptions>>().Value.NodeId}";
         await FillAsync();
-        var directory = host.Get<NodeDirectory>();
 
-        await directory.StartAsync(CancellationToken.None);
-        try
-        {
-            var node = host.Get<IOptions<CacheOptions>>().Value.NodeId;
-            var prefix = host.Get<RedisConnection>().Prefix;
-            await Eventually.TrueAsync(
-                async () => await _admin!.GetDatabase().KeyExistsAsync($"{prefix}node:{node}"),
-                () => $"the node's heartbeat is in Redis; events:\n   {host.DumpEvents()}");
-        }
-        finally
-        {
-            await directory.StopAsync(CancellationToken.None);
-        }
+        // The host beats from its start: the presence it wrote before Redis was full goes, and only a beat on the full
+        // Redis can write it again.
+        await _admin!.GetDatabase().KeyDeleteAsync(presence);
+        await Eventually.TrueAsync(
+            async () => await _admin.GetDatabase().KeyExistsAsync(presence),
+            () => $"the node's heartbeat is in Redis; events:\n   {host.DumpEvents()}");
 
         Assert.False(((IReportsHealth)host.Cache.Store).IsDegraded, $"a full Redis is no outage; events:\n   {host.DumpEvents()}");
     }
@@ -161,23 +166,22 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         await using var host = await StartAsync(backend, seams: new TestStoreSeams { FitRecheckInterval = TimeSpan.Zero });
         var health = (IReportsHealth)host.Cache.Store;
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit, "cached before the policy changes");
+        await CachedBookAsync(host, 1, "Emma");
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit, "cached before the policy changes");
 
         await Server.ConfigSetAsync("maxmemory-policy", "allkeys-lru");
         await Eventually.TrueAsync(() => health.IsDegraded, "the node reads the new policy and stops using Redis");
-        await host.Generic.SetAsync(1, new User { Name = "Jane" });
-        var whileRefused = await host.Generic.ReadAsync<User>(1);
+        await host.SaveBookAsync(1, "Persuasion");
+        var whileRefused = await host.Entities.ReadAsync<Book>([1]);
 
-        Assert.Equal(("Jane", false), (whileRefused.Value?.Name, whileRefused.Hit));
+        Assert.Equal(("Persuasion", false), (whileRefused.Value?.Title, whileRefused.Hit));
         Assert.Contains("allkeys-lru", health.HealthDescription, StringComparison.Ordinal);
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Degraded && e.Detail!.Contains("allkeys-lru", StringComparison.Ordinal));
 
         // Fixed on the server, no restart of the app: the node recovers (the write made meanwhile is not lost on it),
-        // and caches again. No read in between may serve the old name.
+        // and caches again. No read in between may serve the old title.
         await Server.ConfigSetAsync("maxmemory-policy", "volatile-lru");
-        await CachingResumes.WithAsync(host, 1, "Jane", "caching resumes once the policy is fixed", 20_000);
+        await CachingResumes.WithAsync(host, 1, "Persuasion", "caching resumes once the policy is fixed", 20_000);
 
         Assert.False(health.IsDegraded, "the node is healthy again");
     }
@@ -188,7 +192,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         // A flush walked every key (8.5 s at a million, and a partial flush on a timeout): now it starts a new epoch.
         const int Entries = RedisConnection.DropChunkSize + 500;
         var seams = new TestStoreSeams();
-        await using var host = await StartAsync(configure: s => s["Cache:Capacity"] = "10000", seams: seams);
+        await using var host = await StartAsync(configure: s => s["Qset:Capacity"] = "10000", seams: seams);
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, Entries, "old");
         Assert.Equal(Entries, await host.Cache.Store.CountAsync());
@@ -211,18 +215,18 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal(Entries, host.Cache.GetStats().Invalidations);
 
         // Every old value is still in Redis, and none is served: each names the epoch before the flush.
-        Assert.True(await db.KeyExistsAsync(connection.EntryKey("User.7")), "the old value is still there (its reclaim waits)");
-        Assert.Null(await host.Cache.Store.GetAsync("User.7"));
-        Assert.Null(await host.Cache.Store.PeekAsync("User.8"));
+        Assert.True(await db.KeyExistsAsync(connection.EntryKey("LibraryDb:Book.7")), "the old value is still there (its reclaim waits)");
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.7"));
+        Assert.Null(await host.Cache.Store.PeekAsync("LibraryDb:Book.8"));
         Assert.Equal(0, await host.Cache.Store.CountAsync());
         Assert.Empty((await host.Cache.Store.ListPageAsync(new CacheListQuery(50))).Entries);
         Assert.Empty((await host.Cache.Store.ListPageAsync(new CacheListQuery(50, Order: CacheOrder.Ttl))).Entries);
-        Assert.Equal("new-7", (await host.Cache.GetAsync<User, int>("User.7", 7, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = $"new-{i}" }))).Value!.Name);
+        Assert.Equal("new-7", (await ReadMadeUpAsync(host, 7, "new-7")).Value!.Title);
 
         // A key-order page walks the new epoch's keys only: a SCAN of the keyspace returned the old values first, a
         // page of nothing, until their reclaim was done.
         var page = await host.Cache.Store.ListPageAsync(new CacheListQuery(50));
-        Assert.Equal(["User.7"], page.Entries.Select(e => e.Key));
+        Assert.Equal(["LibraryDb:Book.7"], page.Entries.Select(e => e.Key));
         Assert.Null(page.NextCursor);
 
         seams.BeforeReclaimChunk = null;
@@ -234,9 +238,9 @@ public sealed class RedisFullTests : IAsyncLifetime
         // Of the old epoch nothing is left but the key cached again since, which the reclaim left alone.
         Assert.False(await db.KeyExistsAsync(connection.LiveIndexKey(oldEpoch)));
         Assert.False(await db.KeyExistsAsync(connection.SizeIndexKey(oldEpoch)));
-        Assert.False(await db.KeyExistsAsync(connection.TypeIndexKey(oldEpoch, "User")));
-        Assert.Equal([connection.EntryKey("User.7")], await EntryKeysAsync(connection));
-        Assert.Equal("new-7", await NameAsync(host.Cache.Store, "User.7"));
+        Assert.False(await db.KeyExistsAsync(connection.TypeIndexKey(oldEpoch, BookType)));
+        Assert.Equal([connection.EntryKey("LibraryDb:Book.7")], await EntryKeysAsync(connection));
+        Assert.Equal("new-7", await TitleAsync(host.Cache.Store, "LibraryDb:Book.7"));
         Assert.Equal(1, await host.Cache.Store.CountAsync());
     }
 
@@ -248,8 +252,8 @@ public sealed class RedisFullTests : IAsyncLifetime
         var seams = new TestStoreSeams();
         await using var host = await StartAsync(configure: s =>
         {
-            s["Cache:Capacity"] = "10000";
-            s["Cache:RedisTimeout"] = "00:00:02";
+            s["Qset:Capacity"] = "10000";
+            s["Qset:RedisTimeout"] = "00:00:02";
         }, seams: seams);
         var connection = host.Get<RedisConnection>();
         await FillAsync(host, Entries, "old");
@@ -258,7 +262,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         try
         {
             await _redis.PauseAsync();
-            await host.Generic.SetAsync(1, new User { Name = "during" });
+            await host.SaveBookAsync(1, "during");
             Assert.True(((IReportsHealth)host.Cache.Store).IsDegraded, "the stall was noticed");
             await _redis.ResumeAsync();
 
@@ -271,12 +275,12 @@ public sealed class RedisFullTests : IAsyncLifetime
                 },
                 () => $"the node recovers; events:\n   {host.DumpEvents()}",
                 20_000);
-            Assert.True(await _admin!.GetDatabase().KeyExistsAsync(connection.EntryKey("User.2")), "the old values wait for their reclaim");
-            Assert.Null(await host.Cache.Store.GetAsync("User.2"));
+            Assert.True(await _admin!.GetDatabase().KeyExistsAsync(connection.EntryKey("LibraryDb:Book.2")), "the old values wait for their reclaim");
+            Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.2"));
             Assert.Equal(0, await host.Cache.Store.CountAsync());
-            await CachingResumes.WithAsync(host, 1, "during", "caching resumes with the name written during the stall");
+            await CachingResumes.WithAsync(host, 1, "during", "caching resumes with the title written during the stall");
 
-            // A key of the old epoch cached again (user 1's invalidation reached Redis when it woke, before the recovery).
+            // A key of the old epoch cached again (book 1's invalidation reached Redis when it woke, before the recovery).
             await FillAsync(host, 2, "new");
         }
         finally
@@ -288,8 +292,8 @@ public sealed class RedisFullTests : IAsyncLifetime
         await Eventually.TrueAsync(
             async () => await _admin!.GetDatabase().SetLengthAsync(connection.EpochsKey) == 0,
             "the old epoch is reclaimed in the background");
-        Assert.Equal([$"{connection.Prefix}e:User.1", $"{connection.Prefix}e:User.2"], (await EntryKeysAsync(connection)).Select(k => (string)k!).Order(StringComparer.Ordinal));
-        Assert.Equal("new-2", await NameAsync(host.Cache.Store, "User.2"));
+        Assert.Equal([$"{connection.Prefix}e:LibraryDb:Book.1", $"{connection.Prefix}e:LibraryDb:Book.2"], (await EntryKeysAsync(connection)).Select(k => (string)k!).Order(StringComparer.Ordinal));
+        Assert.Equal("new-2", await TitleAsync(host.Cache.Store, "LibraryDb:Book.2"));
     }
 
     [Fact]
@@ -304,30 +308,30 @@ public sealed class RedisFullTests : IAsyncLifetime
         var db = _admin!.GetDatabase();
         var far = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
         // Cached by this version first: in the old indexes too below, and spared by their reclaim.
-        await host.Cache.GetAsync<User, int>("User.2", 2, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = $"new-{i}" }));
-        var user = new User { Id = 1, Name = "old" };
+        await ReadMadeUpAsync(host, 2, "new-2");
+        var book = new Book { Id = 1, Title = "old" };
         await db.StringSetAsync(
-            $"{p}e:User.1",
-            $$"""{"qset":1,"t":"User","c":"2026-01-01T00:00:00Z","a":"2999-01-01T00:00:00Z","v":{{CacheJson.Serialize(user)}}}""",
+            $"{p}e:LibraryDb:Book.1",
+            $$"""{"qset":1,"t":"LibraryDb:Book","c":"2026-01-01T00:00:00Z","a":"2999-01-01T00:00:00Z","v":{{CacheJson.Serialize(book)}}}""",
             TimeSpan.FromHours(1));
-        var members = Enumerable.Range(1, Keys).Select(id => new SortedSetEntry($"User.{id}", far)).ToArray();
+        var members = Enumerable.Range(1, Keys).Select(id => new SortedSetEntry($"LibraryDb:Book.{id}", far)).ToArray();
         await db.SortedSetAddAsync($"{p}live", members);
         await db.SortedSetAddAsync($"{p}size", members);
-        await db.SortedSetAddAsync($"{p}z:User", members);
-        await db.SetAddAsync($"{p}types", "User");
+        await db.SortedSetAddAsync($"{p}z:LibraryDb:Book", members);
+        await db.SetAddAsync($"{p}types", BookType);
 
         // Written after this node's first housekeeping run (a real upgrade leaves them before it): the count below starts
         // the run that finds them, however soon after that first one it comes.
         seams.HousekeepingAskedEvery = TimeSpan.Zero;
-        Assert.Null(await host.Cache.Store.GetAsync("User.1"));
+        Assert.Null(await host.Cache.Store.GetAsync("LibraryDb:Book.1"));
         Assert.DoesNotContain(host.Events(), e => e.Kind == CacheEventKind.Error);
         Assert.Equal(1, await host.Cache.Store.CountAsync());
         await Eventually.TrueAsync(
-            async () => await db.KeyExistsAsync([$"{p}live", $"{p}size", $"{p}types", $"{p}z:User"]) == 0,
+            async () => await db.KeyExistsAsync([$"{p}live", $"{p}size", $"{p}types", $"{p}z:LibraryDb:Book"]) == 0,
             "the old indexes are reclaimed in the background");
-        Assert.False(await db.KeyExistsAsync($"{p}e:User.1"), "the old value went with them");
-        Assert.Equal("new-2", await NameAsync(host.Cache.Store, "User.2"));
-        Assert.Equal("new", (await host.Cache.GetAsync<User, int>("User.1", 1, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "new" }))).Value!.Name);
+        Assert.False(await db.KeyExistsAsync($"{p}e:LibraryDb:Book.1"), "the old value went with them");
+        Assert.Equal("new-2", await TitleAsync(host.Cache.Store, "LibraryDb:Book.2"));
+        Assert.Equal("new", (await ReadMadeUpAsync(host, 1, "new")).Value!.Title);
         Assert.Equal(2, await host.Cache.Store.CountAsync());
     }
 
@@ -387,16 +391,16 @@ public sealed class RedisFullTests : IAsyncLifetime
     public async Task APopulateAcrossAFlush_IsRefusedOnRedis_EvenWithTheGuardOff()
     {
         // Its value would name the old epoch (never served) and sit in no index the reclaim walks.
-        await using var host = await StartAsync(configure: s => s["Cache:GuardPopulate"] = "false");
+        await using var host = await StartAsync(configure: s => s["Qset:GuardPopulate"] = "false");
         var store = host.Cache.Store;
-        var ticket = await store.BeginPopulateAsync("User.3");
+        var ticket = await store.BeginPopulateAsync("Book.3");
         await host.Cache.FlushAsync();
 
-        var result = await store.TryPopulateAsync(UserEntry(3, DateTimeOffset.UtcNow.AddHours(1)), ticket);
+        var result = await store.TryPopulateAsync(StoreEntries.Book(3, "same", DateTimeOffset.UtcNow.AddHours(1)), ticket);
 
         Assert.False(result.Stored);
         Assert.Contains("flushed", result.Reason, StringComparison.Ordinal);
-        Assert.False(await _admin!.GetDatabase().KeyExistsAsync(host.Get<RedisConnection>().EntryKey("User.3")));
+        Assert.False(await _admin!.GetDatabase().KeyExistsAsync(host.Get<RedisConnection>().EntryKey("Book.3")));
     }
 
     [Theory]
@@ -408,32 +412,31 @@ public sealed class RedisFullTests : IAsyncLifetime
         await using var host = await StartAsync(backend);
         var readDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var policy = CacheReadPolicy.ById<User>() with { PopulateGuard = false };
-        var reader = host.Cache.GetAsync("User.4", 4, async (id, _) =>
+        var policy = CacheReadPolicy.ById<Book>() with { PopulateGuard = false };
+        var reader = host.Cache.GetAsync("Book.4", 4, async (id, _) =>
         {
             readDone.SetResult();
             await resume.Task;
-            return new User { Id = id, Name = "before the flush" };
+            return new Book { Id = id, Title = "before the flush" };
         }, policy).AsTask();
         await readDone.Task;
         await host.Cache.FlushAsync();
         resume.SetResult();
         await reader;
 
-        Assert.Null(await host.Cache.Store.GetAsync("User.4"));
-        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Reject && e.Key == "User.4" && e.Detail!.Contains("flushed", StringComparison.Ordinal));
+        Assert.Null(await host.Cache.Store.GetAsync("Book.4"));
+        Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Reject && e.Key == "Book.4" && e.Detail!.Contains("flushed", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task ABareKeysInvalidation_LeavesItsTypesIndex_SoTheCountByTypeIsExactAtOnce()
     {
-        // A bare key (the simple style's "5") names no type: it stayed counted under its type until its TTL ran out.
+        // A bare key (a host's "5") names no type: it stayed counted under its type until its TTL ran out.
         await using var host = await StartAsync();
         var store = host.Cache.Store;
-        var user = new User { Id = 5, Name = "bare" };
-        var entry = new CacheEntry("5", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow.AddHours(1), null);
-        Assert.True((await store.TryPopulateAsync(entry, await store.BeginPopulateAsync("5"))).Stored);
-        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
+        var entry = StoreEntries.Of("5", "Book", new Book { Id = 5, Title = "bare" }, DateTimeOffset.UtcNow.AddHours(1));
+        Assert.True((await store.PopulateAsync(entry)).Stored);
+        Assert.Equal(new Dictionary<string, int> { ["Book"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
 
         Assert.True(await store.InvalidateAsync("5"));
 
@@ -452,29 +455,35 @@ public sealed class RedisFullTests : IAsyncLifetime
         await FillAsync(host, 3, "old");
         var seeded = await EpochAsync(connection);
         Assert.True(seeded > 1_000_000_000_000_000, $"epoch {seeded} is from the server's clock (microseconds)");
-        var ticket = await store.BeginPopulateAsync("User.9");
+        var ticket = await store.BeginPopulateAsync("Book.9");
 
         await db.KeyDeleteAsync(connection.EpochKey);
 
-        Assert.Null(await store.GetAsync("User.1"));
-        var refused = await store.TryPopulateAsync(UserEntry(9, DateTimeOffset.UtcNow.AddHours(1)), ticket);
+        Assert.Null(await store.GetAsync("LibraryDb:Book.1"));
+        var refused = await store.TryPopulateAsync(StoreEntries.Book(9, "same", DateTimeOffset.UtcNow.AddHours(1)), ticket);
         Assert.False(refused.Stored);
         Assert.Contains("flushed", refused.Reason, StringComparison.Ordinal);
         Assert.True(await EpochAsync(connection) > seeded, "a new epoch, later on the clock");
         await FillAsync(host, 1, "new");
-        Assert.Equal("new-1", await NameAsync(store, "User.1"));
+        Assert.Equal("new-1", await TitleAsync(store, "LibraryDb:Book.1"));
     }
 
-    /// <summary>The name of the user the store serves under <paramref name="key"/>, or null on a miss.</summary>
-    private static async Task<string?> NameAsync(ICacheStore store, string key) => (await store.GetAsync(key))?.Value is User { Name: var name } ? name : null;
+    /// <summary>The title of the book the store serves under <paramref name="key"/>, or null on a miss.</summary>
+    private static async Task<string?> TitleAsync(ICacheStore store, string key) => (await store.GetAsync(key))?.Value is Book { Title: var title } ? title : null;
 
     private async Task<long> EpochAsync(RedisConnection connection) => (long)await _admin!.GetDatabase().StringGetAsync(connection.EpochKey);
 
-    private static async Task FillAsync(EngineHost host, int entries, string name)
+    /// <summary>A read of book <paramref name="id"/> as EntityCache reads it (its key, its policy), whose load makes the book up (no row), titled <paramref name="title"/>.</summary>
+    private static ValueTask<CacheRead<Book>> ReadMadeUpAsync(EngineOnlyHost host, int id, string title) =>
+        host.Cache.GetAsync<Book, (int Id, string Title)>(
+            host.Entities.KeyOf<Book>(id), (id, title), static (s, _) => Task.FromResult<Book?>(new Book { Id = s.Id, Title = s.Title }), BookPolicy);
+
+    /// <summary>Books 1 to <paramref name="entries"/> cached by made-up reads, each titled <c>{title}-{id}</c>.</summary>
+    private static async Task FillAsync(EngineOnlyHost host, int entries, string title)
     {
         for (var id = 1; id <= entries; id++)
         {
-            await host.Cache.GetAsync<User, (int Id, string Name)>($"User.{id}", (id, name), static (s, _) => Task.FromResult<User?>(new User { Id = s.Id, Name = $"{s.Name}-{s.Id}" }));
+            await ReadMadeUpAsync(host, id, $"{title}-{id}");
         }
     }
 
@@ -500,22 +509,20 @@ public sealed class RedisFullTests : IAsyncLifetime
         var expires = DateTimeOffset.UtcNow.AddMinutes(10);
         for (var id = 1_000; id < 1_000 + Ties; id++)
         {
-            var user = new User { Id = id, Name = "same" };
-            var entry = new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", expires));
         }
 
         var first = await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size));
         var all = first.Entries.Select(e => e.Key).ToList();
         Assert.Equal(10, all.Count);
-        await store.InvalidateAsync("User.1003");
-        var cursor = first.NextCursor!.Replace(first.Entries[^1].Key, "User.1003", StringComparison.Ordinal);
+        await store.InvalidateAsync("Book.1003");
+        var cursor = first.NextCursor!.Replace(first.Entries[^1].Key, "Book.1003", StringComparison.Ordinal);
         var before = await CallsAsync("cmdstat_zrange");
 
         var page = await store.ListPageAsync(new CacheListQuery(10, cursor, Order: CacheOrder.Size));
 
         var calls = await CallsAsync("cmdstat_zrange") - before;
-        Assert.Equal(["User.1002", "User.1001", "User.1000"], page.Entries.Take(3).Select(e => e.Key));
+        Assert.Equal(["Book.1002", "Book.1001", "Book.1000"], page.Entries.Take(3).Select(e => e.Key));
         // Halving 5,000 ties takes 13 reads of one member and one of the page; walking them, a read per 100.
         Assert.True(calls < 25, $"{calls} ZRANGE calls for one page (walking the ties before the cursor takes about 50)");
     }
@@ -533,7 +540,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         // the fill finds an expired member to trim.
         var soon = DateTimeOffset.UtcNow.AddSeconds(10);
         var stored = await Task.WhenAll(Enumerable.Range(1, Expiring).Select(async id =>
-            await store.TryPopulateAsync(UserEntry(id, soon), await store.BeginPopulateAsync($"User.{id}"))));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", soon))));
         Assert.All(stored, r => Assert.True(r.Stored, r.Reason));
 
         var db = _admin!.GetDatabase();
@@ -547,20 +554,20 @@ public sealed class RedisFullTests : IAsyncLifetime
             "every entry's time has passed on the server's clock",
             30_000);
 
-        await store.TryPopulateAsync(UserEntry(9_999, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync("User.9999"));
+        await store.PopulateAsync(StoreEntries.Book(9_999, "same", DateTimeOffset.UtcNow.AddHours(1)));
         Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch)));
-        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "User")));
+        Assert.Equal(Expiring - 4 + 1, await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "Book")));
 
         // Counts are exact however many expired members are still there; the first one starts a trim in the background
         // (2,000 a call) that leaves only the live member in every index, with no further count.
         Assert.Equal(1, await store.CountAsync());
-        Assert.Equal(new Dictionary<string, int> { ["User"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
+        Assert.Equal(new Dictionary<string, int> { ["Book"] = 1 }, (await store.CountNamespacesAsync())!.ByType);
         await Eventually.TrueAsync(
             async () => await db.SortedSetLengthAsync(connection.LiveIndexKey(epoch)) == 1
                 && await db.SortedSetLengthAsync(connection.SizeIndexKey(epoch)) == 1
-                && await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "User")) == 1,
+                && await db.SortedSetLengthAsync(connection.TypeIndexKey(epoch, "Book")) == 1,
             "the background trim leaves only the live member in each index");
-        Assert.Equal(["User.9999"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
+        Assert.Equal(["Book.9999"], (await store.ListPageAsync(new CacheListQuery(10, Order: CacheOrder.Size))).Entries.Select(e => e.Key));
     }
 
     [Fact]
@@ -588,12 +595,6 @@ public sealed class RedisFullTests : IAsyncLifetime
         Assert.Equal(runs + 1, seams.HousekeepingRuns);
     }
 
-    private static CacheEntry UserEntry(int id, DateTimeOffset expires)
-    {
-        var user = new User { Id = id, Name = "same" };
-        return new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
-    }
-
     [Theory]
     [InlineData("Redis")]
     [InlineData("Hybrid")]
@@ -603,35 +604,34 @@ public sealed class RedisFullTests : IAsyncLifetime
         const int Held = 2_500;
         await using var host = await StartAsync(backend);
         var store = host.Cache.Store;
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
         for (var id = 1; id <= Held; id++)
         {
-            await store.TryPopulateAsync(UserEntry(id, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync($"User.{id}"));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", DateTimeOffset.UtcNow.AddHours(1), BookType));
         }
 
-        var team = new Team { Id = 1, Name = "Dev" };
-        var teamEntry = new CacheEntry("Team.1", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), DateTimeOffset.UtcNow.AddHours(1), null);
-        await store.TryPopulateAsync(teamEntry, await store.BeginPopulateAsync(teamEntry.Key));
+        var shelf = StoreEntries.Of("LibraryDb:Shelf.1", "LibraryDb:Shelf", new Shelf { Id = Guid.NewGuid(), Name = "fiction" }, DateTimeOffset.UtcNow.AddHours(1));
+        await store.PopulateAsync(shelf);
         var before = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
         var eventsBefore = host.Events().Count;
         var invalidationsBefore = host.Cache.GetStats().Invalidations;
 
         await using (var db = host.NewContext())
         {
-            await db.Users.ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, "renamed"));
+            await db.Books.ExecuteUpdateAsync(b => b.SetProperty(x => x.Title, "retitled"));
         }
 
         var calls = await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - before;
         Assert.True(calls < 20, $"{calls} script calls for a bulk write of {Held} keys");
         // More keys than are recorded one by one: one INVALIDATE counts them all.
-        var invalidated = Assert.Single(host.Events().Skip(eventsBefore), e => e.Kind == CacheEventKind.Invalidate && e.EntityType == "User");
-        Assert.Equal(("*", $"{Held} User entries invalidated"), (invalidated.Key, invalidated.Detail?[..$"{Held} User entries invalidated".Length]));
+        var invalidated = Assert.Single(host.Events().Skip(eventsBefore), e => e.Kind == CacheEventKind.Invalidate && e.EntityType == BookType);
+        Assert.Equal(("*", $"{Held} {BookType} entries invalidated"), (invalidated.Key, invalidated.Detail?[..$"{Held} {BookType} entries invalidated".Length]));
         Assert.Equal(invalidationsBefore + Held, host.Cache.GetStats().Invalidations);
         Assert.Equal(1, await store.CountAsync());
-        Assert.Null(await store.PeekAsync("User.1"));
-        Assert.NotNull(await store.PeekAsync("Team.1"));
-        var read = await host.Generic.ReadAsync<User>(1);
-        Assert.Equal(("renamed", false), (read.Value?.Name, read.Hit));
+        Assert.Null(await store.PeekAsync("LibraryDb:Book.1"));
+        Assert.NotNull(await store.PeekAsync(shelf.Key));
+        var read = await host.Entities.ReadAsync<Book>([1]);
+        Assert.Equal(("retitled", false), (read.Value?.Title, read.Hit));
     }
 
     [Fact]
@@ -639,30 +639,21 @@ public sealed class RedisFullTests : IAsyncLifetime
     {
         // A SCAN for the presence keys walked every key of the server, every second the Cache page was open.
         var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
-        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, _redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
-        var directoryA = nodeA.Get<NodeDirectory>();
-        var directoryB = nodeB.Get<NodeDirectory>();
-        await directoryB.StartAsync(CancellationToken.None);
-        try
-        {
-            IReadOnlyList<CacheNode> nodes = [];
-            await Eventually.TrueAsync(
-                async () => (nodes = await directoryA.GetNodesAsync()).Any(n => n.NodeId == "b"),
-                "node A lists node B once B has beaten");
-            var scansBefore = await CallsAsync("cmdstat_scan");
+        await using var pair = await StartTwoNodesAsync("Hybrid", prefix);
+        var directoryA = pair.A.Get<NodeDirectory>();
+        IReadOnlyList<CacheNode> nodes = [];
+        await Eventually.TrueAsync(
+            async () => (nodes = await directoryA.GetNodesAsync()).Any(n => n.NodeId == "b"),
+            "node A lists node B once B has beaten");
+        var scansBefore = await CallsAsync("cmdstat_scan");
 
-            nodes = await directoryA.GetNodesAsync();
+        nodes = await directoryA.GetNodesAsync();
 
-            Assert.Equal(["a", "b"], nodes.Select(n => n.NodeId));
-            Assert.Equal(0, await CallsAsync("cmdstat_scan") - scansBefore);
-        }
-        finally
-        {
-            await directoryB.StopAsync(CancellationToken.None);
-        }
+        Assert.Equal(["a", "b"], nodes.Select(n => n.NodeId));
+        Assert.Equal(0, await CallsAsync("cmdstat_scan") - scansBefore);
 
-        // Node B stops; its presence expires (here, at once).
+        // Node B stops beating, as it does when its host stops; its presence expires (here, at once).
+        await pair.B.Get<NodeDirectory>().StopAsync(CancellationToken.None);
         await _admin!.GetDatabase().KeyDeleteAsync($"{prefix}node:b");
         Assert.Equal(["a"], (await directoryA.GetNodesAsync()).Select(n => n.NodeId));
         Assert.False(await _admin.GetDatabase().SetContainsAsync($"{prefix}nodes", "b"), "a node whose presence expired leaves the set");
@@ -687,7 +678,7 @@ public sealed class RedisFullTests : IAsyncLifetime
         // Filled 64 at a time: 5,000 scripts at once could outlast the command timeout on a loaded machine, and a store
         // that timed out reads as down (an empty page), which is not what this test is about.
         await Parallel.ForEachAsync(Enumerable.Range(1, Held), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (id, _) =>
-            await store.TryPopulateAsync(UserEntry(id, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync($"User.{id}")));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", DateTimeOffset.UtcNow.AddHours(1))));
         Assert.False(host.Get<Qset.Caching.StoreSelection>().Health.IsDegraded, "the fill left the store up");
         var scansBefore = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
 
@@ -696,14 +687,14 @@ public sealed class RedisFullTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await store.ListPageAsync(new CacheListQuery(10, cursor, Text: "user.4242"));
+            var page = await store.ListPageAsync(new CacheListQuery(10, cursor, Text: "book.4242"));
             keys.AddRange(page.Entries.Select(e => e.Key));
             cursor = page.NextCursor;
             pages++;
         }
         while (cursor is not null && pages < 10);
 
-        Assert.Equal(["User.4242"], keys);
+        Assert.Equal(["Book.4242"], keys);
         Assert.True(pages == 1, $"{pages} pages and {await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scansBefore} ZSCAN calls to walk {Held} keys");
     }
 
@@ -715,35 +706,33 @@ public sealed class RedisFullTests : IAsyncLifetime
         // The read that finds the key missing, then (once this caller owns the load) the read that checks whether
         // another caller cached it meanwhile: that one also takes the populate's ticket. It was a third read.
         await using var host = await StartAsync(backend);
-        await host.Repository.UpsertAsync(new User { Id = 1, Name = "Alice" });
+        await host.AddBookAsync(1, "Emma");
         // Each read is one MGET (a script's own GETs count as GET calls, so only MGET is this caller's).
         var reads = await CallsAsync("cmdstat_mget");
         var scripts = await CallsAsync("cmdstat_evalsha", "cmdstat_eval");
 
-        var read = await host.Generic.ReadAsync<User>(1);
+        var read = await host.Entities.ReadAsync<Book>([1]);
 
         Assert.False(read.Hit);
-        Assert.Equal("Alice", read.Value!.Name);
+        Assert.Equal("Emma", read.Value!.Title);
         Assert.Equal(2, await CallsAsync("cmdstat_mget") - reads);
         Assert.True(await CallsAsync("cmdstat_evalsha", "cmdstat_eval") - scripts >= 1, "the populate is a script");
-        Assert.True((await host.Generic.ReadAsync<User>(1)).Hit, "the populate was stored");
+        Assert.True((await host.Entities.ReadAsync<Book>([1])).Hit, "the populate was stored");
     }
 
     [Fact]
     public async Task APageOfAType_ListsNoKeyOfAnotherType_ThatAnOlderVersionLeftInItsIndex()
     {
-        // Before the populate script left the old type's index, a bare key stored over as a Team stayed in User's.
+        // Before the populate script left the old type's index, a bare key stored over as a Shelf stayed in Book's.
         await using var host = await StartAsync();
         var store = host.Cache.Store;
         var connection = host.Get<RedisConnection>();
-        var team = new Team { Id = 42, Name = "Blue" };
-        var now = DateTimeOffset.UtcNow;
-        CacheEntry asTeam = new("42", "Team", team, CacheJson.Serialize(team), now, TimeProvider.System.GetTimestamp(), now.AddMinutes(5), null);
-        Assert.True((await store.TryPopulateAsync(asTeam, await store.BeginPopulateAsync("42"))).Stored);
-        await _admin!.GetDatabase().SortedSetAddAsync(connection.TypeIndexKey(await EpochAsync(connection), "User"), "42", now.AddMinutes(5).ToUnixTimeMilliseconds());
+        var asShelf = StoreEntries.Of("42", "Shelf", new Shelf { Id = Guid.NewGuid(), Name = "fiction" });
+        Assert.True((await store.PopulateAsync(asShelf)).Stored);
+        await _admin!.GetDatabase().SortedSetAddAsync(connection.TypeIndexKey(await EpochAsync(connection), "Book"), "42", asShelf.AbsoluteExpiration.ToUnixTimeMilliseconds());
 
-        Assert.Empty((await store.ListPageAsync(new CacheListQuery(10, EntityType: "User"))).Entries);
-        Assert.Equal(["42"], (await store.ListPageAsync(new CacheListQuery(10, EntityType: "Team"))).Entries.Select(e => e.Key));
+        Assert.Empty((await store.ListPageAsync(new CacheListQuery(10, EntityType: "Book"))).Entries);
+        Assert.Equal(["42"], (await store.ListPageAsync(new CacheListQuery(10, EntityType: "Shelf"))).Entries.Select(e => e.Key));
     }
 
     [Fact]
@@ -756,13 +745,13 @@ public sealed class RedisFullTests : IAsyncLifetime
         await _admin!.GetDatabase().ScriptEvaluateAsync("for i = 1, 200000 do redis.call('SET', 'another-app:' .. i, 'x') end");
         for (var id = 1; id <= 3; id++)
         {
-            await store.TryPopulateAsync(UserEntry(id, DateTimeOffset.UtcNow.AddHours(1)), await store.BeginPopulateAsync($"User.{id}"));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", DateTimeOffset.UtcNow.AddHours(1)));
         }
 
         var calls = await CallsAsync("cmdstat_evalsha", "cmdstat_eval", "cmdstat_scan");
         var page = await store.ListPageAsync(new CacheListQuery(10));
 
-        Assert.Equal(["User.1", "User.2", "User.3"], page.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["Book.1", "Book.2", "Book.3"], page.Entries.Select(e => e.Key).Order(StringComparer.Ordinal));
         Assert.Null(page.NextCursor);
         Assert.Equal(1, await CallsAsync("cmdstat_evalsha", "cmdstat_eval", "cmdstat_scan") - calls);
     }
@@ -774,25 +763,20 @@ public sealed class RedisFullTests : IAsyncLifetime
         await using var host = await StartAsync();
         var store = host.Cache.Store;
         var expires = DateTimeOffset.UtcNow.AddHours(1);
-        await Task.WhenAll(Enumerable.Range(1, 1_000).Select(async id =>
-        {
-            var team = new Team { Id = id, Name = new string('t', 40) };
-            var entry = new CacheEntry($"Team.{id}", "Team", team, CacheJson.Serialize(team), DateTimeOffset.UtcNow, TimeProvider.System.GetTimestamp(), expires, null);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
-        }));
+        await Task.WhenAll(Enumerable.Range(1, 1_000).Select(async n => await store.PopulateAsync(StoreEntries.Shelf(n, new string('s', 40), expires))));
         for (var id = 1; id <= 3; id++)
         {
-            await store.TryPopulateAsync(UserEntry(id, expires), await store.BeginPopulateAsync($"User.{id}"));
+            await store.PopulateAsync(StoreEntries.Book(id, "same", expires));
         }
 
         // Values are read with MGET (a GET is the scripts' read of the flush epoch).
         var readsBefore = await CallsAsync("cmdstat_mget");
 
-        var page = await store.ListPageAsync(new CacheListQuery(10, EntityType: "User", Order: CacheOrder.Size));
+        var page = await store.ListPageAsync(new CacheListQuery(10, EntityType: "Book", Order: CacheOrder.Size));
 
-        Assert.Equal(["User.3", "User.2", "User.1"], page.Entries.Select(e => e.Key));
+        Assert.Equal(["Book.3", "Book.2", "Book.1"], page.Entries.Select(e => e.Key));
         var reads = await CallsAsync("cmdstat_mget") - readsBefore;
-        Assert.True(reads <= 1, $"{reads} value reads for three users behind a thousand teams");
+        Assert.True(reads <= 1, $"{reads} value reads for three books behind a thousand shelves");
     }
 
     [Fact]
@@ -801,18 +785,17 @@ public sealed class RedisFullTests : IAsyncLifetime
         await using var host = await StartAsync(configure: s =>
         {
             // Short enough for the stall to be noticed quickly, long enough that a loaded CI machine is no second outage.
-            s["Cache:RedisTimeout"] = "00:00:02";
+            s["Qset:RedisTimeout"] = "00:00:02";
         });
-        await host.Generic.SetAsync(1, new User { Name = "Alice" });
-        await host.Generic.GetAsync<User>(1);
+        await CachedBookAsync(host, 1, "Emma");
         await _redis.PauseAsync();
 
         // The invalidation cannot reach Redis: the node keeps it, and reads the database until it is replayed.
-        await host.Generic.SetAsync(1, new User { Name = "Jane" });
+        await host.SaveBookAsync(1, "Persuasion");
         for (var i = 0; i < 50; i++)
         {
-            var read = await host.Generic.ReadAsync<User>(1);
-            Assert.Equal(("Jane", false), (read.Value?.Name, read.Hit));
+            var read = await host.Entities.ReadAsync<Book>([1]);
+            Assert.Equal(("Persuasion", false), (read.Value?.Title, read.Hit));
         }
 
         var connection = host.Get<RedisConnection>();
@@ -825,6 +808,6 @@ public sealed class RedisFullTests : IAsyncLifetime
             host.Events().Count(e => e.Kind == CacheEventKind.Recovered) == 1,
             $"one recovery for one outage; events:\n   {host.DumpEvents()}");
         Assert.Single(host.Events(), e => e.Kind == CacheEventKind.Degraded);
-        await CachingResumes.WithAsync(host, 1, "Jane", "caching resumes with the new name");
+        await CachingResumes.WithAsync(host, 1, "Persuasion", "caching resumes with the new title");
     }
 }

@@ -1,44 +1,55 @@
 using Microsoft.EntityFrameworkCore;
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores;
 
 /// <summary>A bulk write on one node refuses the by-id populates that began before it on another node.</summary>
 [Collection(RedisCollection.Name)]
 public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
 {
+    /// <summary>Nodes a and b over one database and one prefix; <paramref name="configureB"/> adds to b's settings.</summary>
+    private Task<NodePair> TwoNodesAsync(string backend, Action<Dictionary<string, string?>>? configureB = null)
+    {
+        var prefix = $"t{Guid.NewGuid():N}:";
+        return NodePair.StartAsync((s, node) =>
+        {
+            RedisCollection.Configure(s, redis, backend, prefix, "Qset");
+            if (node == "b")
+            {
+                configureB?.Invoke(s);
+            }
+        });
+    }
+
     [Theory]
-    [InlineData("Redis", "User.5", "bulk write to User")]
-    [InlineData("Hybrid", "User.5", "bulk write to User")]
+    [InlineData("Redis", "LibraryDb:Book.5", "bulk write to LibraryDb:Book")]
+    [InlineData("Hybrid", "LibraryDb:Book.5", "bulk write to LibraryDb:Book")]
     [InlineData("Redis", "5", "a bulk write committed")]
     [InlineData("Hybrid", "5", "a bulk write committed")]
     public async Task ExecuteUpdateOnOneNode_RefusesAnotherNodesPopulateThatBeganBeforeIt(string backend, string key, string reason)
     {
-        // "5": the simple style's bare key names no table, so no table's generation can guard it; every bulk write's can.
-        var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, backend, prefix); s["Cache:NodeId"] = "a"; });
-        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, backend, prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
-        await nodeA.Repository.UpsertAsync(new User { Id = 5, Name = "before" });
+        // "5": a bare key names no table, so no table's generation can guard it; every bulk write's can.
+        await using var nodes = await TwoNodesAsync(backend);
+        var (nodeA, nodeB) = nodes;
+        await nodeA.AddBookAsync(5, "before");
         var hasRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var slowRead = nodeB.Cache.GetAsync(key, nodeB.Repository, async (repository, ct) =>
+        var slowRead = nodeB.GetBookAsync(key, 5, async (_, _) =>
         {
-            var user = await repository.FindAsync<User>(5, ct);
             hasRead.SetResult();
             await resume.Task;
-            return user;
         }).AsTask();
         await hasRead.Task;
         await using (var db = nodeA.NewContext())
         {
-            await db.Users.Where(u => u.Id == 5).ExecuteUpdateAsync(s => s.SetProperty(u => u.Name, "after"));
+            await db.Books.Where(b => b.Id == 5).ExecuteUpdateAsync(s => s.SetProperty(b => b.Title, "after"));
         }
 
         resume.SetResult();
-        Assert.Equal("before", (await slowRead).Value!.Name);
+        Assert.Equal("before", (await slowRead).Value!.Title);
 
         var reject = Assert.Single(nodeB.Events(), e => e.Kind == CacheEventKind.Reject);
         Assert.True(
@@ -46,35 +57,33 @@ public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
             $"node B's populate was refused for another reason.\nA: {nodeA.DumpEvents()}\nB: {nodeB.DumpEvents()}");
         foreach (var node in new[] { nodeB, nodeA })
         {
-            var read = await node.Cache.GetAsync(key, node.Repository, (repository, ct) => repository.FindAsync<User>(5, ct));
-            Assert.Equal("after", read.Value!.Name);
+            Assert.Equal("after", (await node.GetBookAsync(key, 5)).Value!.Title);
         }
     }
 
     [Fact]
     public async Task OnHybrid_ABulkWriteReturns_OnlyOnceEveryOtherNodeDroppedItsL1CopiesOfTheTable_FromOneMessage()
     {
-        var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
-        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; }, sharedConnectionString: nodeA.ConnectionString);
+        await using var nodes = await TwoNodesAsync("Hybrid");
+        var (nodeA, nodeB) = nodes;
         for (var id = 1; id <= 3; id++)
         {
-            await nodeA.Repository.UpsertAsync(new User { Id = id, Name = "before" });
-            await nodeB.Generic.GetAsync<User>(id);
+            await nodeA.AddBookAsync(id, "before");
+            await nodeB.Entities.FindAsync<Book>(id);
         }
 
         Assert.Equal(3, nodeB.Cache.Store.Count);
 
         await using (var db = nodeA.NewContext())
         {
-            await db.Users.ExecuteUpdateAsync(s => s.SetProperty(u => u.Name, "after"));
+            await db.Books.ExecuteUpdateAsync(s => s.SetProperty(b => b.Title, "after"));
         }
 
         Assert.Equal(0, nodeB.Cache.Store.Count);
         Assert.Equal(
-            ["User.1", "User.2", "User.3"],
+            ["LibraryDb:Book.1", "LibraryDb:Book.2", "LibraryDb:Book.3"],
             nodeB.Events().Where(e => e.Kind == CacheEventKind.Invalidate && e.Detail == "L1 copy dropped: its table was bulk-written by node a").Select(e => e.Key).Order(StringComparer.Ordinal));
-        Assert.Equal("after", (await nodeB.Generic.GetAsync<User>(2))!.Name);
+        Assert.Equal("after", (await nodeB.Entities.FindAsync<Book>(2))!.Title);
     }
 
     [Fact]
@@ -82,12 +91,11 @@ public sealed class BulkWriteAcrossNodesTests(RedisServer redis)
     {
         // One event per copy pushed DEGRADED and RECOVERED out of the journal when a node held a million.
         const int Copies = CacheRecorder.OneByOne + 50;
-        var prefix = $"t{Guid.NewGuid():N}:";
-        await using var nodeA = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "a"; });
-        await using var nodeB = await EngineHost.StartAsync(s => { RedisCollection.Configure(s, redis, "Hybrid", prefix); s["Cache:NodeId"] = "b"; s["Cache:Capacity"] = "1000"; }, sharedConnectionString: nodeA.ConnectionString);
+        await using var nodes = await TwoNodesAsync("Hybrid", s => s["Qset:Capacity"] = "1000");
+        var (nodeA, nodeB) = nodes;
         for (var id = 1; id <= Copies; id++)
         {
-            await nodeB.Cache.GetAsync<User, int>($"User.{id}", id, static (i, _) => Task.FromResult<User?>(new User { Id = i, Name = "n" }));
+            await nodeB.Cache.GetAsync<Book, int>($"Book.{id}", id, static (i, _) => Task.FromResult<Book?>(new Book { Id = i, Title = "t" }));
         }
 
         Assert.Equal(Copies, nodeB.Cache.Store.Count);

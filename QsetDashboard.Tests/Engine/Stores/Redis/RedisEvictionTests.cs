@@ -1,9 +1,9 @@
 using Qset.Caching;
-using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
+using QsetDashboard.Tests.Redis;
 using StackExchange.Redis;
 
-namespace QsetDashboard.Tests.Redis;
+namespace QsetDashboard.Tests.Engine.Stores.Redis;
 
 /// <summary>A Redis of its own, short of memory, evicting under <c>maxmemory</c>: what it evicts leaves our indexes too.</summary>
 /// <remarks>In the Redis collection, though it has a server of its own: its burst of writes then never runs beside the
@@ -23,10 +23,10 @@ public sealed class RedisEvictionTests : IAsyncLifetime
         const string prefix = "ev:";
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{_redis.ConnectionString},allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
-        await using var host = await EngineHost.StartAsync(s =>
+        await using var host = await EngineOnlyHost.StartAsync(s =>
         {
-            RedisCollection.Configure(s, _redis, "Redis", prefix);
-            s["Cache:DefaultTtl"] = "01:00:00";
+            RedisCollection.Configure(s, _redis, "Redis", prefix, "Qset");
+            s["Qset:DefaultTtl"] = "01:00:00";
         });
         var store = host.Cache.Store;
 
@@ -38,12 +38,10 @@ public sealed class RedisEvictionTests : IAsyncLifetime
         await server.ConfigSetAsync("maxmemory", (used + (2 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         const int Populated = 10_000;
-        var now = DateTimeOffset.UtcNow;
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
         for (var id = 1; id <= Populated; id++)
         {
-            var user = new User { Id = id, Name = new string('n', 300) };
-            var entry = new CacheEntry($"User.{id}", "User", user, CacheJson.Serialize(user), now, TimeProvider.System.GetTimestamp(), now.AddHours(1), null);
-            await store.TryPopulateAsync(entry, await store.BeginPopulateAsync(entry.Key));
+            await store.PopulateAsync(StoreEntries.Book(id, new string('t', 300), expires));
         }
 
         var database = admin.GetDatabase();
@@ -63,7 +61,7 @@ public sealed class RedisEvictionTests : IAsyncLifetime
         await Eventually.TrueAsync(
             async () => await database.SortedSetLengthAsync($"{prefix}i:{epoch}:live") == await HeldAsync()
                 && await database.SortedSetLengthAsync($"{prefix}i:{epoch}:size") == await HeldAsync()
-                && await database.SortedSetLengthAsync($"{prefix}i:{epoch}:z:User") == await HeldAsync(),
+                && await database.SortedSetLengthAsync($"{prefix}i:{epoch}:z:Book") == await HeldAsync(),
             "every index holds exactly the entries Redis still holds");
         Assert.Contains(host.Events(), e => e.Kind == CacheEventKind.Evict && e.Source == "redis");
     }
