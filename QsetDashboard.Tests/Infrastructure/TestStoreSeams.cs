@@ -5,7 +5,7 @@ namespace QsetDashboard.Tests.Infrastructure;
 
 /// <summary>
 /// The store seams a test holds: each step it leaves null runs as in production, each interval it leaves alone is the
-/// production one. Handed to <see cref="EngineHost.StartAsync"/>, which registers it before the engine.
+/// production one. Handed to <see cref="Engine.EngineOnlyHost.StartAsync"/>, which registers it before the engine.
 /// </summary>
 internal sealed class TestStoreSeams : IStoreSeams
 {

@@ -16,10 +16,7 @@ public sealed class PostgresClusterFeedTests(PostgresServer server, RedisServer 
     private static void Node(Dictionary<string, string?> settings, RedisServer redis, string prefix, string node)
     {
         settings["Qset:WatchDatabase"] = "true";
-        settings["Qset:Backend"] = "Hybrid";
-        settings["Qset:Redis"] = redis.ConnectionString;
-        settings["Qset:RedisPrefix"] = prefix;
-        settings["Qset:RedisTimeout"] = "00:00:05";
+        Redis.RedisCollection.Configure(settings, redis, "Hybrid", prefix, section: "Qset");
         settings["Qset:NodeId"] = node;
     }
 

@@ -13,10 +13,7 @@ public sealed class FailSafeAcrossNodesTests(RedisServer redis)
 {
     private static void Node(Dictionary<string, string?> settings, RedisServer redis, string backend, string prefix, string node)
     {
-        settings["Qset:Backend"] = backend;
-        settings["Qset:Redis"] = redis.ConnectionString;
-        settings["Qset:RedisPrefix"] = prefix;
-        settings["Qset:RedisTimeout"] = "00:00:05";
+        RedisCollection.Configure(settings, redis, backend, prefix, section: "Qset");
         settings["Qset:NodeId"] = node;
 
         // A second's TTL, awaited in real time: Redis expires its keys by its own clock.

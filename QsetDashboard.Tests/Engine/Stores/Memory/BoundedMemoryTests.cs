@@ -1,7 +1,7 @@
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 /// <summary>
 /// Memory stays flat however many distinct keys pass through: every structure the engine keeps per key has a bound,

@@ -1,7 +1,7 @@
 using Qset.Caching;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Sample;
 
 public sealed class SimpleCacheTests
 {

@@ -2,7 +2,7 @@ using Qset.Caching;
 using QsetDashboard.Demos;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Sample;
 
 public sealed class DemoTests
 {

@@ -2,7 +2,7 @@ using Qset.Caching;
 using QsetDashboard.Demos;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Concurrency;
+namespace QsetDashboard.Tests.Sample;
 
 /// <summary>
 /// The sample's race lab demo, walked step by step: the guard's race as the demo shows it. The populate guard's own tests,

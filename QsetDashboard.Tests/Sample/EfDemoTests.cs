@@ -1,7 +1,7 @@
 using QsetDashboard.Demos;
 using QsetDashboard.Tests.Infrastructure;
 
-namespace QsetDashboard.Tests.Caching;
+namespace QsetDashboard.Tests.Sample;
 
 public sealed class EfDemoTests
 {

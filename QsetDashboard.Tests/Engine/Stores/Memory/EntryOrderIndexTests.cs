@@ -1,7 +1,7 @@
 using Qset.Caching;
 using QsetDashboard.Data;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Engine.Stores.Memory;
 
 public sealed class EntryOrderIndexTests
 {

@@ -4,7 +4,7 @@ using QsetDashboard.Data;
 using QsetDashboard.Tests.Infrastructure;
 using QsetDashboard.Styles;
 
-namespace QsetDashboard.Tests.Engine;
+namespace QsetDashboard.Tests.Sample;
 
 public sealed class GenericCacheTests
 {
