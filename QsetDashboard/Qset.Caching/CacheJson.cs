@@ -72,13 +72,16 @@ internal sealed class CacheTypes
     public bool TryGet(string entityType, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type) =>
         _types.TryGetValue(entityType, out type);
 
+    /// <summary>What the error of a value of a type this node has not registered starts with (not corrupt: unknown here, yet).</summary>
+    public const string UnknownTypeError = "unknown entity type";
+
     /// <summary>Reads a value of a registered entity type; false for an unknown type or JSON that does not fit it.</summary>
     public bool TryDeserialize(string entityType, JsonElement json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? value, out string? error)
     {
         value = null;
         if (!_types.TryGetValue(entityType, out var type))
         {
-            error = $"unknown entity type '{entityType}'";
+            error = $"{UnknownTypeError} '{entityType}'";
             return false;
         }
 

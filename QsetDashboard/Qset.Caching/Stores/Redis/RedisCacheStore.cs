@@ -287,13 +287,21 @@ internal sealed partial class RedisCacheStore : ICacheStore, ICacheBrowser, IRep
     /// <summary>
     /// The entry in <paramref name="payload"/> when it was stored in flush <paramref name="epoch"/> (the current one);
     /// one from before the latest flush or recovery reads as a miss, left for the reclaim (deleting it here could delete
-    /// a value populated since). A corrupt or foreign value is deleted, reported, and read as a miss.
+    /// a value populated since). A corrupt or foreign value is deleted, reported, and read as a miss; one of an entity type
+    /// this node has not registered yet is a miss, and left.
     /// </summary>
     private async Task<CacheEntry?> DecodeOrDropAsync(IDatabase database, string key, byte[] payload, long epoch)
     {
         if (RedisEnvelope.TryDecode(key, payload, _types, _timeProvider, out var entry, out var error, out var stored))
         {
             return stored == epoch ? entry : null;
+        }
+
+        if (error?.StartsWith(CacheTypes.UnknownTypeError, StringComparison.Ordinal) == true)
+        {
+            // Another node's value of a type this node has not met yet (its context's model not built yet, or another
+            // app's model on the same prefix): a miss here, and left for the nodes that can read it.
+            return null;
         }
 
         await database.KeyDeleteAsync(_connection.EntryKey(key)).ConfigureAwait(false);
