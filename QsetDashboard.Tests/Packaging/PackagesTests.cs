@@ -24,6 +24,17 @@ public sealed class PackagesTests(PackedShop shop, ChromiumFixture chromium) : I
         Assert.Equal(2, shop.Packages.Count);
         Assert.Contains(shop.Packages, p => p.StartsWith("Qset.Caching.", StringComparison.Ordinal));
         Assert.Contains(shop.Packages, p => p.StartsWith("Qset.Dashboard.", StringComparison.Ordinal));
+        foreach (var package in shop.Packages)
+        {
+            // A package page: its README in the package, named by the nuspec, with the description, tags and license.
+            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(shop.PackageFolder, package));
+            Assert.NotNull(zip.GetEntry("README.md"));
+            using var reader = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            var nuspec = await reader.ReadToEndAsync();
+            Assert.Contains("<readme>README.md</readme>", nuspec, StringComparison.Ordinal);
+            Assert.Contains("<license type=\"expression\">MIT</license>", nuspec, StringComparison.Ordinal);
+            Assert.Contains("<tags>efcore cache", nuspec, StringComparison.Ordinal);
+        }
 
         await using var app = await AppProcess.StartAsync(AppProcess.DotnetHost(), ["run", "--no-build"], shop.ShopFolder);
         using var client = new HttpClient { BaseAddress = app.BaseAddress };

@@ -18,6 +18,9 @@ public sealed class PackedShop : IAsyncLifetime
     /// <summary>The folder of the fresh app, built.</summary>
     public string ShopFolder => Path.Combine(_folder, "Shop");
 
+    /// <summary>The folder <c>dotnet pack</c> wrote the packages to.</summary>
+    public string PackageFolder => Path.Combine(_folder, "packages");
+
     /// <summary>The packages <c>dotnet pack</c> made.</summary>
     public IReadOnlyList<string> Packages => [.. Directory.GetFiles(Path.Combine(_folder, "packages"), "*.nupkg").Select(Path.GetFileName)!];
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Qset.Caching;
 
 /// <summary>
@@ -309,32 +307,6 @@ public sealed partial class QsetCache
         }
     }
 
-    /// <summary>
-    /// Waits, up to <see cref="IDistributedLoads.Wait"/>, for the populate of the node reading <paramref name="key"/> for
-    /// the cluster: the entry once it is there; null when the wait is over, or the node gave up its lease without one
-    /// (its read failed), and this node reads the database itself (under the ticket it took before the wait).
-    /// </summary>
-    private async Task<CacheEntry?> WaitForAnotherNodeAsync<T>(string key, string holder)
-        where T : class
-    {
-        var started = _timeProvider.GetTimestamp();
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (true)
-        {
-            await Task.Delay(pause, _timeProvider).ConfigureAwait(false);
-            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
-            if (await _store.GetAsync(key).ConfigureAwait(false) is { Value: T } entry && !IsStale(entry))
-            {
-                return entry;
-            }
-
-            if (_timeProvider.GetElapsedTime(started) >= _loads.Wait || !await _loads.IsHeldAsync(key).ConfigureAwait(false))
-            {
-                return await _store.GetAsync(key).ConfigureAwait(false) is { Value: T } last && !IsStale(last) ? last : null;
-            }
-        }
-    }
-
     private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)
     {
         var now = _timeProvider.GetUtcNow();
@@ -349,63 +321,5 @@ public sealed partial class QsetCache
         {
             Stamps = stamps,
         };
-    }
-
-    /// <summary>
-    /// The database read of <paramref name="key"/> within the policy's timeouts: past the soft one, fail-safe answers
-    /// the readers (when it may) while the read goes on; past the hard one, the read is cancelled and fails with a
-    /// <see cref="TimeoutException"/>.
-    /// </summary>
-    private async Task<T?> LoadWithinTimeoutsAsync<T, TState>(
-        string key,
-        CacheReadPolicy policy,
-        TState state,
-        Func<TState, CancellationToken, Task<T?>> load,
-        TaskCompletionSource<object?> owner)
-        where T : class
-    {
-        var soft = policy.SoftTimeout ?? _options.FactorySoftTimeout;
-        var hard = policy.HardTimeout ?? _options.FactoryHardTimeout;
-        if (soft <= TimeSpan.Zero && hard <= TimeSpan.Zero)
-        {
-            return await load(state, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        var started = _timeProvider.GetTimestamp();
-        using var stop = new CancellationTokenSource();
-        var loading = load(state, stop.Token);
-        if (soft > TimeSpan.Zero && _shelf.On && !loading.IsCompleted)
-        {
-            using var softTimer = new CancellationTokenSource();
-            var timer = Task.Delay(soft, _timeProvider, softTimer.Token);
-            if (await Task.WhenAny(loading, timer).ConfigureAwait(false) != loading
-                && await TryFailSafeAsync(key, policy, typeof(T), string.Create(CultureInfo.InvariantCulture,
-                    $"the database read took longer than the soft timeout of {soft.TotalMilliseconds:0} ms (it goes on in the background, and populates unless a write came first)"))
-                    .ConfigureAwait(false) is { } served)
-            {
-                owner.TrySetResult(served);
-            }
-
-            await softTimer.CancelAsync().ConfigureAwait(false);
-        }
-
-        if (hard <= TimeSpan.Zero)
-        {
-            return await loading.ConfigureAwait(false);
-        }
-
-        var left = hard - _timeProvider.GetElapsedTime(started);
-        try
-        {
-            return await loading.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _timeProvider).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-
-            // A read that does not stop when told is left to end on its own; its failure is nobody's to see.
-            _ = loading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"the database read took longer than the hard timeout of {hard.TotalMilliseconds:0} ms"));
-        }
     }
 }
