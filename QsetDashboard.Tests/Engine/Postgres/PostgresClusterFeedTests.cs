@@ -34,7 +34,7 @@ public sealed class PostgresClusterFeedTests(PostgresServer server, RedisServer 
         Assert.Equal(1, await SlotsAsync(database));
         await a.AddBookAsync(1, "Alice");
         await b.Entities.ReadAsync<Book>([1]);
-        Assert.True((await b.Entities.ReadAsync<Book>([1])).Hit);
+        Assert.True((await b.Entities.ReadAsync<Book>([1])).Hit, $"A: {a.DumpEvents()}\nB: {b.DumpEvents()}");
 
         await OutsideWriter.PostgresAsync(database, """UPDATE "Books" SET "Title" = 'Mallory' WHERE "Id" = 1""");
         await Eventually.TrueAsync(async () => (await b.Entities.ReadAsync<Book>([1])).Value?.Title == "Mallory", "node b reads the outside write, which node a's slot saw");
