@@ -55,7 +55,8 @@ public sealed class EngineOnlyHost : IAsyncDisposable
     private readonly ServiceProvider _services;
     private bool _hostedStarted;
 
-    private EngineOnlyHost(IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, string? postgres, IStoreSeams? seams)
+    private EngineOnlyHost(
+        IDictionary<string, string?> settings, TimeProvider? timeProvider, string? sharedConnectionString, string? postgres, IStoreSeams? seams, Action<IServiceCollection>? configureServices)
     {
         _database = postgres is null ? TestDatabase.UnlessShared(sharedConnectionString) : null;
         ConnectionString = postgres ?? sharedConnectionString ?? _database!.ConnectionString;
@@ -75,6 +76,7 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         services.AddDbContextFactory<LibraryDb>((sp, o) =>
             (postgres is null ? o.UseSqlite(ConnectionString) : o.UseNpgsql(ConnectionString)).UseQsetCache(sp));
         services.AddQsetCache(configuration.GetSection("Qset"));
+        configureServices?.Invoke(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -109,11 +111,12 @@ public sealed class EngineOnlyHost : IAsyncDisposable
         string? sharedConnectionString = null,
         bool createSchema = true,
         string? postgres = null,
-        TestStoreSeams? seams = null)
+        TestStoreSeams? seams = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var settings = new Dictionary<string, string?>();
         configure?.Invoke(settings);
-        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres, seams);
+        var host = new EngineOnlyHost(settings, timeProvider, sharedConnectionString, postgres, seams, configureServices);
         try
         {
             if (createSchema)
