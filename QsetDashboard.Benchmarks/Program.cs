@@ -30,6 +30,14 @@ if (args.Length > 0 && args[0] == "--feed-lag")
         args.Contains("--postgres", StringComparer.OrdinalIgnoreCase));
 }
 
+// `--truth-bench [--seconds N]`: reads/s and stale reads of each system on one workload, two nodes (TruthBench).
+if (args.Length > 0 && args[0] == "--truth-bench")
+{
+    var at = Array.IndexOf(args, "--seconds");
+    return await QsetDashboard.Benchmarks.TruthBench.RunAsync(
+        at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 10);
+}
+
 var shortRun = args.Contains("--short", StringComparer.OrdinalIgnoreCase);
 var rest = args.Where(a => !a.Equals("--short", StringComparison.OrdinalIgnoreCase)).ToList();
 if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info"))
