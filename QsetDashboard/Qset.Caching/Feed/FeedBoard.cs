@@ -114,7 +114,7 @@ internal sealed class FeedBoard
     /// The longest a feed's batch waits for this node's own writes: under a steady stream of them there is always one under
     /// way, and the wait only spares a second invalidation, which is harmless; the feed's lag must stay short.
     /// </summary>
-    public static readonly TimeSpan OwnWriteWait = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan OwnWriteWait = TimeSpan.FromMilliseconds(10);
 
     /// <summary>True while this node is applying writes of its own (a feed waits for them before it applies a batch).</summary>
     public bool OwnWritesApplying => Volatile.Read(ref _ownWritesApplying) > 0;
