@@ -103,6 +103,9 @@ internal static class TruthBench
                     var entities = node.GetRequiredService<EntityCache<TruthDb>>();
                     while (!stop.IsCancellationRequested)
                     {
+                        // A request's boundary: a hit completes synchronously, and eight workers that never yield would
+                        // starve the pool's other work (the feed's turns among it) on two cores.
+                        await Task.Yield();
                         var id = zipf.Next();
                         if (random.NextDouble() < WriteShare)
                         {
