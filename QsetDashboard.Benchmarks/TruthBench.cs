@@ -98,7 +98,7 @@ internal static class TruthBench
                 workers.Add(Task.Run(async () =>
                 {
                     var random = new Random(seed);
-                    var zipf = new Zipf(Rows, random);
+                    var zipf = new QsetDashboard.Load.KeyChooser(Rows, QsetDashboard.Load.KeyDistribution.Zipf, 1.0);
                     var contexts = node.GetRequiredService<IDbContextFactory<TruthDb>>();
                     var entities = node.GetRequiredService<EntityCache<TruthDb>>();
                     while (!stop.IsCancellationRequested)
@@ -106,7 +106,7 @@ internal static class TruthBench
                         // A request's boundary: a hit completes synchronously, and eight workers that never yield would
                         // starve the pool's other work (the feed's turns among it) on two cores.
                         await Task.Yield();
-                        var id = zipf.Next();
+                        var id = zipf.Next(random) + 1;
                         if (random.NextDouble() < WriteShare)
                         {
                             await locks[id].WaitAsync();
@@ -231,34 +231,4 @@ internal static class TruthBench
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    /// <summary>Zipf-distributed ranks 1..n (s = 1): a few hot rows, a long tail.</summary>
-    private sealed class Zipf
-    {
-        private readonly double[] _cumulative;
-        private readonly Random _random;
-
-        public Zipf(int n, Random random)
-        {
-            _random = random;
-            _cumulative = new double[n];
-            var sum = 0.0;
-            for (var i = 0; i < n; i++)
-            {
-                sum += 1.0 / (i + 1);
-                _cumulative[i] = sum;
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                _cumulative[i] /= sum;
-            }
-        }
-
-        public int Next()
-        {
-            var index = Array.BinarySearch(_cumulative, _random.NextDouble());
-            return (index < 0 ? ~index : index) + 1;
-        }
-    }
 }

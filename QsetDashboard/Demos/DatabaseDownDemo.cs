@@ -42,13 +42,7 @@ public sealed class DatabaseDownDemo(IDbContextFactory<QsetsDbContext> contexts,
     /// <inheritdoc />
     public override IReadOnlyList<DemoStep> Steps => field ??=
     [
-        new($"Creating a user with id={SeedSteps.Id} named Alice", async ct =>
-        {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            db.Users.Add(new User { Id = SeedSteps.Id, Name = "Alice" });
-            await db.SaveChangesAsync(ct);
-            return null;
-        }),
+        CreateSeedUser(contexts),
         new($"First get of user with id={SeedSteps.Id} (cached for {Ttl.TotalSeconds:0} s)", GetAsync),
         new($"Second get of user with id={SeedSteps.Id}", GetAsync),
         new($"Waiting for the entry's {Ttl.TotalSeconds:0} s TTL to run out", UntilGoneAsync),

@@ -76,6 +76,16 @@ public abstract class DemoScenario
         await engine.InvalidateAsync(key, nameof(User), "demo reset", cancellationToken);
     }
 
+    /// <summary>The step that creates the seed's user, Alice, with the seed's id, through a plain context.</summary>
+    protected static DemoStep CreateSeedUser(IDbContextFactory<QsetsDbContext> contexts) =>
+        new($"Creating a user with id={SeedSteps.Id} named Alice", async ct =>
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            db.Users.Add(new User { Id = SeedSteps.Id, Name = "Alice" });
+            await db.SaveChangesAsync(ct);
+            return null;
+        });
+
     /// <summary>Deletes the scenario's row of <typeparamref name="T"/> and clears its key: the usual reset.</summary>
     protected static async Task ResetRowAsync<T>(EntityRepository repository, QsetCache engine, int id, string key, CancellationToken cancellationToken)
         where T : CacheableModel

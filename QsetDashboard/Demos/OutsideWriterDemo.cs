@@ -34,13 +34,7 @@ public sealed class OutsideWriterDemo(IDbContextFactory<QsetsDbContext> contexts
     /// <inheritdoc />
     public override IReadOnlyList<DemoStep> Steps => field ??=
     [
-        new($"Creating a user with id={SeedSteps.Id} named Alice", async ct =>
-        {
-            await using var db = await contexts.CreateDbContextAsync(ct);
-            db.Users.Add(new User { Id = SeedSteps.Id, Name = "Alice" });
-            await db.SaveChangesAsync(ct);
-            return null;
-        }),
+        CreateSeedUser(contexts),
         new($"First get of user with id={SeedSteps.Id}", GetAsync),
         new($"Second get of user with id={SeedSteps.Id}", GetAsync),
         new("Another connection renames the user to Mallory with plain SQL (no EF, no cache call)", WriteOutsideAsync),
