@@ -23,17 +23,25 @@ public sealed class HotPathTests
 
         var before = host.Journal.LastSequence;
         var hitsBefore = host.Cache.GetStats().Hits;
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Hits; i++)
+
+        // The fewest bytes of three rounds: an allocation of the hit path shows in every round (thousands of hits each),
+        // while a lock this thread once had to wait for, as the journal's timer drained the same buffer, allocates in one.
+        var fewest = long.MaxValue;
+        var rounds = 0;
+        for (; rounds < 3 && fewest > 0; rounds++)
         {
-            Hit(host);
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Hits; i++)
+            {
+                Hit(host);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - allocated);
         }
 
-        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-
-        Assert.Equal(0, allocated);
-        Assert.Equal(before + (2 * Hits), host.Journal.LastSequence);
-        Assert.Equal(hitsBefore + (2 * Hits), host.Cache.GetStats().Hits);
+        Assert.Equal(0, fewest);
+        Assert.Equal(before + (rounds * 2 * Hits), host.Journal.LastSequence);
+        Assert.Equal(hitsBefore + (rounds * 2 * Hits), host.Cache.GetStats().Hits);
         Assert.All(host.Journal.Latest(30), e => Assert.Equal(CacheEventKind.Hit, e.Kind));
     }
 
