@@ -47,7 +47,7 @@ internal sealed class FailSafeShelf(CacheOptions options, TimeProvider time)
             return null;
         }
 
-        if (time.GetUtcNow() < copy.Entry.AbsoluteExpiration + options.FailSafeMaxDuration)
+        if (time.GetUtcNow() < ServableUntil(copy))
         {
             return copy;
         }
@@ -83,7 +83,7 @@ internal sealed class FailSafeShelf(CacheOptions options, TimeProvider time)
 
         foreach (var copy in _copies)
         {
-            if (now >= copy.Value.Entry.AbsoluteExpiration + options.FailSafeMaxDuration)
+            if (now >= ServableUntil(copy.Value))
             {
                 _copies.TryRemove(copy);
             }

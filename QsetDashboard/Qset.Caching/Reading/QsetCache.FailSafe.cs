@@ -41,10 +41,10 @@ public sealed partial class QsetCache
             return null;
         }
 
-        var now = _timeProvider.GetUtcNow();
-        var until = Min(now + (policy.FailSafeThrottle ?? _options.FailSafeThrottle), _shelf.ServableUntil(copy));
+        var servable = _shelf.ServableUntil(copy);
+        var until = Min(_timeProvider.GetUtcNow() + (policy.FailSafeThrottle ?? _options.FailSafeThrottle), servable);
         var reason = string.Create(CultureInfo.InvariantCulture,
-            $"{why}; served the value read at {copy.Entry.CreatedAt:HH:mm:ss}, past its TTL since {copy.Entry.AbsoluteExpiration:HH:mm:ss}, which no write has invalidated (fail-safe, at most until {_shelf.ServableUntil(copy):HH:mm:ss})");
+            $"{why}; served the value read at {copy.Entry.CreatedAt:HH:mm:ss}, past its TTL since {copy.Entry.AbsoluteExpiration:HH:mm:ss}, which no write has invalidated (fail-safe, at most until {servable:HH:mm:ss})");
         var entry = new CacheEntry(key, copy.Entry.EntityType, copy.Entry.Value, copy.Entry.CreatedAt, copy.Entry.CreatedTimestamp, until, null)
         {
             Stamps = copy.Entry.StampArray,
