@@ -61,16 +61,17 @@ internal sealed class ContextNames(CacheTypes types)
             .GroupBy(e => e.GetTableName()!, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(
                 g => g.Key,
-                g => g.GroupBy(e => e.GetSchema(), StringComparer.OrdinalIgnoreCase)
-                    .Select(s => new SchemaTable(s.Key, [.. s.Select(e => names[e]).Distinct(StringComparer.Ordinal)]))
-                    .ToArray(),
+                g => new TableEntities(
+                    [.. g.GroupBy(e => e.GetSchema(), StringComparer.OrdinalIgnoreCase)
+                        .Select(s => new SchemaTable(s.Key, [.. s.Select(e => names[e]).Distinct(StringComparer.Ordinal)]))],
+                    [.. g.Select(e => names[e]).Distinct(StringComparer.Ordinal)]),
                 StringComparer.OrdinalIgnoreCase);
         return new ModelNames(prefix, names, tables);
     }
 }
 
 /// <summary>One model's names under one prefix.</summary>
-internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, string> names, Dictionary<string, SchemaTable[]> tables)
+internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, string> names, Dictionary<string, TableEntities> tables)
 {
     /// <summary>The prefix every name starts with.</summary>
     public string Prefix => prefix;
@@ -86,12 +87,18 @@ internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, 
     /// </summary>
     public IReadOnlyList<string> EntitiesOf(string table, string? schema = null)
     {
-        if (!tables.TryGetValue(table, out var inSchemas))
+        if (!tables.TryGetValue(table, out var entities))
         {
             return [prefix + table];
         }
 
-        var matching = inSchemas.Where(t => schema is null || t.Schema is null || string.Equals(t.Schema, schema, StringComparison.OrdinalIgnoreCase)).ToList();
+        // Unqualified, as EF writes it: every schema's, made once (a cached query's plan asks this on every read).
+        if (schema is null)
+        {
+            return entities.All;
+        }
+
+        var matching = entities.Schemas.Where(t => t.Schema is null || string.Equals(t.Schema, schema, StringComparison.OrdinalIgnoreCase)).ToList();
         return matching.Count switch
         {
             0 => [prefix + table],
@@ -103,3 +110,6 @@ internal sealed class ModelNames(string prefix, Dictionary<IReadOnlyEntityType, 
 
 /// <summary>The entity names one model stores in a table of one schema (null: the default schema).</summary>
 internal sealed record SchemaTable(string? Schema, string[] Entities);
+
+/// <summary>The entity names one model stores in a table of one name: per schema, and all of them.</summary>
+internal sealed record TableEntities(SchemaTable[] Schemas, string[] All);
