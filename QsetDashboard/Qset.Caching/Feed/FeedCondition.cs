@@ -72,8 +72,10 @@ internal sealed partial class FeedCondition(string database, FeedBoard board, Qs
         Interlocked.Exchange(ref _changes, report.Changes);
         if (report.State == DatabaseFeedState.Live)
         {
-            Live($"followed for the cluster by node {node}: {report.Reason}");
-            _reason = $"followed for the cluster by node {node}: {report.Reason}";
+            // Live once (after a blind spell, with its RECOVERED); every turn, the follower's reason, lag and last change.
+            var reason = $"followed for the cluster by node {node}: {report.Reason}";
+            Live(reason);
+            _reason = reason;
             Report();
         }
         else
