@@ -94,9 +94,10 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             }
 
             var table = names.NameOf(entry.Metadata);
-            var rowKey = ByIdKey(entry, table);
+            var properties = KeyProperties(entry);
+            var rowKey = ByIdKey(entry, table, properties);
             var key = callerInvalidatesKeys ? null : rowKey;
-            if (entry.State == EntityState.Added && KeyProperties(entry) is { } properties && properties.Any(p => entry.Property(p.Name).IsTemporary))
+            if (entry.State == EntityState.Added && properties is not null && properties.Any(p => entry.Property(p).IsTemporary))
             {
                 // Named after the save, when the database has given the row its key; before it, EF's is a placeholder.
                 generated ??= [];
@@ -133,7 +134,7 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
             _generated.Remove(context);
             foreach (var (index, entry, table, callerInvalidates) in generated)
             {
-                var rowKey = ByIdKey(entry, table);
+                var rowKey = ByIdKey(entry, table, KeyProperties(entry));
                 var key = callerInvalidates ? null : rowKey;
                 writes[index] = writes[index] with { Key = key, RowKey = rowKey, Bulk = !callerInvalidates && key is null };
             }
@@ -163,12 +164,13 @@ internal sealed class SaveChangesInvalidationInterceptor(PendingInvalidations pe
     }
 
     /// <summary>
-    /// The by-id key of the entity <paramref name="entry"/> belongs to: its own primary key, or for an owned type the key
-    /// of the entity that owns it (the ownership's foreign key holds the owner's key values). Null when it cannot be named.
+    /// The by-id key of the entity <paramref name="entry"/> belongs to, from the values of its <see cref="KeyProperties"/>
+    /// <paramref name="properties"/>: its own primary key, or for an owned type the key of the entity that owns it (the
+    /// ownership's foreign key holds the owner's key values). Null when it cannot be named.
     /// </summary>
-    private static string? ByIdKey(EntityEntry entry, string table)
+    private static string? ByIdKey(EntityEntry entry, string table, IReadOnlyList<IProperty>? properties)
     {
-        if (KeyProperties(entry) is not { } properties)
+        if (properties is null)
         {
             return null;
         }
