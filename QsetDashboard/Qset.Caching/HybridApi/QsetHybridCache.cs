@@ -105,7 +105,12 @@ internal sealed class QsetHybridCache(QsetCache cache, CacheTypes types) : Hybri
         public static Typed<T> Register(CacheTypes types)
         {
             var typed = s_registered ??= new Typed<T>("hybrid:" + typeof(T).Name.Replace('.', '_').Replace('`', '_'));
-            types.Register(typed.EntityType, typeof(Box<T>));
+            if (!types.TryGet(typed.EntityType, out var known) || known != typeof(Box<T>))
+            {
+                // Once per host: every later call is one read, not two writes.
+                types.Register(typed.EntityType, typeof(Box<T>));
+            }
+
             return typed;
         }
 
