@@ -158,14 +158,9 @@ public sealed class CacheOptions
 }
 
 /// <summary>Rejects settings the cache cannot run with, with a message that names the key and the allowed range.</summary>
-internal sealed class CacheOptionsValidator (string section) : IValidateOptions<CacheOptions>
+/// <param name="section">The section the host bound, which the messages name keys under (<c>Qset:Capacity</c>).</param>
+internal sealed class CacheOptionsValidator(string section) : IValidateOptions<CacheOptions>
 {
-    /// <summary>A validator that names keys under the sample's section, <c>Cache</c>.</summary>
-    public CacheOptionsValidator()
-        : this(CacheOptions.SectionName)
-    {
-    }
-
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, CacheOptions options)
     {
