@@ -245,12 +245,7 @@ public sealed partial class QsetCache
                 activity?.SetTag(QsetTelemetry.OutcomeTag, result.Stored ? "populated" : "rejected");
                 if (result.Stored)
                 {
-                    if (policy.PopulateGuard)
-                    {
-                        _shelf.Keep(entry, ticket);
-                    }
-
-                    Fingerprint(value);
+                    Stored(entry, ticket, policy.PopulateGuard);
 
                     _recorder.Record(CacheEventKind.Populate, key, entityType, readTime,
                         result.ReplacedEntityType is { } replaced ? $"overwrote a {replaced} cached under the same key" : null);
@@ -305,6 +300,20 @@ public sealed partial class QsetCache
                 _ = _loads.ReleaseAsync(key).AsTask();
             }
         }
+    }
+
+    /// <summary>
+    /// What follows a populate the store accepted: fail-safe keeps the value with its ticket (a guarded one only: the
+    /// guard is what later vouches for it), and the check of shared values takes its fingerprint.
+    /// </summary>
+    private void Stored(CacheEntry entry, PopulateTicket ticket, bool guarded)
+    {
+        if (guarded)
+        {
+            _shelf.Keep(entry, ticket);
+        }
+
+        Fingerprint(entry.Value);
     }
 
     private CacheEntry CreateEntry(string key, string entityType, object value, TimeSpan? ttl, TableStamp[] stamps)

@@ -16,8 +16,7 @@ public sealed partial class QsetCache
         var result = await _store.TryPopulateAsync(entry, ticket, cancellationToken).ConfigureAwait(false);
         if (result.Stored)
         {
-            _shelf.Keep(entry, ticket);
-            Fingerprint(value);
+            Stored(entry, ticket, guarded: true);
             _recorder.Record(CacheEventKind.Populate, key, entityType, detail: detail);
         }
         else
