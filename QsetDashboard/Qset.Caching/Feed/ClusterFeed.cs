@@ -136,7 +136,7 @@ internal sealed partial class ClusterFeed(
     private async Task<RedisResult[]> LeaseTurnAsync(IDatabase db, IChangeFeed? feed)
     {
         var report = feed is not null && board.StatusOf(database.Name) is { } status ? Encode(status) : string.Empty;
-        var position = feed is not null && Resumable && feed.Position >= 0 ? feed.Position.ToString(CultureInfo.InvariantCulture) : string.Empty;
+        var position = feed is null ? string.Empty : PositionOf(feed);
         return (RedisResult[])(await db.ScriptEvaluateAsync(
             RedisScripts.FeedLease,
             [redis.FeedLeaseKey(database.Name), redis.FeedReportKey(database.Name), redis.FeedPositionKey(database.Name)],
@@ -179,6 +179,10 @@ internal sealed partial class ClusterFeed(
             await feed.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Where the next follower may resume <paramref name="feed"/>, as Redis keeps it; empty where it cannot (a new PostgreSQL slot).</summary>
+    private string PositionOf(IChangeFeed feed) =>
+        Resumable && feed.Position >= 0 ? feed.Position.ToString(CultureInfo.InvariantCulture) : string.Empty;
 
     /// <summary>A follower's report, as one Redis string: state, lag, last change (Unix ms), changes, then the reason.</summary>
     private static string Encode(DatabaseFeedStatus status) => string.Join('|',
@@ -242,11 +246,10 @@ internal sealed partial class ClusterFeed(
             // Handed on at once: the next node takes over on its next turn rather than when the lease lapses.
             if (redis.InvalidationDatabase is { } db)
             {
-                var position = Resumable && feed.Position >= 0 ? feed.Position.ToString(CultureInfo.InvariantCulture) : string.Empty;
                 await db.ScriptEvaluateAsync(
                     RedisScripts.FeedRelease,
                     [redis.FeedLeaseKey(database.Name), redis.FeedReportKey(database.Name), redis.FeedPositionKey(database.Name)],
-                    [redis.NodeId, position, (long)options.ChangeLogRetention.TotalMilliseconds]).ConfigureAwait(false);
+                    [redis.NodeId, PositionOf(feed), (long)options.ChangeLogRetention.TotalMilliseconds]).ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // A lease not handed on lapses by itself.
